@@ -1,0 +1,72 @@
+# shellcheck shell=bash
+# Shared helpers for the bin/ steps: messages, dry-run aware command runner, git guards.
+# Sourced, never run. Portable to macOS bash 3.2 and BSD tools.
+
+RELEASEKIT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PYTHON=${PYTHON:-python3}
+if [ -x "$RELEASEKIT_ROOT/.venv/bin/python" ] && [ -z "${VIRTUAL_ENV:-}" ]; then
+  PYTHON="$RELEASEKIT_ROOT/.venv/bin/python"
+fi
+DRY_RUN=${DRY_RUN:-0}
+BASE_BRANCH=${BASE_BRANCH:-main}
+REMOTE=${REMOTE:-origin}
+CHANGES=${CHANGES:-CHANGES.rst}
+TAG_PATTERN=${TAG_PATTERN:-v*}
+SCRIPTS="$RELEASEKIT_ROOT/scripts"
+
+# One clear line on stderr, then exit. Exit 2 is bad input or a refusal, 1 a failure.
+die() {
+  local code=${2:-1}
+  printf '%s: error: %s\n' "${0##*/}" "$1" >&2
+  exit "$code"
+}
+
+info() {
+  printf '%s: %s\n' "${0##*/}" "$*" >&2
+}
+
+is_dry_run() {
+  case "$DRY_RUN" in
+    1 | true | yes | on) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# Run a command that changes something outside the checkout; in dry-run, only show it.
+run() {
+  if is_dry_run; then
+    printf 'DRY_RUN: would run:' >&2
+    printf ' %q' "$@" >&2
+    printf '\n' >&2
+  else
+    "$@"
+  fi
+}
+
+# Write "name=value" to GITHUB_OUTPUT when running in Actions.
+gh_output() {
+  if [ -n "${GITHUB_OUTPUT:-}" ]; then
+    printf '%s=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"
+  fi
+}
+
+# Append Markdown to the job summary when running in Actions.
+gh_summary() {
+  if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+    printf '%s\n' "$@" >>"$GITHUB_STEP_SUMMARY"
+  fi
+}
+
+require_git_repo() {
+  git rev-parse --git-dir >/dev/null 2>&1 || die "not inside a git repository" 2
+}
+
+require_clean_tree() {
+  if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+    die "the working tree has uncommitted changes; commit or stash them first" 2
+  fi
+}
+
+current_branch() {
+  git symbolic-ref --quiet --short HEAD || true
+}

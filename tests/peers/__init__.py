@@ -1,0 +1,1 @@
+"""Real local peers for the tests: git remotes, pypiserver, registries, engines, GitHub API."""

