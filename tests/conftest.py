@@ -14,6 +14,14 @@ import pytest
 
 from tests.peers.git_repos import GitRepo, make_repo
 
+# Each real peer's fixtures live in its own module.
+pytest_plugins = [
+    "tests.peers.github_api",
+    "tests.peers.pypi",
+    "tests.peers.registry",
+    "tests.peers.engines",
+]
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
 BIN = ROOT / "bin"

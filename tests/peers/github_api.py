@@ -1,0 +1,1 @@
+"""Placeholder: fixtures for the github_api peer."""
