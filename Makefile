@@ -18,7 +18,7 @@ TAG_PATTERN  ?= v*
 VERSION      ?=
 SIGN         ?= 0
 PYTEST_ARGS  ?=
-DEBIAN_PACKAGES ?= docker.io podman docker-registry shellcheck uidmap git make
+
 NODE_TOOLS   ?= .cache/node
 
 export PATH := $(abspath $(VENV_BIN)):$(PATH)
