@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.peers.registry import Registries, Registry, require_program, stop_process
+from tests.peers.processes import require_program, stop_process
+from tests.peers.registry import Registries, Registry
 
 ENGINES = ("docker", "podman")
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.peers.processes import free_port, port_is_open, stop_process, wait_until
+
 # passlib 1.7.4 (pypiserver's htpasswd reader) crashes at import against bcrypt >= 5 while it
 # probes bcrypt for a historic bug. Hiding bcrypt from the server process avoids the probe; the
 # htpasswd file then uses apr1 (MD5) hashes, which passlib checks in pure Python.
@@ -87,7 +89,6 @@ def pypi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PypiServer
     """One pypiserver per session (per xdist worker); uploads need the htpasswd user."""
     # Imported here, not at the top: the registry plugin must be registered by pytest first
     # so that its asserts get rewritten.
-    from tests.peers.registry import free_port, port_is_open, stop_process, wait_until
 
     if importlib.util.find_spec("pypiserver") is None:
         pytest.fail("pypiserver not found: install the PyPI package pypiserver", pytrace=False)
