@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Shared helpers for the bin/ steps: messages, dry-run aware command runner, git guards.
 # Sourced, never run. Portable to macOS bash 3.2 and BSD tools.
+# shellcheck disable=SC2034 # the settings below are for the steps that source this file
 
 RELEASEKIT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PYTHON=${PYTHON:-python3}
