@@ -362,7 +362,9 @@ def test_check_refuses_draft_placeholders_left_in_the_notes(repo: GitRepo) -> No
     result = check(repo, text)
     assert result.returncode == 1
     line = line_of(text, "- Released on")
-    assert result.stderr == f"CHANGES.rst:{line}: draft placeholder 'YYYY-MM-DD' left in the notes\n"
+    assert (
+        result.stderr == f"CHANGES.rst:{line}: draft placeholder 'YYYY-MM-DD' left in the notes\n"
+    )
 
 
 def test_check_accepts_a_commit_subject_that_mentions_todo(repo: GitRepo) -> None:

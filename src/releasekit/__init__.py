@@ -1,3 +1,3 @@
-"""releasekit: a release train for Python projects (the standalone scripts live beside this file)."""
+"""releasekit: a release train for Python projects; the standalone scripts ship beside this."""
 
 __version__ = "0.1.0"
