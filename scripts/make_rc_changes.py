@@ -1,0 +1,1096 @@
+#!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.10"
+# dependencies = [
+#     "packaging>=23.0",
+#     "docutils>=0.19",
+#     "gitchangelog>=3.0.4",
+#     "tomli>=2.0; python_version < '3.11'",
+# ]
+# ///
+"""Draft the next CHANGES.rst section from the git history since the last release."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import difflib
+import fnmatch
+import io
+import os
+import re
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+PROG = "make_rc_changes.py"
+DEFAULT_ORDER = ("ENH", "FIX", "MAINT")
+FIRST_VERSION = Version("0.1.0")
+SUMMARY_LINES = 200  # of the diff shown in the Actions step summary
+NEW_FILE = "Changelog\n=========\n\n"
+
+# git log record: fields split by US (0x1f), records ended by RS (0x1e).
+LOG_FORMAT = "%h%x1f%H%x1f%P%x1f%an%x1f%s%x1f%b%x1e"
+CONVENTIONAL = re.compile(
+    r"^(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?:\s*(?P<desc>\S.*)$"
+)
+BREAKING_FOOTER = re.compile(r"^BREAKING[ -]CHANGE:", re.MULTILINE)
+# The kit's own commits: the draft itself, version bumps, the squash-merged RC pull request.
+BOOKKEEPING = re.compile(
+    r"^chore\(rc-changes\)!?:|^chore\(ver\)!?:\s*bump\b|^chore\(auto-release-candidate[\w-]*\)"
+)
+MARKUP_CHARS = re.compile(r"[\\*`|_]|::$")
+INLINE_START = re.compile(r"([*`|])")
+REFERENCE_END = re.compile(r"_(?=[^A-Za-z0-9]|$)")
+PR_MERGE = re.compile(r"^Merge pull request #(?P<number>\d+) from \S+")
+# A version section: `VERSION (DATE)` underlined with `-`.
+SECTION = re.compile(
+    r"^(?P<version>\d\S*) \((?P<date>[^()\r\n]*)\)[ \t]*\r?\n-{3,}[ \t]*\r?$", re.MULTILINE
+)
+MARKERS = re.compile(r"^\.\. releasekit-draft: [0-9a-fA-F]{7,64}[ \t]*\r?$", re.MULTILINE)
+MARKER = re.compile(r"^\.\. releasekit-draft: (?P<sha>[0-9a-fA-F]{7,64})\s*$")
+ENTRY = re.compile(r"^- \S+ (?P<label>[^\s:]+):(\s|$)")
+# An entry line without any character that could start reST markup: docutils cannot object
+# to it, so it is left out of the validity parse (which keeps long histories fast).
+PLAIN_ENTRY = re.compile(
+    r"^- [0-9a-f]{4,64} [A-Za-z][\w-]*!?: [^*`|_\\\[\]<>:]*(:[^*`|_\\\[\]<>:]+)*$"
+)
+
+
+class BadInputError(Exception):
+    """Exit 2: the user's input or repository state is wrong; nothing was changed."""
+
+
+class FailureError(Exception):
+    """Exit 1: something failed while doing the job."""
+
+
+# ---- git ---------------------------------------------------------------------------------
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise FailureError("git is not installed or not on PATH") from exc
+    if check and proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise FailureError(f"git {args[0]} failed: {reason}")
+    return proc
+
+
+@dataclass(frozen=True)
+class Repo:
+    cwd: Path
+    toplevel: Path
+    head: str
+
+    @classmethod
+    def open(cls, cwd: Path) -> Repo:
+        if not cwd.is_dir():
+            raise BadInputError(f"{cwd} is not a directory")
+        proc = git(
+            cwd, "rev-parse", "--show-toplevel", "--is-shallow-repository", "HEAD", check=False
+        )
+        if proc.returncode != 0:
+            if "not a git repository" in proc.stderr:
+                raise BadInputError(f"{cwd.resolve()} is not a git repository")
+            raise BadInputError("the repository has no commits yet")
+        toplevel, shallow, head = proc.stdout.split("\n")[:3]
+        if shallow == "true":
+            raise BadInputError(
+                "shallow clone: the history since the last release is missing; fetch it all "
+                "with `git fetch --unshallow` (in Actions: actions/checkout with fetch-depth: 0)"
+            )
+        return cls(cwd=cwd, toplevel=Path(toplevel), head=head)
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    version: Version
+    sha: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Commit:
+    short: str
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    subject: str
+    body: str
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+
+def literal_prefix(pattern: str) -> str:
+    """The part of a tag pattern before its first wildcard: `v` for `v*`, `pkg-a-v` ..."""
+    return re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+
+
+def release_tags(repo: Repo, pattern: str) -> tuple[list[Tag], list[str]]:
+    """Tags matching `pattern` with a PEP 440 version, lowest first; and the matching tags
+    without one (passed over). Reachability is decided later: `--merged HEAD` would walk the
+    whole history, which a range draft does not need."""
+    fmt = "%(refname:strip=2)%1f%(objectname)%1f%(*objectname)%1f%(creatordate:short)"
+    out = git(repo.cwd, "for-each-ref", f"--format={fmt}", "refs/tags").stdout
+    prefix = literal_prefix(pattern)
+    tags: list[Tag] = []
+    skipped: list[str] = []
+    for line in out.splitlines():
+        name, sha, peeled, when = line.split("\x1f")
+        if not fnmatch.fnmatchcase(name, pattern):
+            continue
+        try:
+            version = Version(name[len(prefix) :])
+        except InvalidVersion:
+            skipped.append(name)
+            continue
+        tags.append(Tag(name=name, version=version, sha=peeled or sha, date=when))
+    tags.sort(key=lambda tag: tag.version)
+    return tags, skipped
+
+
+def parse_log(out: str) -> list[Commit]:
+    commits = []
+    for record in out.split("\x1e"):
+        record = record.lstrip("\n")
+        if not record:
+            continue
+        short, sha, parents, author, subject, body = record.split("\x1f", 5)
+        commits.append(Commit(short, sha, tuple(parents.split()), author, subject, body))
+    return commits
+
+
+def log(repo: Repo, revisions: Sequence[str], path: str | None, merges: bool) -> list[Commit]:
+    """ONE git log over `revisions`, newest first."""
+    args = ["log", f"--format={LOG_FORMAT}"]
+    if not merges:
+        args.append("--no-merges")
+    args += [*revisions, "--"]
+    if path:
+        args.append(path)
+    return parse_log(git(repo.cwd, *args).stdout)
+
+
+def is_ancestor(repo: Repo, sha: str) -> bool:
+    return git(repo.cwd, "merge-base", "--is-ancestor", sha, "HEAD", check=False).returncode == 0
+
+
+def last_reachable(repo: Repo, tags: Sequence[Tag]) -> Tag | None:
+    """The highest version reachable from HEAD: usually the first candidate, one cheap call."""
+    return next((tag for tag in reversed(tags) if is_ancestor(repo, tag.sha)), None)
+
+
+def ancestors(roots: Iterable[str], parents: dict[str, tuple[str, ...]]) -> set[str]:
+    seen: set[str] = set()
+    stack = [root for root in roots if root in parents]
+    while stack:
+        sha = stack.pop()
+        if sha in seen:
+            continue
+        seen.add(sha)
+        stack.extend(p for p in parents.get(sha, ()) if p not in seen and p in parents)
+    return seen
+
+
+def assign_owners(tags: Sequence[Tag], parents: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Commit sha -> name of the lowest-version tag that contains it. One walk in all: a
+    commit already owned has all its ancestors owned too, so each walk stops there."""
+    owner: dict[str, str] = {}
+    for tag in tags:  # oldest version first
+        stack = [tag.sha] if tag.sha in parents and tag.sha not in owner else []
+        while stack:
+            sha = stack.pop()
+            if sha in owner:
+                continue
+            owner[sha] = tag.name
+            stack.extend(p for p in parents[sha] if p in parents and p not in owner)
+    return owner
+
+
+# ---- sorting commits into entries --------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Entry:
+    short: str
+    label: str
+    subject: str
+    breaking: bool = False
+    feature: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.label}!" if self.breaking else self.label
+
+    def line(self) -> str:
+        return f"- {self.short} {self.key}: {self.subject}"
+
+
+def rst_escape(text: str) -> str:
+    """Make a commit subject plain reST text: no emphasis, roles, substitutions, references."""
+    text = " ".join(text.split())
+    if not MARKUP_CHARS.search(text):
+        return text
+    text = text.replace("\\", "\\\\")
+    text = INLINE_START.sub(r"\\\1", text)
+    text = REFERENCE_END.sub(r"\\_", text)
+    if text.endswith("::"):
+        text = text[:-1] + "\\:"
+    return text
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def subject_of(commit: Commit, merges: bool) -> str | None:
+    """The subject to file, or None for a commit that never makes an entry."""
+    if BOOKKEEPING.search(commit.subject):
+        return None
+    if not commit.is_merge:
+        return commit.subject
+    match = PR_MERGE.match(commit.subject)
+    if not merges or not match:
+        return None
+    title = next((line.strip() for line in commit.body.splitlines() if line.strip()), "")
+    return f"{title or commit.subject} (#{match['number']})"
+
+
+def is_breaking(match: re.Match[str] | None, body: str) -> bool:
+    """`type!:` (match of CONVENTIONAL on the subject) or a BREAKING CHANGE footer."""
+    if match and match["bang"]:
+        return True
+    return "BREAKING" in body and bool(BREAKING_FOOTER.search(body))
+
+
+@dataclass
+class Rules:
+    """Label per conventional-commit type (regexps), a default label, ignore regexps."""
+
+    labels: list[tuple[str, re.Pattern[str]]] = field(
+        default_factory=lambda: [
+            ("ENH", re.compile(r"^feat$", re.IGNORECASE)),
+            ("FIX", re.compile(r"^(fix|perf)$", re.IGNORECASE)),
+        ]
+    )
+    default_label: str = "MAINT"
+    ignore: list[re.Pattern[str]] = field(default_factory=list)
+    _by_type: dict[str, str] = field(default_factory=dict)
+
+    def label_of(self, kind: str) -> str:
+        if kind not in self._by_type:
+            found = (name for name, rx in self.labels if rx.search(kind))
+            self._by_type[kind] = next(found, self.default_label)
+        return self._by_type[kind]
+
+    @property
+    def order(self) -> list[str]:
+        named = [label for label, _ in self.labels] + [self.default_label]
+        return [x for x in DEFAULT_ORDER if x in named] + [
+            x for x in named if x not in DEFAULT_ORDER
+        ]
+
+    def classify(self, short: str, subject: str, body: str) -> Entry | None:
+        if self.ignore and any(pattern.search(subject) for pattern in self.ignore):
+            return None
+        match = CONVENTIONAL.match(subject)
+        label, text = self.default_label, subject
+        if match:
+            text = match["desc"]
+            label = self.label_of(match["type"])
+        text = rst_escape(capitalise(text.strip()))
+        return Entry(short, label, text, is_breaking(match, body), label == "ENH")
+
+
+@dataclass
+class GitchangelogRules:
+    """A project's .gitchangelog.rc, read with gitchangelog's own loader: its sections become
+    the labels, its ignore regexps and subject_process apply."""
+
+    sections: list[tuple[str, list[str] | None]]
+    ignore: list[str]
+    process: Callable[[str], str]
+
+    @property
+    def order(self) -> list[str]:
+        return [name for name, _ in self.sections]
+
+    def classify(self, short: str, subject: str, body: str) -> Entry | None:
+        if any(re.search(pattern, subject) for pattern in self.ignore):
+            return None
+        label = None
+        for name, regexps in self.sections:
+            if regexps is None or any(re.search(rx, subject) for rx in regexps):
+                label = name
+                break
+        if label is None:
+            return None
+        return Entry(
+            short=short,
+            label=label.replace(" ", "-"),
+            subject=rst_escape(str(self.process(subject))),
+            breaking=is_breaking(CONVENTIONAL.match(subject), body),
+            feature=label.upper() in {"ENH", "NEW", "FEAT", "FEATURE", "FEATURES", "ADDED"},
+        )
+
+
+AnyRules = Rules | GitchangelogRules
+
+
+def load_gitchangelog(path: Path) -> GitchangelogRules:
+    from gitchangelog import gitchangelog as gcl
+
+    reference = Path(gcl.__file__).with_name("gitchangelog.rc.reference")
+    said = io.StringIO()  # gitchangelog reports its own errors on stderr, several lines
+    try:
+        with contextlib.redirect_stderr(said):
+            loaded = gcl.load_config_file(
+                str(path), default_filename=str(reference), fail_if_not_present=True
+            )
+        config = gcl.Config(loaded)
+        sections = [(str(name), rxs) for name, rxs in config["section_regexps"]]
+        return GitchangelogRules(
+            sections, list(config["ignore_regexps"]), config["subject_process"]
+        )
+    except (SystemExit, Exception) as exc:
+        reason = (said.getvalue().strip().splitlines() or [repr(exc)])[0]
+        raise BadInputError(f"{path.name}: cannot load this gitchangelog config: {reason}") from exc
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        with path.open("rb") as handle:
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise BadInputError(f"{path}: {exc}") from exc
+
+
+def rules_from_table(table: Any, where: str) -> Rules:
+    """`labels = {ENH = "^feat$", ...}` (label -> regexp on the type), `default-label`, `ignore`."""
+    if not isinstance(table, dict):
+        raise BadInputError(f"{where}: expected a table")
+    rules = Rules()
+    try:
+        if "labels" in table:
+            rules.labels = [(str(k), re.compile(str(v))) for k, v in dict(table["labels"]).items()]
+        rules.default_label = str(table.get("default-label", rules.default_label))
+        rules.ignore = [re.compile(str(rx)) for rx in list(table.get("ignore", []))]
+    except (TypeError, ValueError, re.error) as exc:
+        raise BadInputError(f"{where}: {exc}") from exc
+    for label in [*(name for name, _ in rules.labels), rules.default_label]:
+        if not re.fullmatch(r"[A-Za-z][\w-]*", label):
+            raise BadInputError(f"{where}: label {label!r} must be a word")
+    return rules
+
+
+def load_rules(config: str | None, repo: Repo) -> AnyRules:
+    if config:
+        path = repo.cwd / config
+        if not path.is_file():
+            raise BadInputError(f"config file {config} not found")
+        if path.name.endswith(".rc"):
+            return load_gitchangelog(path)
+        data = load_toml(path)
+        table = data.get("tool", {}).get("releasekit", {}).get("changes", data)
+        return rules_from_table(table, config)
+    rc = repo.toplevel / ".gitchangelog.rc"
+    if rc.is_file():
+        return load_gitchangelog(rc)
+    pyproject = repo.toplevel / "pyproject.toml"
+    if pyproject.is_file():
+        table = load_toml(pyproject).get("tool", {}).get("releasekit", {}).get("changes")
+        if table is not None:
+            return rules_from_table(table, "pyproject.toml [tool.releasekit.changes]")
+    return Rules()
+
+
+def entries_for(commits: Iterable[Commit], rules: AnyRules, merges: bool) -> list[Entry]:
+    """Entries for `commits` (given newest first), oldest first."""
+    entries = []
+    for commit in reversed(list(commits)):
+        subject = subject_of(commit, merges)
+        if subject is None:
+            continue
+        entry = rules.classify(commit.short, subject, commit.body)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def sort_key(order: Sequence[str]) -> Callable[[Entry], tuple[int, int]]:
+    def key(entry: Entry) -> tuple[int, int]:
+        rank = order.index(entry.label) if entry.label in order else len(order)
+        return (0 if entry.breaking else 1, rank)
+
+    return key
+
+
+def line_key(label_key: str, order: Sequence[str]) -> tuple[int, int]:
+    label = label_key.rstrip("!")
+    rank = order.index(label) if label in order else len(order)
+    return (0 if label_key.endswith("!") else 1, rank)
+
+
+def propose_version(last: Version | None, entries: Sequence[Entry]) -> Version:
+    """breaking -> major, feature -> minor, else patch; in 0.x a breaking change bumps minor.
+    After a pre-release the proposal is its final release."""
+    if last is None:
+        return FIRST_VERSION
+    if last.is_prerelease:
+        return Version(last.base_version)
+    major, minor, patch = (*last.release, 0, 0)[:3]
+    breaking = any(e.breaking for e in entries)
+    feature = any(e.feature for e in entries)
+    if breaking and major > 0:
+        return Version(f"{major + 1}.0.0")
+    if breaking or feature:
+        return Version(f"{major}.{minor + 1}.0")
+    return Version(f"{major}.{minor}.{patch + 1}")
+
+
+# ---- CHANGES.rst -------------------------------------------------------------------------
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their own endings (only \\n and \\r\\n count, unlike str.splitlines)."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+
+def bare(line: str) -> str:
+    return line.rstrip("\r\n")
+
+
+@dataclass
+class Section:
+    start: int  # heading line
+    end: int  # first line after the section
+    version_text: str
+    version: Version
+    date: str
+    marker: int | None = None
+
+    @property
+    def planning(self) -> bool:
+        return self.date.lower() == "tbd"
+
+    @property
+    def unreleased(self) -> bool:
+        return self.date.lower() == "unreleased"
+
+
+class LineCounter:
+    """Line index of increasing offsets in `text`, counting newlines in C."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.offset, self.line = text, 0, 0
+
+    def __call__(self, offset: int) -> int:
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
+def parse_heading(version_text: str, when: str, where: str) -> tuple[Version, str]:
+    try:
+        version = Version(version_text)
+    except InvalidVersion as exc:
+        raise BadInputError(f"{where}: {version_text!r} is not a PEP 440 version") from exc
+    if when.lower() not in {"tbd", "unreleased"}:
+        try:
+            date.fromisoformat(when)
+        except ValueError as exc:
+            raise BadInputError(
+                f"{where}: date {when!r} is not YYYY-MM-DD, tbd or unreleased"
+            ) from exc
+    return version, when
+
+
+@dataclass
+class Changes:
+    path: Path
+    lines: list[str]
+    sections: list[Section]
+    newline: str
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    @classmethod
+    def parse(cls, text: str, path: Path) -> Changes:
+        lines = split_lines(text)
+        line_of = LineCounter(text)
+        sections: list[Section] = []
+        for match in SECTION.finditer(text):
+            i = line_of(match.start())
+            version, when = parse_heading(match["version"], match["date"], f"{path.name}:{i + 1}")
+            if sections:
+                sections[-1].end = i
+            sections.append(Section(i, len(lines), match["version"], version, when))
+        line_of = LineCounter(text)
+        for match in MARKERS.finditer(text):
+            i = line_of(match.start())
+            owner = next((x for x in reversed(sections) if x.start < i), None)
+            if owner is not None and owner.marker is None and i < owner.end:
+                owner.marker = i
+        newline = "\r\n" if "\r\n" in text else "\n"
+        return cls(path, lines, sections, newline)
+
+    def top(self) -> Section | None:
+        return next((s for s in self.sections if not s.planning), None)
+
+    def marker_sha(self, section: Section) -> str:
+        assert section.marker is not None
+        match = MARKER.match(bare(self.lines[section.marker]))
+        assert match
+        return match["sha"]
+
+
+def read_changes(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    if not path.is_file():
+        raise BadInputError(f"{path} is not a file")
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInputError(
+            f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from exc
+
+
+def section_text(title: str, marker: str | None, entries: Sequence[Entry], nl: str) -> str:
+    lines = [title, "-" * len(title), ""]
+    if marker:
+        lines += [f".. releasekit-draft: {marker}", ""]
+    if entries:
+        lines += [entry.line() for entry in entries] + [""]
+    return nl.join(lines) + nl
+
+
+def ensure_block_end(lines: list[str], nl: str) -> None:
+    """Make the text end with a blank line, so that a section can follow."""
+    if not lines:
+        return
+    if not lines[-1].endswith("\n"):
+        lines[-1] += nl
+    if bare(lines[-1]).strip():
+        lines.append(nl)
+
+
+def entry_end(lines: list[str], i: int, stop: int) -> int:
+    """The line after entry `i` and its indented continuation lines."""
+    i += 1
+    while i < stop and bare(lines[i]).strip() and lines[i][:1] in " \t":
+        i += 1
+    return i
+
+
+def insert_entry(changes: Changes, section: Section, entry: Entry, order: Sequence[str]) -> None:
+    """Add one line to a draft: after the last line with the same label, else at its label's
+    place in the order, else after the section's last text."""
+    lines, nl = changes.lines, changes.newline
+    found = [
+        (i, m["label"])
+        for i in range(section.start + 2, section.end)
+        if (m := ENTRY.match(bare(lines[i])))
+    ]
+    same = [i for i, label in found if label == entry.key]
+    later = [i for i, label in found if line_key(label, order) > line_key(entry.key, order)]
+    new = [entry.line() + nl]
+    if same:
+        at = entry_end(lines, same[-1], section.end)
+    elif later:
+        at = later[0]
+    elif found:
+        at = entry_end(lines, found[-1][0], section.end)
+    else:
+        at = section.end
+        while at > section.start + 2 and not bare(lines[at - 1]).strip():
+            at -= 1
+        new = [nl, *new]
+    if at > 0 and not lines[at - 1].endswith("\n"):
+        lines[at - 1] += nl
+    lines[at:at] = new
+    section.end += len(new)
+
+
+def written_regions(changes: Changes, versions: Iterable[str]) -> list[range]:
+    """The lines docutils must see: everything above the first section (the title decides the
+    heading levels) and each section this run wrote to. The other sections are left as they
+    were, byte for byte, and a section heading closes every construct before it."""
+    wanted = set(versions)
+    first = changes.sections[0].start if changes.sections else len(changes.lines)
+    regions = [range(0, first)]
+    regions += [range(s.start, s.end) for s in changes.sections if s.version_text in wanted]
+    return regions
+
+
+def check_rst(changes: Changes, versions: Iterable[str]) -> str | None:
+    """None when docutils reads the written parts without a warning, else the first complaint.
+
+    Entry lines without any markup character are left out: docutils cannot object to them.
+    Other one-line entries go into one line block at the end, where docutils parses each line's
+    inline markup on its own, as in a list item, at a fraction of the cost of a list."""
+    from docutils.core import publish_doctree
+    from docutils.utils import SystemMessage
+
+    kept: list[str] = []
+    numbers: list[int] = []  # line number in the file of each kept line
+    alone: list[tuple[int, str]] = []
+    lines = changes.lines
+    for region in written_regions(changes, versions):
+        for i in region:
+            text = bare(lines[i])
+            if PLAIN_ENTRY.match(text):
+                continue
+            if ENTRY.match(text) and not text.endswith("::") and not continued(lines, i):
+                alone.append((i + 1, text[2:]))
+                continue
+            kept.append(text + "\n")
+            numbers.append(i + 1)
+    if alone:
+        kept.append("\n")
+        numbers.append(0)
+        for number, text in alone:
+            kept.append(f"| {text}\n")
+            numbers.append(number)
+    settings = {"report_level": 2, "halt_level": 2, "warning_stream": _Null()}
+    try:
+        publish_doctree("".join(kept), source_path=changes.path.name, settings_overrides=settings)
+    except SystemMessage as exc:
+        found = re.match(r"[^:]*:(\d+): \((\w+)/\d\) (.*)", str(exc).strip())
+        if not found:
+            return str(exc).strip().splitlines()[0]
+        number = numbers[min(int(found[1]), len(numbers)) - 1] if numbers else 0
+        return f"line {number}: {found[3]}"
+    return None
+
+
+def continued(lines: Sequence[str], i: int) -> bool:
+    """Whether line i is followed by an indented continuation line."""
+    return i + 1 < len(lines) and lines[i + 1][:1] in (" ", "\t") and bool(lines[i + 1].strip())
+
+
+class _Null:
+    def write(self, _text: str) -> None:
+        pass
+
+
+# ---- the job -----------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    before: str | None
+    after: str
+    version: str
+    added: int
+    since: str
+    message: str
+    written: set[str] = field(default_factory=set)  # versions of the sections written to
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+@dataclass
+class Job:
+    args: argparse.Namespace
+    repo: Repo
+    rules: AnyRules
+    tags: list[Tag]  # release tags, lowest version first
+    last: Tag | None = None  # the last release: highest version reachable from HEAD
+
+    def entries(self, commits: Iterable[Commit]) -> list[Entry]:
+        found = entries_for(commits, self.rules, self.args.include_merges)
+        return sorted(found, key=sort_key(self.rules.order))
+
+
+def release_commit(job: Job, changes: Changes) -> tuple[Version, str] | None:
+    """No release tag: the newest dated section of CHANGES.rst, and the commit that dated it."""
+    released = next((s for s in changes.sections if not s.planning and not s.unreleased), None)
+    if released is None:
+        return None
+    heading = bare(changes.lines[released.start]).strip()
+    out = git(job.repo.cwd, "log", "-1", "--format=%H", f"-S{heading}", "--", str(changes.path))
+    return released.version, out.stdout.strip()
+
+
+def find_draft(job: Job, changes: Changes) -> Section | None:
+    top = changes.top()
+    if top is None:
+        return None
+    tagged = {tag.version for tag in job.tags}
+    newer = job.last is None or top.version > job.last.version
+    if top.marker is not None and top.version not in tagged and newer:
+        return top
+    if top.unreleased and top.marker is None:
+        raise BadInputError(
+            f"{changes.path.name}:{top.start + 1}: section {top.version_text} (unreleased) has no "
+            "`.. releasekit-draft: <sha>` line: add one with the last commit it covers, or date it"
+        )
+    return None
+
+
+def requested_version(job: Job, base: Version | None) -> Version | None:
+    if not job.args.version:
+        return None
+    try:
+        version = Version(job.args.version)
+    except InvalidVersion as exc:
+        raise BadInputError(f"--version {job.args.version!r} is not a PEP 440 version") from exc
+    if base is not None and version <= base:
+        raise BadInputError(f"--version {version} is not above the last release {base}")
+    return version
+
+
+def add_to_draft(job: Job, changes: Changes, draft: Section, entries: Sequence[Entry]) -> None:
+    for entry in entries:
+        insert_entry(changes, draft, entry, job.rules.order)
+    assert draft.marker is not None
+    old = changes.lines[draft.marker]
+    ending = old[len(bare(old)) :]
+    changes.lines[draft.marker] = f".. releasekit-draft: {job.repo.head}{ending}"
+
+
+def new_draft(changes: Changes, version: Version, head: str, entries: Sequence[Entry]) -> None:
+    text = section_text(f"{version} (unreleased)", head, entries, changes.newline)
+    top = changes.top()
+    block = split_lines(text)
+    if top is None:
+        ensure_block_end(changes.lines, changes.newline)
+        changes.lines.extend(block[:-1])  # no blank line at the end of the file
+    else:
+        changes.lines[top.start : top.start] = block
+
+
+def draft(
+    job: Job, changes: Changes, commits_after: Callable[[str | None], list[Commit]]
+) -> Outcome:
+    """Add a draft section, or new commits to the existing one. `commits_after(sha)` gives the
+    commits after sha (None: after the last release)."""
+    before = changes.text
+    existing = find_draft(job, changes)
+    base = job.last.version if job.last else None
+    since = job.last.name if job.last else "the start of history"
+    fallback = None
+    if base is None and existing is None:
+        fallback = release_commit(job, changes)
+        if fallback:
+            base, sha = fallback
+            since = f"{changes.path.name} {base}" + (f" ({sha[:7]})" if sha else "")
+    wanted = requested_version(job, base)
+    if existing is not None:
+        marker = changes.marker_sha(existing)
+        entries = job.entries(commits_after(marker))
+        since = f"the draft's commit {marker[:7]}"
+        if wanted is not None and wanted != existing.version:
+            warn(
+                f"keeping the draft's version {existing.version_text} (--version {wanted} ignored)"
+            )
+        if entries:
+            add_to_draft(job, changes, existing, entries)
+        version = existing.version_text
+    else:
+        start = fallback[1] if fallback and fallback[1] else None
+        entries = job.entries(commits_after(start))
+        version = str(wanted or propose_version(base, entries))
+        if entries:
+            new_draft(changes, Version(version), job.repo.head, entries)
+    message = summary_line(version, len(entries), since, existing is not None)
+    written = {version} if entries else set()
+    return Outcome(before, changes.text, version, len(entries), since, message, written)
+
+
+def summary_line(version: str, added: int, since: str, existing: bool) -> str:
+    if not added:
+        return f"nothing new since {since}"
+    noun = "entry" if added == 1 else "entries"
+    if existing:
+        return f"added {added} {noun} to the {version} draft (commits since {since})"
+    return f"drafted {version} with {added} {noun} since {since}"
+
+
+def run_draft(job: Job, changes: Changes) -> Outcome:
+    def commits_after(sha: str | None) -> list[Commit]:
+        if (
+            sha is not None
+            and sha.lower() != job.repo.head.lower()
+            and not is_ancestor(job.repo, sha)
+        ):
+            raise BadInputError(
+                f"the draft's commit {sha[:12]} is not in the history of HEAD "
+                "(history rewritten?): fix its `.. releasekit-draft:` line by hand"
+            )
+        start = sha or (job.last.sha if job.last else None)
+        revisions = [f"{start}..HEAD"] if start else ["HEAD"]
+        return log(job.repo, revisions, job.args.path, job.args.include_merges)
+
+    return draft(job, changes, commits_after)
+
+
+def run_all(job: Job, changes: Changes) -> Outcome:
+    """Backfill a section per release tag from ONE git log of the whole history, then draft."""
+    history = log(job.repo, ["HEAD"], None, merges=True)
+    parents = {c.sha: c.parents for c in history}
+    job.tags = [tag for tag in job.tags if tag.sha in parents]  # reachable from HEAD
+    job.last = job.tags[-1] if job.tags else None
+    touching: set[str] | None = None
+    if job.args.path:
+        out = git(job.repo.cwd, "log", "--format=%H", "HEAD", "--", job.args.path).stdout
+        touching = set(out.split())
+    buckets: dict[str, list[Commit]] = {}
+    owner = assign_owners(job.tags, parents)
+    for commit in history:
+        if touching is not None and commit.sha not in touching:
+            continue
+        buckets.setdefault(owner.get(commit.sha, ""), []).append(commit)
+    before = changes.text
+    known = {s.version for s in changes.sections}
+    added = 0
+    written: set[str] = set()
+    inserts: list[tuple[int, str]] = []
+    for tag in reversed(job.tags):
+        if tag.version in known:
+            continue
+        entries = job.entries(buckets.get(tag.name, []))
+        added += len(entries)
+        written.add(str(tag.version))
+        text = section_text(f"{tag.version} ({tag.date})", None, entries, changes.newline)
+        at = next(
+            (
+                s.start
+                for s in changes.sections
+                if not s.planning and not s.marker and s.version < tag.version
+            ),
+            None,
+        )
+        inserts.append((-1 if at is None else at, text))  # -1: at the end
+    backfilled = len(inserts)
+    if inserts:
+        if any(at == -1 for at, _ in inserts):
+            ensure_block_end(changes.lines, changes.newline)
+        by_place: dict[int, list[str]] = {}
+        for at, text in inserts:  # newest first within one place
+            by_place.setdefault(len(changes.lines) if at == -1 else at, []).append(text)
+        if len(changes.lines) in by_place:  # no blank line at the end of the file
+            last = by_place[len(changes.lines)]
+            last[-1] = last[-1].removesuffix(changes.newline)
+        for at in sorted(by_place, reverse=True):
+            changes.lines[at:at] = by_place[at]
+        changes = Changes.parse(changes.text, changes.path)
+
+    def commits_after(sha: str | None) -> list[Commit]:
+        if sha is None:
+            return buckets.get("", [])
+        if sha not in parents:
+            raise BadInputError(
+                f"the draft's commit {sha[:12]} is not in the history of HEAD (history rewritten?)"
+            )
+        done = ancestors([sha], parents)
+        return [c for c in history if c.sha not in done and (touching is None or c.sha in touching)]
+
+    outcome = draft(job, changes, commits_after)
+    outcome.before = before
+    outcome.added += added
+    outcome.written |= written
+    if backfilled:
+        outcome.message = f"backfilled {backfilled} release sections; {outcome.message}"
+    return outcome
+
+
+# ---- output ------------------------------------------------------------------------------
+
+
+def warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        mode = stat.S_IMODE(path.stat().st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+        Path(tmp).chmod(mode)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def unified_diff(before: str | None, after: str, name: str) -> str:
+    old = split_lines(before or "")
+    new = split_lines(after)
+    lines = difflib.unified_diff(old, new, f"a/{name}", f"b/{name}")
+    return "".join(x if x.endswith("\n") else x + "\n\\ No newline at end of file\n" for x in lines)
+
+
+def github_outputs(outcome: Outcome, name: str, dry_run: bool) -> None:
+    output = os.environ.get("GITHUB_OUTPUT")
+    if output:
+        with Path(output).open("a", encoding="utf-8") as handle:
+            changed = "true" if outcome.changed else "false"
+            handle.write(f"version={outcome.version}\nchanged={changed}\nadded={outcome.added}\n")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        mode = " (dry run)" if dry_run else ""
+        text = f"### Release notes draft{mode}\n\n`{name}`: {outcome.message}.\n"
+        if outcome.changed:
+            diff = unified_diff(outcome.before, outcome.after, name).splitlines(keepends=True)
+            cut = (
+                f"... {len(diff) - SUMMARY_LINES} more lines\n" if len(diff) > SUMMARY_LINES else ""
+            )
+            text += f"\n```diff\n{''.join(diff[:SUMMARY_LINES])}{cut}```\n"
+        with Path(summary).open("a", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line, not the usage block
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = Parser(
+        prog=PROG,
+        description=(
+            "Draft the next CHANGES.rst section from the commits since the last release tag: "
+            "conventional-commit types sorted into ENH/FIX/MAINT (breaking first), a proposed "
+            "version, and a `.. releasekit-draft: <sha>` marker. Re-runs add only newer "
+            "commits and keep every edit. Exit 0 ok (also: nothing new), 1 failed, 2 bad input."
+        ),
+        epilog=(
+            "Rules come from --config, else .gitchangelog.rc, else [tool.releasekit.changes] "
+            "in pyproject.toml. In GitHub Actions, writes version=, changed=, added= to "
+            "GITHUB_OUTPUT and a summary to GITHUB_STEP_SUMMARY."
+        ),
+    )
+    env = os.environ.get
+    parser.add_argument(
+        "--changes",
+        default=env("CHANGES") or "CHANGES.rst",
+        help="the changelog file (default: $CHANGES or CHANGES.rst)",
+    )
+    parser.add_argument(
+        "--tag-pattern",
+        default=env("TAG_PATTERN") or "v*",
+        help="release tags, fnmatch; the version is the tag minus the literal "
+        "prefix (default: $TAG_PATTERN or 'v*'; monorepo: 'pkg-a-v*')",
+    )
+    parser.add_argument("--version", help="the version to draft (PEP 440, above the last release)")
+    parser.add_argument("--path", help="only commits touching this directory (monorepos)")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="also backfill a section for every release tag missing from the file",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the unified diff instead of writing"
+    )
+    parser.add_argument(
+        "--include-merges",
+        action="store_true",
+        help="list 'Merge pull request #N' merges under their PR title",
+    )
+    parser.add_argument(
+        "--config",
+        help="TOML rules file ([tool.releasekit.changes] or top-level "
+        "keys labels/default-label/ignore), or a gitchangelog .rc file",
+    )
+    parser.add_argument(
+        "-C",
+        dest="repo_dir",
+        default=".",
+        type=Path,
+        help="run as if started in this directory (default: .)",
+    )
+    return parser.parse_args(argv)
+
+
+def validate(outcome: Outcome, path: Path, name: str) -> None:
+    problem = check_rst(Changes.parse(outcome.after, path), outcome.written)
+    if not problem:
+        return
+    if outcome.before:
+        earlier = check_rst(Changes.parse(outcome.before, path), outcome.written)
+        if earlier:
+            raise BadInputError(f"{name} is not valid reST: {earlier}")
+    raise FailureError(f"refusing to write {name}: the result is not valid reST ({problem})")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        repo = Repo.open(args.repo_dir)
+        path = repo.cwd / args.changes
+        before = read_changes(path)
+        changes = Changes.parse(NEW_FILE if before is None else before, path)
+        rules = load_rules(args.config, repo)
+        tags, skipped = release_tags(repo, args.tag_pattern)
+        if skipped:
+            warn(f"passed over tags that are not PEP 440 versions: {', '.join(skipped)}")
+        job = Job(args, repo, rules, tags)
+        if not args.all:
+            job.last = last_reachable(repo, tags)
+        outcome = run_all(job, changes) if args.all else run_draft(job, changes)
+        outcome.before = before
+        if before is None and outcome.after == NEW_FILE:
+            outcome.after = ""  # nothing to draft: no new file either
+            outcome.before = ""
+        if outcome.changed:
+            validate(outcome, path, args.changes)
+        if args.dry_run:
+            sys.stdout.write(unified_diff(before, outcome.after, args.changes))
+        elif outcome.changed:
+            write_atomic(path, outcome.after)
+        github_outputs(outcome, args.changes, args.dry_run)
+        done = "" if outcome.changed else f"; {args.changes} unchanged"
+        prefix = "dry run: " if args.dry_run and outcome.changed else ""
+        print(f"{PROG}: {prefix}{outcome.message}{done}", file=sys.stderr)
+        return 0
+    except BadInputError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except (FailureError, OSError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
