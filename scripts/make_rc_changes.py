@@ -76,11 +76,14 @@ class FailureError(Exception):
 # ---- git ---------------------------------------------------------------------------------
 
 
-def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def git(
+    cwd: Path, *args: str, check: bool = True, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     try:
         proc = subprocess.run(
             ["git", *args],
             cwd=cwd,
+            input=stdin,
             capture_output=True,
             text=True,
             encoding="utf-8",
@@ -191,6 +194,30 @@ def log(repo: Repo, revisions: Sequence[str], path: str | None, merges: bool) ->
     if path:
         args.append(path)
     return parse_log(git(repo.cwd, *args).stdout)
+
+
+def notes_edits(repo: Repo, revisions: Sequence[str], notes: Path) -> set[str]:
+    """Commits that change the notes file and nothing else: a maintainer editing the draft
+    (on the RC branch or after merging it) is not news for the next draft."""
+    try:
+        relpath = notes.resolve().relative_to(repo.toplevel.resolve()).as_posix()
+    except ValueError:  # the notes live outside the repository
+        return set()
+    args = ["log", "--format=%H", "--no-merges", *revisions, "--", f":(top,literal){relpath}"]
+    touching = set(git(repo.cwd, *args).stdout.split())
+    if not touching:
+        return set()
+    listing = "".join(f"{sha}\n" for sha in touching)  # diff-tree skips an unterminated line
+    out = git(repo.cwd, "diff-tree", "--stdin", "-r", "--name-only", stdin=listing)
+    files: dict[str, set[str]] = {}
+    current = ""
+    for line in out.stdout.splitlines():
+        if line in touching:  # each commit's record starts with its sha
+            current = line
+            files[current] = set()
+        elif line and current:
+            files[current].add(line)
+    return {sha for sha, changed in files.items() if changed == {relpath}}
 
 
 def is_ancestor(repo: Repo, sha: str) -> bool:
@@ -730,6 +757,10 @@ class Job:
     tags: list[Tag]  # release tags, lowest version first
     last: Tag | None = None  # the last release: highest version reachable from HEAD
 
+    @property
+    def notes(self) -> Path:
+        return Path(self.repo.cwd / self.args.changes)
+
     def entries(self, commits: Iterable[Commit]) -> list[Entry]:
         found = entries_for(commits, self.rules, self.args.include_merges)
         return sorted(found, key=sort_key(self.rules.order))
@@ -853,7 +884,9 @@ def run_draft(job: Job, changes: Changes) -> Outcome:
             )
         start = sha or (job.last.sha if job.last else None)
         revisions = [f"{start}..HEAD"] if start else ["HEAD"]
-        return log(job.repo, revisions, job.args.path, job.args.include_merges)
+        commits = log(job.repo, revisions, job.args.path, job.args.include_merges)
+        edits = notes_edits(job.repo, revisions, job.notes)
+        return [c for c in commits if c.sha not in edits]
 
     return draft(job, changes, commits_after)
 
@@ -868,10 +901,11 @@ def run_all(job: Job, changes: Changes) -> Outcome:
     if job.args.path:
         out = git(job.repo.cwd, "log", "--format=%H", "HEAD", "--", job.args.path).stdout
         touching = set(out.split())
+    edits = notes_edits(job.repo, ["HEAD"], job.notes)
     buckets: dict[str, list[Commit]] = {}
     owner = assign_owners(job.tags, parents)
     for commit in history:
-        if touching is not None and commit.sha not in touching:
+        if (touching is not None and commit.sha not in touching) or commit.sha in edits:
             continue
         buckets.setdefault(owner.get(commit.sha, ""), []).append(commit)
     before = changes.text
@@ -917,7 +951,11 @@ def run_all(job: Job, changes: Changes) -> Outcome:
                 f"the draft's commit {sha[:12]} is not in the history of HEAD (history rewritten?)"
             )
         done = ancestors([sha], parents)
-        return [c for c in history if c.sha not in done and (touching is None or c.sha in touching)]
+        return [
+            c
+            for c in history
+            if c.sha not in done and c.sha not in edits and (touching is None or c.sha in touching)
+        ]
 
     outcome = draft(job, changes, commits_after)
     outcome.before = before

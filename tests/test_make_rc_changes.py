@@ -354,6 +354,24 @@ def test_rerun_keeps_maintainer_edits_and_adds_only_new_commits(repo: GitRepo) -
     parses_cleanly(expected)
 
 
+def test_commits_that_only_edit_the_notes_are_not_news(repo: GitRepo) -> None:
+    released(repo)
+    repo.commit("feat: add a widget")
+    assert rc(repo).returncode == 0
+    reworded = repo.read("CHANGES.rst").replace("Add a widget", "Add the widget")
+    repo.commit("docs: word the notes", files={"CHANGES.rst": reworded})
+    both = repo.commit("fix: the widget and its note", files={"CHANGES.rst": reworded, "w.py": ""})
+    repo.commit("docs: more wording", files={"CHANGES.rst": reworded + "\n"})
+
+    result = rc(repo)
+
+    assert result.returncode == 0, result.stderr
+    text = repo.read("CHANGES.rst")
+    assert "Word the notes" not in text and "More wording" not in text
+    assert f"- {short(repo, both)} FIX: The widget and its note" in text
+    assert "Add the widget" in text
+
+
 def test_released_top_section_gets_a_new_draft_above(repo: GitRepo) -> None:
     released(repo)
     repo.commit("fix: x")

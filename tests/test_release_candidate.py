@@ -133,6 +133,7 @@ def test_a_later_run_updates_the_open_pr_and_keeps_the_maintainers_work(
     notes = on_origin(released, BRANCH)
     assert "Add the widget everyone asked for" in notes and "Add a widget" not in notes
     assert "Stop the leak" in notes
+    assert "Word the notes" not in notes, "an edit of the notes came back as an entry"
     assert released.remote_ref("auto-release-candidate-2026-11-20") is None
     [pull] = github_api.pulls()
     assert pull["head"]["ref"] == BRANCH
