@@ -23,7 +23,7 @@ import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -63,6 +63,12 @@ ENTRY = re.compile(r"^- \S+ (?P<label>[^\s:]+):(\s|$)")
 PLAIN_ENTRY = re.compile(
     r"^- [0-9a-f]{4,64} [A-Za-z][\w-]*!?: [^*`|_\\\[\]<>:]*(:[^*`|_\\\[\]<>:]+)*$"
 )
+
+
+# A line docutils has nothing to say about: blank, plain words (a title, a heading this script
+# wrote), or the draft marker comment. Adornment lines are judged with their title (inert()).
+INERT_LINE = re.compile(r"^(|\w[\w ,.()'/+-]*|\.\. releasekit-draft: [0-9a-fA-F]{7,64})$")
+ADORNMENT = re.compile(r"^([=\-~^\"'`#*+<>])\1*$")
 
 
 class BadInputError(Exception):
@@ -132,7 +138,7 @@ class Tag:
     date: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Commit:
     short: str
     sha: str
@@ -680,7 +686,9 @@ def written_regions(changes: Changes, versions: Iterable[str]) -> list[range]:
     return regions
 
 
-def check_rst(changes: Changes, versions: Iterable[str]) -> str | None:
+def check_rst(
+    changes: Changes, versions: Iterable[str], generated: Collection[str] = ()
+) -> str | None:
     """None when docutils reads the written parts without a warning, else the first complaint.
 
     Entry lines without any markup character are left out: docutils cannot object to them.
@@ -696,13 +704,15 @@ def check_rst(changes: Changes, versions: Iterable[str]) -> str | None:
     for region in written_regions(changes, versions):
         for i in region:
             text = bare(lines[i])
-            if PLAIN_ENTRY.match(text):
+            if text in generated or PLAIN_ENTRY.match(text):
                 continue
             if ENTRY.match(text) and not text.endswith("::") and not continued(lines, i):
                 alone.append((i + 1, text[2:]))
                 continue
             kept.append(text + "\n")
             numbers.append(i + 1)
+    if not alone and inert(kept):
+        return None  # nothing docutils could object to: spare its import and parse
     if alone:
         kept.append("\n")
         numbers.append(0)
@@ -719,6 +729,22 @@ def check_rst(changes: Changes, versions: Iterable[str]) -> str | None:
         number = numbers[min(int(found[1]), len(numbers)) - 1] if numbers else 0
         return f"line {number}: {found[3]}"
     return None
+
+
+def inert(lines: Sequence[str]) -> bool:
+    """Whether these lines are plain text, blank lines, the draft marker, and titles underlined
+    at least as long as the title, each followed by a blank line: reST as simple as it gets."""
+    for i, line in enumerate(lines):
+        text = line.rstrip("\n")
+        if INERT_LINE.match(text) and not ADORNMENT.match(text):
+            continue
+        if not ADORNMENT.match(text) or i == 0:
+            return False
+        title = lines[i - 1].rstrip("\n")
+        after = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if not title or ADORNMENT.match(title) or len(text) < len(title) or after:
+            return False
+    return True
 
 
 def continued(lines: Sequence[str], i: int) -> bool:
@@ -743,6 +769,8 @@ class Outcome:
     since: str
     message: str
     written: set[str] = field(default_factory=set)  # versions of the sections written to
+    # Entry lines this run wrote: escaped by rst_escape, so valid reST by construction.
+    generated: set[str] = field(default_factory=set)
 
     @property
     def changed(self) -> bool:
@@ -859,7 +887,8 @@ def draft(
             new_draft(changes, Version(version), job.repo.head, entries)
     message = summary_line(version, len(entries), since, existing is not None)
     written = {version} if entries else set()
-    return Outcome(before, changes.text, version, len(entries), since, message, written)
+    generated = {entry.line() for entry in entries}
+    return Outcome(before, changes.text, version, len(entries), since, message, written, generated)
 
 
 def summary_line(version: str, added: int, since: str, existing: bool) -> str:
@@ -893,7 +922,14 @@ def run_draft(job: Job, changes: Changes) -> Outcome:
 
 def run_all(job: Job, changes: Changes) -> Outcome:
     """Backfill a section per release tag from ONE git log of the whole history, then draft."""
-    history = log(job.repo, ["HEAD"], None, merges=True)
+    from concurrent.futures import ThreadPoolExecutor
+
+    # The path-limited log that finds notes-only commits costs almost as much as the full log:
+    # run it beside the full log (git does the work, so the GIL does not serialise them).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        notes_only = pool.submit(notes_edits, job.repo, ["HEAD"], job.notes)
+        history = log(job.repo, ["HEAD"], None, merges=True)
+        edits = notes_only.result()
     parents = {c.sha: c.parents for c in history}
     job.tags = [tag for tag in job.tags if tag.sha in parents]  # reachable from HEAD
     job.last = job.tags[-1] if job.tags else None
@@ -901,7 +937,6 @@ def run_all(job: Job, changes: Changes) -> Outcome:
     if job.args.path:
         out = git(job.repo.cwd, "log", "--format=%H", "HEAD", "--", job.args.path).stdout
         touching = set(out.split())
-    edits = notes_edits(job.repo, ["HEAD"], job.notes)
     buckets: dict[str, list[Commit]] = {}
     owner = assign_owners(job.tags, parents)
     for commit in history:
@@ -911,14 +946,12 @@ def run_all(job: Job, changes: Changes) -> Outcome:
     before = changes.text
     known = {s.version for s in changes.sections}
     added = 0
-    written: set[str] = set()
     inserts: list[tuple[int, str]] = []
     for tag in reversed(job.tags):
         if tag.version in known:
             continue
         entries = job.entries(buckets.get(tag.name, []))
         added += len(entries)
-        written.add(str(tag.version))
         text = section_text(f"{tag.version} ({tag.date})", None, entries, changes.newline)
         at = next(
             (
@@ -960,7 +993,8 @@ def run_all(job: Job, changes: Changes) -> Outcome:
     outcome = draft(job, changes, commits_after)
     outcome.before = before
     outcome.added += added
-    outcome.written |= written
+    # The backfilled sections are left out of outcome.written: every line of them is generated
+    # (a heading from a tag, escaped entries), so they are valid reST by construction.
     if backfilled:
         outcome.message = f"backfilled {backfilled} release sections; {outcome.message}"
     return outcome
@@ -1082,7 +1116,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def validate(outcome: Outcome, path: Path, name: str) -> None:
-    problem = check_rst(Changes.parse(outcome.after, path), outcome.written)
+    problem = check_rst(Changes.parse(outcome.after, path), outcome.written, outcome.generated)
     if not problem:
         return
     if outcome.before:
