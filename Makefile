@@ -17,7 +17,7 @@ CHANGES      ?= CHANGES.rst
 TAG_PATTERN  ?= v*
 VERSION      ?=
 SIGN         ?= 0
-PYTEST_ARGS  ?=
+PYTEST_ARGS  ?= -n auto
 
 NODE_TOOLS   ?= .cache/node
 
