@@ -1,0 +1,57 @@
+"""The kit's own wheel: it ships every standalone script, and its commands run from it."""
+
+from __future__ import annotations
+
+import configparser
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SCRIPTS
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), "."],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    [built] = out.glob("releasekit-*.whl")
+    return built
+
+
+def entry_points(wheel: Path) -> dict[str, str]:
+    with zipfile.ZipFile(wheel) as archive:
+        [name] = [n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")]
+        parser = configparser.ConfigParser()
+        parser.read_string(archive.read(name).decode())
+    return dict(parser["console_scripts"])
+
+
+def test_the_wheel_ships_every_script_beside_the_package(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = {n for n in archive.namelist() if n.startswith("releasekit/")}
+    expected = {f"releasekit/{script.name}" for script in SCRIPTS.glob("*.py")}
+    assert expected and expected | {"releasekit/__init__.py"} == shipped
+
+
+def test_every_command_runs_from_the_wheel(wheel: Path) -> None:
+    commands = entry_points(wheel)
+    assert commands
+    for command, target in commands.items():
+        module, _, function = target.partition(":")
+        code = (
+            f"import sys; sys.path.insert(0, {str(wheel)!r}); "
+            f"from {module} import {function}; sys.exit({function}(['--help']))"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, f"{command}: {result.stderr}"
+        assert result.stdout.startswith("usage: "), command
