@@ -18,11 +18,10 @@ TAG_PATTERN  ?= v*
 VERSION      ?=
 SIGN         ?= 0
 PYTEST_ARGS  ?= -n auto
-
 NODE_TOOLS   ?= .cache/node
 
 export PATH := $(abspath $(VENV_BIN)):$(PATH)
-export DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN
+export DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN NODE_TOOLS
 
 .PHONY: help
 help: ## Show this help

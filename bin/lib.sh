@@ -26,11 +26,16 @@ info() {
   printf '%s: %s\n' "${0##*/}" "$*" >&2
 }
 
-is_dry_run() {
-  case "$DRY_RUN" in
+# A yes/no setting as users write it: 1, true, yes or on.
+is_true() {
+  case "$1" in
     1 | true | yes | on) return 0 ;;
     *) return 1 ;;
   esac
+}
+
+is_dry_run() {
+  is_true "$DRY_RUN"
 }
 
 # Run a command that changes something outside the checkout; in dry-run, only show it.
