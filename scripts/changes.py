@@ -55,6 +55,85 @@ _DRAFT_LEFTOVER = re.compile(r"(?<![\w.])(x\.x\.x|X\.Y\.Z|YYYY-MM-DD)(?![\w])")
 VERSION_STYLE = ("-", False)
 
 
+# ---- shared rules ----------------------------------------------------------------------------
+# Every copy-alone script that needs one of these rules keeps its own copy, under the same
+# name and signature; tests/test_contract.py runs every copy over the same rows.
+
+# The versions the kit proposes, accepts and can write with bumpver's pattern
+# MAJOR.MINOR.PATCH[PYTAGNUM][.postBUILD], in PEP 440's normalised spelling.
+RELEASABLE = re.compile(
+    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?"
+)
+# A section title: optional NAME word (`pytest-xdist`, `Version`), optional `v`, the version,
+# then `(DATE)`, ` - DATE` or nothing.
+HEADING_TITLE = re.compile(
+    r"(?:(?P<name>[A-Za-z][\w.-]*)\s+)?[vV]?(?P<version>[0-9][\w.+!-]*?)"
+    r"(?:\s*\((?P<paren>[^()]*)\)|\s+[-\u2013\u2014]+\s+(?P<dash>\S.*?))?\s*"
+)
+MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+LONG_DATE = re.compile(r"(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>[0-9]{1,2}),?\s+(?P<year>[0-9]{4})")
+
+
+def tag_for(version: str, pattern: str) -> str:
+    """The tag for `version` under TAG_PATTERN: the pattern's text before its first `*`, then
+    the version's PEP 440 normal form (`v*`, 1.2.3 -> v1.2.3; `pkg-v*` -> pkg-v1.2.3)."""
+    from packaging.version import Version
+
+    return pattern.split("*", 1)[0] + str(Version(version))
+
+
+def version_of_tag(tag: str, pattern: str) -> Version | None:
+    """The version a tag names under TAG_PATTERN; None without the prefix or a PEP 440 rest."""
+    from packaging.version import InvalidVersion, Version
+
+    prefix = pattern.split("*", 1)[0]
+    if not tag.startswith(prefix):
+        return None
+    try:
+        return Version(tag[len(prefix) :])
+    except InvalidVersion:
+        return None
+
+
+def is_releasable(version: str) -> bool:
+    """X.Y.Z, optional aN/bN/rcN, optional .postN, normalised: what release-tag can write."""
+    return RELEASABLE.fullmatch(version) is not None
+
+
+def heading_parts(title: str) -> tuple[str, str] | None:
+    """(version, date) of a section title as written (no NAME, no `v`; date "" when none),
+    None when the title is not a version heading."""
+    from packaging.version import InvalidVersion, Version
+
+    match = HEADING_TITLE.fullmatch(title.strip())
+    if not match:
+        return None
+    try:
+        Version(match["version"])
+    except InvalidVersion:
+        return None
+    return match["version"], (match["paren"] or match["dash"] or "").strip()
+
+
+def heading_date(text: str) -> dt.date | None:
+    """A release date as headings write it: YYYY-MM-DD or `Month D, YYYY`; None otherwise."""
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            return dt.date.fromisoformat(text)
+        match = LONG_DATE.fullmatch(text)
+        if match:
+            word = match["month"].lower()
+            month = next(i for i, name in enumerate(MONTHS, 1) if name.startswith(word))
+            return dt.date(int(match["year"]), month, int(match["day"]))
+    except (ValueError, StopIteration):
+        pass
+    return None
+
+
 class BadInputError(Exception):
     """Input the script cannot work with: exit 2 with one line."""
 
