@@ -166,7 +166,8 @@ def test_tag_for(path: str, version: str, pattern: str, tag: str) -> None:
 )
 def test_version_of_tag(path: str, tag: str, pattern: str, version: str | None) -> None:
     found = _rule(path, "version_of_tag")(tag, pattern)
-    assert found == (Version(version) if version else None)
+    # A copy may return its own version type: its str() is the PEP 440 normal form.
+    assert (None if found is None else str(found)) == (str(Version(version)) if version else None)
 
 
 @pytest.mark.parametrize(("path", "version", "releasable"), _rows("is_releasable", IS_RELEASABLE))
