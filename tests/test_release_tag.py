@@ -373,6 +373,7 @@ EXAMPLES = ("tests", "docs", "scripts", "bench")
 def test_the_kit_itself_bumps_every_file_holding_its_version(tmp_path: Path) -> None:
     kit = tmp_path / "releasekit"
     run_git(tmp_path, "clone", "--quiet", str(ROOT), str(kit))
+    run_git(kit, "checkout", "--quiet", "-B", "main")  # ROOT may be a worktree on any branch
     own = GitRepo(path=kit, origin=tmp_path / "origin.git")
     # Test the working tree's configuration, committed or not.
     for name in ("pyproject.toml", "src/releasekit/__init__.py"):
