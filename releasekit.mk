@@ -1,0 +1,55 @@
+# releasekit.mk: the release train as make targets. The kit's own Makefile includes it, and
+# `releasekit init` copies it into a project whose Makefile says `include releasekit.mk`.
+# Every variable below can be overridden on the command line or from the environment;
+# [tool.releasekit] in the project's pyproject.toml sets the project's own defaults.
+
+SHELL        := bash
+.SHELLFLAGS  := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS    += --no-builtin-rules --warn-undefined-variables
+
+# The folder of this fragment: its bin/ steps and scripts/ sit beside it.
+RELEASEKIT_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+
+PYTHON       ?= python3
+VENV         ?= .venv
+PY           ?= $(if $(wildcard $(VENV)/bin/python),$(VENV)/bin/python,$(PYTHON))
+
+# [tool.releasekit] -> `NAME ?= value` lines; they come first, so they only set defaults.
+RELEASEKIT_CONFIG := $(shell "$(PY)" "$(RELEASEKIT_DIR)/scripts/project_config.py" make-include)
+ifneq ($(RELEASEKIT_CONFIG),)
+include $(RELEASEKIT_CONFIG)
+endif
+
+DRY_RUN      ?= 0
+BASE_BRANCH  ?= main
+REMOTE       ?= origin
+CHANGES      ?= CHANGES.rst
+TAG_PATTERN  ?= v*
+VERSION      ?=
+SIGN         ?= 0
+
+export DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN RELEASEKIT_DIR PY
+
+.PHONY: help
+help: ## Show this help
+	@printf 'Usage: make <target> [VAR=value ...]\n\nTargets:\n'
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@printf '\nVariables (current value):\n'
+	@printf '  %-20s %s\n' DRY_RUN "$$DRY_RUN" BASE_BRANCH "$$BASE_BRANCH" REMOTE "$$REMOTE" \
+		CHANGES "$$CHANGES" TAG_PATTERN "$$TAG_PATTERN" VERSION "$$VERSION" SIGN "$$SIGN" PY "$$PY"
+
+## ---- release train ---------------------------------------------------------
+
+.PHONY: check-changes
+check-changes: ## Check that the top section of CHANGES.rst is ready to release
+	"$$PY" "$$RELEASEKIT_DIR/scripts/changes.py" --file "$$CHANGES" check --tag-pattern "$$TAG_PATTERN"
+
+.PHONY: release-candidate rc
+release-candidate: ## Draft the next CHANGES.rst section, push it and open or update the draft PR
+	"$$RELEASEKIT_DIR/bin/release-candidate"
+rc: release-candidate ## Alias of release-candidate
+
+.PHONY: release-tag
+release-tag: ## Validate the notes, bumpver the version, tag vX.Y.Z and push atomically
+	"$$RELEASEKIT_DIR/bin/release-tag"
