@@ -28,8 +28,17 @@ CHANGES      ?= CHANGES.rst
 TAG_PATTERN  ?= v*
 VERSION      ?=
 SIGN         ?= 0
+PACKAGE_DIR  ?= .
+DIST         ?= dist
+BUILD_NO_ISOLATION ?= 0
 
 export DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN RELEASEKIT_DIR PY
+export PACKAGE_DIR DIST BUILD_NO_ISOLATION
+
+# What `make build` reads: the package folder's files that git knows or would add. When
+# none is newer than $(DIST)/SHA256SUMS, `make build` has nothing to do. Outside a git
+# checkout the list is empty and every `make build` builds.
+BUILD_INPUTS := $(filter-out $(DIST)/% build/%,$(wildcard $(shell git ls-files --cached --others --exclude-standard -- '$(PACKAGE_DIR)' 2>/dev/null)))
 
 .PHONY: help
 help: ## Show this help
@@ -38,6 +47,17 @@ help: ## Show this help
 	@printf '\nVariables (current value):\n'
 	@printf '  %-20s %s\n' DRY_RUN "$$DRY_RUN" BASE_BRANCH "$$BASE_BRANCH" REMOTE "$$REMOTE" \
 		CHANGES "$$CHANGES" TAG_PATTERN "$$TAG_PATTERN" VERSION "$$VERSION" SIGN "$$SIGN" PY "$$PY"
+
+## ---- integration -------------------------------------------------------------
+
+.PHONY: build
+build: $(DIST)/SHA256SUMS ## sdist + wheel into DIST, twine check --strict, SHA256SUMS (when an input changed)
+
+$(DIST)/SHA256SUMS: $(or $(BUILD_INPUTS),FORCE)
+	"$$RELEASEKIT_DIR/bin/build"
+
+.PHONY: FORCE
+FORCE:
 
 ## ---- release train ---------------------------------------------------------
 
