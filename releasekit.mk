@@ -50,6 +50,9 @@ help: ## Show this help
 
 ## ---- integration -------------------------------------------------------------
 
+.PHONY: ci
+ci: check test build ## Everything CI runs: the checks, the tests, then the build (check, test: the project's own)
+
 .PHONY: build
 build: $(DIST)/SHA256SUMS ## sdist + wheel into DIST, twine check --strict, SHA256SUMS (when an input changed)
 
