@@ -272,21 +272,27 @@ def test_refuses_a_version_below_a_tag_only_origin_has(project: GitRepo, tmp_pat
 def test_refuses_a_version_already_tagged_locally(project: GitRepo) -> None:
     project.tag("v1.3.0", message="made by hand", ref="HEAD^")
     before = state(project)
-    assert_refused(release(project.path), "not ready")
-    # The tag check holds on its own too, even when the notes check looks at other tags.
+    result = release(project.path)
+    assert_refused(result, "not ready")
+    assert re.search(r"^CHANGES\.rst:\d+: .*already released as tag v1\.3\.0", result.stderr, re.M)
+    # The tag follows TAG_PATTERN: under release-* the same tag by hand is release-1.3.0.
+    project.tag("release-1.3.0", message="made by hand", ref="HEAD^")
     result = release(project.path, TAG_PATTERN="release-*")
-    assert_refused(result, "tag v1.3.0 already exists locally")
-    assert state(project) == before
+    assert_refused(result, "not ready")
+    assert "release-1.3.0" in result.stderr
+    assert state(project).remote == before.remote
 
 
 def test_refuses_a_version_already_tagged_on_origin(project: GitRepo, tmp_path: Path) -> None:
     other = clone(project, tmp_path / "laptop")
-    other.tag("v1.3.0", message="made by hand", ref="HEAD^")
-    other.push("v1.3.0")
+    other.tag("pkg-v1.3.0", message="made by hand", ref="HEAD^")
+    other.push("pkg-v1.3.0")
     before = state(project)
-    assert_refused(release(project.path, TAG_PATTERN="release-*"), "tag v1.3.0 already exists")
+    result = release(project.path, TAG_PATTERN="pkg-v*")
+    assert_refused(result, "not ready")
+    assert "pkg-v1.3.0" in result.stderr
     after = state(project)
-    assert set(after.tags) == {*before.tags, "refs/tags/v1.3.0"}
+    assert set(after.tags) == {*before.tags, "refs/tags/pkg-v1.3.0"}
     assert (after.head, after.status, after.files, after.remote) == (
         before.head,
         before.status,
