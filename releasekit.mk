@@ -31,9 +31,10 @@ SIGN         ?= 0
 PACKAGE_DIR  ?= .
 DIST         ?= dist
 BUILD_NO_ISOLATION ?= 0
+RESUME       ?=
 
 export DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN RELEASEKIT_DIR PY
-export PACKAGE_DIR DIST BUILD_NO_ISOLATION
+export PACKAGE_DIR DIST BUILD_NO_ISOLATION RESUME
 
 # What `make build` reads: the package folder's files that git knows or would add. When
 # none is newer than $(DIST)/SHA256SUMS, `make build` has nothing to do. Outside a git
@@ -46,7 +47,8 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@printf '\nVariables (current value):\n'
 	@printf '  %-20s %s\n' DRY_RUN "$$DRY_RUN" BASE_BRANCH "$$BASE_BRANCH" REMOTE "$$REMOTE" \
-		CHANGES "$$CHANGES" TAG_PATTERN "$$TAG_PATTERN" VERSION "$$VERSION" SIGN "$$SIGN" PY "$$PY"
+		CHANGES "$$CHANGES" TAG_PATTERN "$$TAG_PATTERN" VERSION "$$VERSION" SIGN "$$SIGN" \
+		PACKAGE_DIR "$$PACKAGE_DIR" RESUME "$$RESUME" PY "$$PY"
 
 ## ---- integration -------------------------------------------------------------
 
@@ -66,7 +68,7 @@ FORCE:
 
 .PHONY: check-changes
 check-changes: ## Check that the top section of CHANGES.rst is ready to release
-	"$$PY" "$$RELEASEKIT_DIR/scripts/changes.py" --file "$$CHANGES" check --tag-pattern "$$TAG_PATTERN"
+	"$$PY" "$$RELEASEKIT_DIR/scripts/changes.py" --file "$$PACKAGE_DIR/$$CHANGES" check --tag-pattern "$$TAG_PATTERN"
 
 .PHONY: release-candidate rc
 release-candidate: ## Draft the next CHANGES.rst section, push it and open or update the draft PR
@@ -74,5 +76,5 @@ release-candidate: ## Draft the next CHANGES.rst section, push it and open or up
 rc: release-candidate ## Alias of release-candidate
 
 .PHONY: release-tag
-release-tag: ## Validate the notes, bumpver the version, tag vX.Y.Z and push atomically
+release-tag: ## Check the notes, bumpver PACKAGE_DIR, tag from TAG_PATTERN, push atomically (RESUME=undo)
 	"$$RELEASEKIT_DIR/bin/release-tag"

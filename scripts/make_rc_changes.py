@@ -1206,10 +1206,24 @@ def validate(outcome: Outcome, path: Path, name: str) -> None:
     raise FailureError(f"refusing to write {name}: the result is not valid reST ({problem})")
 
 
+def package_path(repo: Repo, path: str | None) -> str | None:
+    """--path as git log takes it; None when it is the whole work tree (no path limit)."""
+    if not path:
+        return None
+    where = (repo.cwd / path).resolve()
+    top = repo.toplevel.resolve()
+    if where != top and top not in where.parents:
+        raise BadInputError(f"--path {path} is outside the work tree {top}")
+    if not where.is_dir():
+        raise BadInputError(f"--path {path} is not a directory")
+    return None if where == top else path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         repo = Repo.open(args.repo_dir)
+        args.path = package_path(repo, args.path)
         path = repo.cwd / args.changes
         before = read_changes(path)
         changes = Changes.parse(NEW_FILE if before is None else before, path)

@@ -37,6 +37,7 @@ COPIES: dict[str, set[str]] = {
         "heading_parts",
         "heading_date",
     },
+    "scripts/release_tag.py": {"tag_for", "version_of_tag", "is_releasable"},
 }
 
 # (version, TAG_PATTERN) -> tag
