@@ -32,9 +32,13 @@ PACKAGE_DIR  ?= .
 DIST         ?= dist
 BUILD_NO_ISOLATION ?= 0
 RESUME       ?=
+PYPI_REPOSITORY_URL ?= https://upload.pypi.org/legacy/
+PYPI_SIMPLE_URL ?=
+GITHUB_API_URL ?= https://api.github.com
 
 export DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN RELEASEKIT_DIR PY
 export PACKAGE_DIR DIST BUILD_NO_ISOLATION RESUME
+export PYPI_REPOSITORY_URL PYPI_SIMPLE_URL GITHUB_API_URL
 
 # What `make build` reads: the package folder's files that git knows or would add. When
 # none is newer than $(DIST)/SHA256SUMS, `make build` has nothing to do. Outside a git
@@ -78,3 +82,21 @@ rc: release-candidate ## Alias of release-candidate
 .PHONY: release-tag
 release-tag: ## Check the notes, bumpver PACKAGE_DIR, tag from TAG_PATTERN, push atomically (RESUME=undo)
 	"$$RELEASEKIT_DIR/bin/release-tag"
+
+## ---- deploy and verify ---------------------------------------------------
+
+# Each deploy target decides from the ref whether it applies (one line when it does not),
+# honours DRY_RUN=1, and checks what it published at its end. Safe under make -j.
+DEPLOY_TARGETS := deploy-pypi
+VERIFY_TARGETS := verify-pypi
+
+.PHONY: deploy $(DEPLOY_TARGETS) verify $(VERIFY_TARGETS)
+deploy: $(DEPLOY_TARGETS) ## Publish the built release everywhere it goes (make -j deploy runs them side by side)
+
+verify: $(VERIFY_TARGETS) ## Prove what is published is byte for byte what was built; exit 1 naming each mismatch
+
+deploy-pypi: ## Upload DIST's wheel and sdist to PYPI_REPOSITORY_URL (version tags only; re-run safe)
+	"$$PY" "$$RELEASEKIT_DIR/scripts/pypi_publish.py" publish
+
+verify-pypi: ## Check that the index serves every file of DIST/SHA256SUMS with that hash
+	"$$PY" "$$RELEASEKIT_DIR/scripts/pypi_publish.py" verify

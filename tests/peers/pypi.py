@@ -5,9 +5,11 @@ distributions (a wheel and an sdist written by hand, so no build backend or netw
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import importlib.util
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -28,10 +30,33 @@ from tests.peers.processes import free_port, port_is_open, stop_process, wait_un
 # passlib 1.7.4 (pypiserver's htpasswd reader) crashes at import against bcrypt >= 5 while it
 # probes bcrypt for a historic bug. Hiding bcrypt from the server process avoids the probe; the
 # htpasswd file then uses apr1 (MD5) hashes, which passlib checks in pure Python.
+# RELEASEKIT_PYPI_EXIT_AT_UPLOAD=N makes the server exit at once when the Nth upload arrives,
+# before it reads the file: "the index went away in the middle of a release", every time.
 _SERVER = """\
+import os
 import sys
 sys.modules["bcrypt"] = None
 sys.argv[0] = "pypi-server"
+_exit_at = int(os.environ.get("RELEASEKIT_PYPI_EXIT_AT_UPLOAD") or 0)
+if _exit_at:
+    import pypiserver
+    from pypiserver.bottle_wrapper import request
+    _made = pypiserver.app_from_config
+    _seen = []
+
+    def _app_from_config(config):
+        app = _made(config)
+
+        def _stop():
+            if request.method == "POST" and request.path == "/":
+                _seen.append(1)
+                if len(_seen) >= _exit_at:
+                    os._exit(3)
+
+        app.add_hook("before_request", _stop)
+        return app
+
+    pypiserver.app_from_config = _app_from_config
 from pypiserver.__main__ import main
 sys.exit(main())
 """
@@ -84,21 +109,21 @@ def _simple_answers(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def pypi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PypiServer]:
-    """One pypiserver per session (per xdist worker); uploads need the htpasswd user."""
-    # Imported here, not at the top: the registry plugin must be registered by pytest first
-    # so that its asserts get rewritten.
+@contextlib.contextmanager
+def serve_pypi(root: Path, exit_at_upload: int = 0) -> Iterator[PypiServer]:
+    """Start pypiserver with its packages and htpasswd under `root`; stop it on exit.
 
+    `exit_at_upload=N` makes the server process exit when the Nth upload request arrives.
+    """
     if importlib.util.find_spec("pypiserver") is None:
         pytest.fail("pypiserver not found: install the PyPI package pypiserver", pytrace=False)
-    root = tmp_path_factory.mktemp("pypiserver")
     packages = root / "packages"
-    packages.mkdir()
+    packages.mkdir(parents=True, exist_ok=True)
     username, password = "uploader", f"pypi-pass-{uuid.uuid4().hex[:8]}"
     _htpasswd(root / "htpasswd", username, password)
     port = free_port()
     log = root / "server.log"
+    env = {**os.environ, "RELEASEKIT_PYPI_EXIT_AT_UPLOAD": str(exit_at_upload)}
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
@@ -121,6 +146,7 @@ def pypi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PypiServer
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
+            env=env,
         )
     url = f"http://127.0.0.1:{port}/"
     server = PypiServer(url, f"{url}simple/", username, password, packages)
@@ -135,6 +161,13 @@ def pypi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PypiServer
         yield server
     finally:
         stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def pypi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PypiServer]:
+    """One pypiserver per session (per xdist worker); uploads need the htpasswd user."""
+    with serve_pypi(tmp_path_factory.mktemp("pypiserver")) as server:
+        yield server
 
 
 @pytest.fixture
