@@ -46,7 +46,7 @@ exit status: 0 ok (or nothing to do for this ref), 1 failed or refused, 2 bad in
 """
 
 
-class Refusal(Exception):
+class RefusalError(Exception):
     """A named reason to stop, printed as one line; `status` is the exit status."""
 
     def __init__(self, message: str, status: int = 1) -> None:
@@ -96,9 +96,7 @@ def release_tag_of_ref(pattern: str, cwd: Path) -> tuple[str | None, str]:
 
 def _git(cwd: Path, *args: str) -> str:
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
-        )
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     except FileNotFoundError:
         return ""
     return done.stdout if done.returncode == 0 else ""
@@ -141,12 +139,12 @@ def sha256_of(path: Path) -> str:
 def dist_files(dist: Path) -> list[Path]:
     """The wheels and sdists in `dist`: exactly what is uploaded."""
     if dist.is_symlink() or not dist.is_dir():
-        raise Refusal(f"{dist}: no such folder; run 'make build' first", 2)
+        raise RefusalError(f"{dist}: no such folder; run 'make build' first", 2)
     files = sorted(
         p for p in dist.iterdir() if p.name.endswith((".whl", ".tar.gz")) and not p.is_symlink()
     )
     if not files:
-        raise Refusal(f"{dist}: no wheel or sdist to upload; run 'make build' first", 2)
+        raise RefusalError(f"{dist}: no wheel or sdist to upload; run 'make build' first", 2)
     return files
 
 
@@ -164,7 +162,7 @@ def name_and_version(path: Path) -> tuple[str, Version]:
         else:
             name, version = parse_sdist_filename(path.name)
     except (InvalidWheelFilename, InvalidSdistFilename):
-        raise Refusal(f"{path}: not a wheel or sdist file name", 2) from None
+        raise RefusalError(f"{path}: not a wheel or sdist file name", 2) from None
     return str(name), version
 
 
@@ -174,10 +172,12 @@ def project_of(files: list[Path], version: Version | None) -> str:
     for path in files:
         name, found = name_and_version(path)
         if version is not None and found != version:
-            raise Refusal(f"{path} is version {found}, not the tag's {version}; rebuild dist/")
+            raise RefusalError(f"{path} is version {found}, not the tag's {version}; rebuild dist/")
         projects.add(name)
     if len(projects) != 1:
-        raise Refusal(f"{files[0].parent} holds several projects: {', '.join(sorted(projects))}")
+        raise RefusalError(
+            f"{files[0].parent} holds several projects: {', '.join(sorted(projects))}"
+        )
     return projects.pop()
 
 
@@ -185,13 +185,13 @@ def read_sums(dist: Path) -> dict[str, str]:
     """SHA256SUMS as {filename: hex}; `sha256sum` format, binary marker allowed."""
     path = dist / SUMS_NAME
     if path.is_symlink() or not path.is_file():
-        raise Refusal(f"{path}: missing; 'make build' writes it", 2)
+        raise RefusalError(f"{path}: missing; 'make build' writes it", 2)
     sums: dict[str, str] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         match = re.fullmatch(r"([0-9a-fA-F]{64}) [ *](.+)", line.strip())
         if not match:
             if line.strip():
-                raise Refusal(f"{path}:{number}: not '<sha256>  <file>'", 2)
+                raise RefusalError(f"{path}:{number}: not '<sha256>  <file>'", 2)
             continue
         sums[match.group(2)] = match.group(1).lower()
     return sums
@@ -228,9 +228,9 @@ def index_files(settings: Settings, project: str) -> dict[str, IndexFile]:
         return {}
     except requests.HTTPError as error:
         status = error.response.status_code if error.response is not None else "?"
-        raise Refusal(f"cannot read {settings.simple_url}{project}/: HTTP {status}") from None
+        raise RefusalError(f"cannot read {settings.simple_url}{project}/: HTTP {status}") from None
     except requests.RequestException as error:
-        raise Refusal(
+        raise RefusalError(
             f"cannot read {settings.simple_url}{project}/: {type(error).__name__}"
         ) from None
     return {
@@ -256,9 +256,9 @@ def plan_upload(settings: Settings, files: list[Path], project: str) -> Plan:
             upload.append(path)
             continue
         if there.sha256 is None:
-            raise Refusal(f"{path.name} is on the index without a sha256; cannot compare it")
+            raise RefusalError(f"{path.name} is on the index without a sha256; cannot compare it")
         if there.sha256.lower() != sha256_of(path):
-            raise Refusal(
+            raise RefusalError(
                 f"{path.name} is on the index with another sha256 ({there.sha256[:12]}..., "
                 f"ours {sha256_of(path)[:12]}...): refusing to publish over it"
             )
@@ -289,7 +289,9 @@ def attest(settings: Settings, files: list[Path]) -> bool:
         return True
     if not oidc_identity():
         if len(missing) < len(files):
-            raise Refusal(f"{missing[0].name} has no {ATTESTATION_SUFFIX} file and the others do")
+            raise RefusalError(
+                f"{missing[0].name} has no {ATTESTATION_SUFFIX} file and the others do"
+            )
         print("attestations: skipped (no OIDC identity)")
         return False
     if settings.dry_run:
@@ -310,7 +312,7 @@ def run_quiet(command: list[str], settings: Settings, what: str) -> str:
         shown = lines[: next((i for i, x in enumerate(lines) if x.startswith("Traceback")), None)]
         sys.stderr.writelines(line + "\n" for line in shown)  # a tool's traceback is not shown
         last = lines[-1].strip() if lines else "no output"
-        raise Refusal(f"{what} failed (exit {done.returncode}): {last}")
+        raise RefusalError(f"{what} failed (exit {done.returncode}): {last}")
     return output
 
 
@@ -323,13 +325,15 @@ def publish(settings: Settings, cwd: Path) -> int:
             return 0
     version = version_of_tag(tag, settings.tag_pattern)
     if version is None:
-        raise Refusal(f"tag {tag} is not a version under TAG_PATTERN {settings.tag_pattern}", 2)
+        raise RefusalError(
+            f"tag {tag} is not a version under TAG_PATTERN {settings.tag_pattern}", 2
+        )
     files = dist_files(settings.dist)
     project = project_of(files, version)
     sums = read_sums(settings.dist) if (settings.dist / SUMS_NAME).exists() else {}
     for path in files:
         if path.name in sums and sums[path.name] != sha256_of(path):
-            raise Refusal(f"{path} does not match {SUMS_NAME}; rebuild dist/")
+            raise RefusalError(f"{path} does not match {SUMS_NAME}; rebuild dist/")
     plan = plan_upload(settings, files, project)
     for path in plan.present:
         print(f"present: {path.name} (same sha256)")
@@ -401,7 +405,7 @@ def verify(settings: Settings, cwd: Path) -> int:
         if name.endswith((".whl", ".tar.gz"))
     }
     if not sums:
-        raise Refusal(f"{settings.dist / SUMS_NAME} names no wheel or sdist", 2)
+        raise RefusalError(f"{settings.dist / SUMS_NAME} names no wheel or sdist", 2)
     project = project_of([settings.dist / name for name in sums], None)
     return check_index(settings, project, sums)
 
@@ -419,7 +423,7 @@ def check_index(settings: Settings, project: str, expected: dict[str, str]) -> i
     for problem in problems:
         print(f"{PROG}: mismatch: {problem}", file=sys.stderr)
     if problems:
-        raise Refusal(f"verify-pypi: {len(problems)} mismatch(es) on {settings.simple_url}")
+        raise RefusalError(f"verify-pypi: {len(problems)} mismatch(es) on {settings.simple_url}")
     print(f"verify-pypi: {len(expected)} file(s) on {settings.simple_url}{project}/ match")
     return 0
 
@@ -501,11 +505,11 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     args = parser.parse_args(argv)
     url = str(args.repository_url)
     if not url.startswith(("http://", "https://")):
-        raise Refusal(f"--repository-url must be an http(s) URL, got {url!r}", 2)
+        raise RefusalError(f"--repository-url must be an http(s) URL, got {url!r}", 2)
     simple = str(args.simple_url or simple_url_for(url))
     simple = simple if simple.endswith("/") else simple + "/"
     if "*" not in args.tag_pattern:
-        raise Refusal(f"--tag-pattern must contain '*', got {args.tag_pattern!r}", 2)
+        raise RefusalError(f"--tag-pattern must contain '*', got {args.tag_pattern!r}", 2)
     secrets = tuple(
         value
         for value in (os.environ.get("TWINE_PASSWORD"), os.environ.get("TWINE_USERNAME"))
@@ -525,7 +529,7 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
 
 
 def _bad_usage(message: str) -> NoReturn:
-    raise Refusal(message, 2)
+    raise RefusalError(message, 2)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -535,7 +539,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         secrets = list(settings.secrets)
         core = publish if settings.command == "publish" else verify
         return core(settings, Path.cwd())
-    except Refusal as refusal:
+    except RefusalError as refusal:
         fail(redact(str(refusal), secrets), refusal.status)
     except ModuleNotFoundError as missing:
         fail(f"needs the {missing.name!r} package: pip install twine pypi-simple packaging", 1)

@@ -23,6 +23,7 @@ from tests.conftest import ROOT
 # script (relative to the repository root) -> the shared rules it carries
 COPIES: dict[str, set[str]] = {
     "scripts/build_dist.py": {"tag_for", "version_of_tag"},
+    "scripts/pypi_publish.py": {"tag_for", "version_of_tag"},
     "scripts/changes.py": {
         "tag_for",
         "version_of_tag",

@@ -78,9 +78,7 @@ def publish(
 
 
 def on_index(pypi: PypiServer) -> dict[str, str]:
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in pypi.packages_dir.iterdir()
-    }
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in pypi.packages_dir.iterdir()}
 
 
 # ---- one table: what the index holds before, what the run does --------------------------
