@@ -87,8 +87,8 @@ release-tag: ## Check the notes, bumpver PACKAGE_DIR, tag from TAG_PATTERN, push
 
 # Each deploy target decides from the ref whether it applies (one line when it does not),
 # honours DRY_RUN=1, and checks what it published at its end. Safe under make -j.
-DEPLOY_TARGETS := deploy-pypi
-VERIFY_TARGETS := verify-pypi
+DEPLOY_TARGETS := deploy-pypi deploy-github-release
+VERIFY_TARGETS := verify-pypi verify-github-release
 
 .PHONY: deploy $(DEPLOY_TARGETS) verify $(VERIFY_TARGETS)
 deploy: $(DEPLOY_TARGETS) ## Publish the built release everywhere it goes (make -j deploy runs them side by side)
@@ -100,3 +100,9 @@ deploy-pypi: ## Upload DIST's wheel and sdist to PYPI_REPOSITORY_URL (version ta
 
 verify-pypi: ## Check that the index serves every file of DIST/SHA256SUMS with that hash
 	"$$PY" "$$RELEASEKIT_DIR/scripts/pypi_publish.py" verify
+
+deploy-github-release: ## Create or complete the draft GitHub Release: notes as body, DIST and CHANGES.rst as assets
+	"$$RELEASEKIT_DIR/bin/deploy-github-release"
+
+verify-github-release: ## Check that every asset of the tag's GitHub Release matches its local file
+	"$$PY" "$$RELEASEKIT_DIR/scripts/draft_release.py" verify

@@ -24,6 +24,7 @@ from tests.conftest import ROOT
 COPIES: dict[str, set[str]] = {
     "scripts/build_dist.py": {"tag_for", "version_of_tag"},
     "scripts/pypi_publish.py": {"tag_for", "version_of_tag"},
+    "scripts/draft_release.py": {"tag_for", "version_of_tag"},
     "scripts/changes.py": {
         "tag_for",
         "version_of_tag",

@@ -1,0 +1,734 @@
+#!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.10"
+# dependencies = ["packaging>=23.0", "requests>=2.28"]
+# ///
+"""Find or create the draft GitHub Release of a version tag, attach its files, verify them."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
+    import requests
+    from packaging.version import Version
+
+PROG = "draft_release.py"
+DEFAULT_API_URL = "https://api.github.com"
+USER_AGENT = "releasekit-draft-release"
+MAX_ATTEMPTS = 6
+FIRST_BACKOFF = 0.5  # seconds; doubles after each failed attempt
+PER_PAGE = 100
+
+JSON = dict[str, Any]
+
+EXAMPLES = """\
+examples:
+  draft_release.py version                          # the version of the tag at HEAD, or nothing
+  draft_release.py publish --notes build/release-notes.md --dist dist --changes CHANGES.rst
+  draft_release.py verify --dist dist --changes CHANGES.rst
+
+Reads GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_TOKEN and the ref (GITHUB_REF, else the
+version tag at HEAD). The token is never printed.
+
+exit status: 0 ok (or nothing to do for this ref), 1 failed, 2 bad input
+"""
+
+
+class FatalError(Exception):
+    """A failure to report in one line; exit status 1 (or 2 for bad input)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TransientError(Exception):
+    """A failure worth retrying: 5xx, a dropped connection, a rate limit."""
+
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.wait = wait  # what the server asked for; None means "use the backoff"
+
+
+# ---- shared rules (copies checked by tests/test_contract.py) -------------------------------
+
+
+def tag_for(version: str, pattern: str) -> str:
+    """The tag of `version` under TAG_PATTERN: the pattern's prefix + the normalised version."""
+    from packaging.version import Version
+
+    return pattern.split("*", 1)[0] + str(Version(version))
+
+
+def version_of_tag(tag: str, pattern: str) -> Version | None:
+    """The version a tag names under TAG_PATTERN, or None when it names none."""
+    from packaging.version import InvalidVersion, Version
+
+    prefix = pattern.split("*", 1)[0]
+    if not tag.startswith(prefix):
+        return None
+    try:
+        return Version(tag[len(prefix) :])
+    except InvalidVersion:
+        return None
+
+
+def release_tag_of_ref(pattern: str, cwd: Path) -> tuple[str | None, str]:
+    """(the version tag being released, the ref's name): from Actions' variables, else git."""
+    env = os.environ
+    if env.get("GITHUB_REF"):
+        ref = env["GITHUB_REF"]
+        name = env.get("GITHUB_REF_NAME") or ref.rsplit("/", 1)[-1]
+        if ref.startswith("refs/tags/") and version_of_tag(ref[len("refs/tags/") :], pattern):
+            return ref[len("refs/tags/") :], name
+        return None, name
+    tags = _git(cwd, "tag", "--points-at", "HEAD").split()
+    for tag in sorted(tags):
+        if version_of_tag(tag, pattern) is not None:
+            return tag, tag
+    branch = _git(cwd, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    return None, branch or "HEAD"
+
+
+def _git(cwd: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        return ""
+    return done.stdout if done.returncode == 0 else ""
+
+
+# ---- settings --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    command: str
+    api_url: str
+    repository: str
+    token: str = field(repr=False)  # never shown, not even in a repr
+    tag_pattern: str = "v*"
+    tag: str | None = None
+    notes: Path | None = None
+    assets: tuple[Path, ...] = ()
+    update_notes: bool = False
+    dry_run: bool = False
+    timeout: float = 60.0
+    max_wait: float = 120.0
+
+
+# ---- HTTP with retries -------------------------------------------------------
+
+
+class Client:
+    """GitHub REST calls with the headers GitHub asks for and bounded, announced retries."""
+
+    def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep) -> None:
+        import requests
+
+        self.settings = settings
+        self.sleep = sleep
+        self.waited = 0.0
+        self.session = requests.Session()
+        self.session.headers.update(
+            {
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": USER_AGENT,
+                "Authorization": f"Bearer {settings.token}",
+            }
+        )
+
+    def url(self, path: str) -> str:
+        return f"{self.settings.api_url.rstrip('/')}/repos/{self.settings.repository}{path}"
+
+    def send_once(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One request; TransientError for what a retry may cure, FatalError for the rest."""
+        import requests
+        from requests.exceptions import ChunkedEncodingError
+
+        try:
+            response = self.session.request(method, url, timeout=self.settings.timeout, **kwargs)
+        except (requests.ConnectionError, requests.Timeout, ChunkedEncodingError) as exc:
+            raise TransientError(
+                f"{method} {_bare(url)}: connection failed ({type(exc).__name__})"
+            ) from None
+        except requests.RequestException as exc:
+            raise FatalError(f"{method} {_bare(url)}: {type(exc).__name__}") from None
+        check_response(response)
+        return response
+
+    def backoff(self, attempt: int, problem: TransientError) -> None:
+        """Announce and sleep before the next attempt, or give up when the budget is spent."""
+        wait = problem.wait if problem.wait is not None else FIRST_BACKOFF * 2**attempt
+        if attempt + 1 >= MAX_ATTEMPTS:
+            raise FatalError(f"{problem.reason}; gave up after {MAX_ATTEMPTS} attempts")
+        if self.waited + wait > self.settings.max_wait:
+            raise FatalError(
+                f"{problem.reason}; waiting {wait:.0f} s more would pass --max-wait "
+                f"{self.settings.max_wait:.0f} s, run again later"
+            )
+        self.waited += wait
+        info(
+            f"{problem.reason}; retrying in {wait:.1f} s (attempt {attempt + 2} of {MAX_ATTEMPTS})"
+        )
+        self.sleep(wait)
+
+    def call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """An idempotent request (GET, PATCH to fixed values, DELETE): retried as is."""
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                return self.send_once(method, url, **kwargs)
+            except TransientError as problem:
+                self.backoff(attempt, problem)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def pages(self, url: str) -> Iterator[JSON]:
+        """Every item of a listing, following the Link rel="next" URL exactly as given."""
+        response = self.call("GET", url, params={"per_page": str(PER_PAGE)})
+        while True:
+            yield from response.json()
+            next_url = response.links.get("next", {}).get("url")
+            if not next_url:
+                return
+            response = self.call("GET", next_url)
+
+
+def _bare(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+def check_response(response: requests.Response) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    method = response.request.method
+    where = f"{method} {_bare(str(response.url))}"
+    if status == 401:
+        raise FatalError(f"{where}: 401 bad credentials: check GITHUB_TOKEN")
+    if status in (403, 429):
+        limited = rate_limit_wait(response)
+        if limited is not None:
+            kind = "secondary" if "retry-after" in response.headers else "primary"
+            raise TransientError(f"{where}: {kind} rate limit ({status})", wait=limited)
+    if status >= 500:
+        raise TransientError(f"{where}: server error {status}")
+    if status == 404:
+        raise FatalError(
+            f"{where}: 404 not found: check GITHUB_REPOSITORY and that the token may see it"
+        )
+    raise FatalError(f"{where}: {status} {api_message(response)}")
+
+
+def rate_limit_wait(response: requests.Response) -> float | None:
+    """Seconds to wait for a rate limit, or None when the response is no rate limit."""
+    headers = response.headers
+    retry_after = headers.get("retry-after")
+    if retry_after and retry_after.isdigit():  # secondary limit: GitHub says how long
+        return float(retry_after)
+    if headers.get("x-ratelimit-remaining") == "0":  # primary limit: wait for the reset
+        reset = headers.get("x-ratelimit-reset", "")
+        until = float(reset) - time.time() if reset.isdigit() else 60.0
+        return max(until, 1.0)
+    if "rate limit" in api_message(response).lower():  # secondary without a hint
+        return 60.0
+    return None
+
+
+def api_message(response: requests.Response) -> str:
+    try:
+        payload = response.json()
+    except ValueError:
+        return response.reason or ""
+    if not isinstance(payload, dict):
+        return ""
+    details = [
+        str(e.get("message") or e.get("code", ""))
+        for e in payload.get("errors", [])
+        if isinstance(e, dict)
+    ]
+    return "; ".join(m for m in [str(payload.get("message", "")), *details] if m)
+
+
+# ---- the release -------------------------------------------------------------
+
+
+def find_release(client: Client, tag: str) -> JSON | None:
+    """The release of `tag`, drafts included (GET /releases/tags/{tag} never shows drafts)."""
+    found = [r for r in client.pages(client.url("/releases")) if r.get("tag_name") == tag]
+    if len(found) > 1:
+        ids = ", ".join(str(r["id"]) for r in found)
+        warn(f"several releases for {tag} ({ids}); using the published one, else the oldest")
+    found.sort(key=lambda r: (bool(r.get("draft")), int(r["id"])))
+    return found[0] if found else None
+
+
+def create_draft(client: Client, payload: JSON) -> JSON:
+    """POST a draft release. A POST is retried only once a listing shows it did not land."""
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            return dict(client.send_once("POST", client.url("/releases"), json=payload).json())
+        except TransientError as problem:
+            client.backoff(attempt, problem)
+        landed = find_release(client, str(payload["tag_name"]))
+        if landed:
+            return landed
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def list_assets(client: Client, release: JSON) -> list[JSON]:
+    return list(client.pages(client.url(f"/releases/{release['id']}/assets")))
+
+
+def upload_target(release: JSON) -> str:
+    """The release's upload URL without its URI template (`...assets{?name,label}`)."""
+    return re.sub(r"\{[^}]*\}$", "", str(release["upload_url"]))
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def asset_sha256(client: Client, asset: JSON) -> str:
+    """The asset's sha256: the `digest` GitHub reports, else hashed from its bytes."""
+    digest = str(asset.get("digest") or "")
+    if digest.startswith("sha256:"):
+        return digest[len("sha256:") :]
+    return sha256_of(download(client, asset))
+
+
+def download(client: Client, asset: JSON) -> bytes:
+    response = client.call("GET", str(asset["url"]), headers={"Accept": "application/octet-stream"})
+    return bytes(response.content)
+
+
+def upload(client: Client, release: JSON, path: Path, data: bytes) -> JSON:
+    """Upload one asset; a retry first removes what a failed attempt may have left."""
+    target = upload_target(release)
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            response = client.send_once(
+                "POST",
+                target,
+                params={"name": path.name},
+                data=data,
+                headers={"Content-Type": "application/octet-stream"},
+            )
+            return dict(response.json())
+        except TransientError as problem:
+            client.backoff(attempt, problem)
+        except FatalError as failure:
+            if "already_exists" not in str(failure) and "already exists" not in str(failure):
+                raise
+        # The failed attempt may have landed (whole or as a broken "starter" asset).
+        there = next((a for a in list_assets(client, release) if a["name"] == path.name), None)
+        if there is not None:
+            if there.get("state") == "uploaded" and asset_sha256(client, there) == sha256_of(data):
+                return there
+            delete_asset(client, there)
+    raise FatalError(f"upload of {path.name} kept failing; gave up after {MAX_ATTEMPTS} attempts")
+
+
+def delete_asset(client: Client, asset: JSON) -> None:
+    """DELETE an asset; gone already (a retried DELETE that had landed) is fine too."""
+    try:
+        client.call("DELETE", client.url(f"/releases/assets/{asset['id']}"))
+    except FatalError as failure:
+        if ": 404 " not in str(failure):
+            raise
+
+
+# ---- publish -----------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    lines: list[str] = field(default_factory=list)
+    assets: list[tuple[str, str, str]] = field(default_factory=list)  # name, sha256, action
+
+    def say(self, text: str) -> None:
+        print(text)
+        self.lines.append(text)
+
+
+def resolve_tag(settings: Settings, cwd: Path, what: str) -> str | None:
+    tag = settings.tag
+    if tag is None:
+        tag, ref = release_tag_of_ref(settings.tag_pattern, cwd)
+        if tag is None:
+            # On stderr: the `version` command's stdout is the version alone.
+            print(f"{what}: skipped (ref {ref} is not a version tag)", file=sys.stderr)
+            return None
+    if version_of_tag(tag, settings.tag_pattern) is None:
+        raise FatalError(f"tag {tag} is not a version under TAG_PATTERN {settings.tag_pattern}", 2)
+    return tag
+
+
+def read_assets(settings: Settings) -> list[tuple[Path, bytes]]:
+    """The local files to attach, read once, in a stable order."""
+    out = []
+    for path in settings.assets:
+        if path.is_symlink() or not path.is_file():
+            raise FatalError(f"{path}: not a regular file", 2)
+        out.append((path, path.read_bytes()))
+    names = [p.name for p, _ in out]
+    if len(set(names)) != len(names):
+        raise FatalError("two assets share a file name", 2)
+    return out
+
+
+def publish(settings: Settings, cwd: Path) -> int:
+    tag = resolve_tag(settings, cwd, "deploy-github-release")
+    if tag is None:
+        return 0
+    version = version_of_tag(tag, settings.tag_pattern)
+    assert version is not None
+    notes = read_notes(settings)
+    files = read_assets(settings)
+    check_outputs_writable()
+    if settings.dry_run and not settings.token:
+        print(f"DRY_RUN: no GITHUB_TOKEN to look {tag} up; would create or complete its draft")
+        for path, data in files:
+            print(f"DRY_RUN: would attach {path.name} sha256:{sha256_of(data)}")
+        return 0
+    client = Client(settings)
+    report = Report()
+    release = find_release(client, tag)
+    if release is None:
+        payload = {
+            "tag_name": tag,
+            "name": tag,
+            "body": notes,
+            "draft": True,
+            "prerelease": version.is_prerelease,
+        }
+        if settings.dry_run:
+            pre = "yes" if version.is_prerelease else "no"
+            report.say(f"DRY_RUN: would create a draft release {tag} (prerelease: {pre})")
+            for path, data in files:
+                report.say(f"DRY_RUN: would upload {path.name} sha256:{sha256_of(data)}")
+            return 0
+        release = create_draft(client, payload)
+        report.say(f"created draft release {tag} (id {release['id']})")
+    else:
+        state = "draft" if release.get("draft") else "published"
+        report.say(f"found {state} release {tag} (id {release['id']})")
+        keep_or_update_notes(client, settings, release, notes, tag, report)
+    sync_assets(client, settings, release, files, report)
+    if settings.dry_run:
+        return 0
+    write_outputs({"release-id": str(release["id"]), "release-url": str(release["html_url"])})
+    summarize(release, tag, report)
+    print(f"deploy-github-release: {tag}: {release['html_url']}")
+    return check_assets(client, release, files)
+
+
+def read_notes(settings: Settings) -> str:
+    if settings.notes is None:
+        return ""
+    path = settings.notes
+    if path.is_symlink() or not path.is_file():
+        raise FatalError(f"{path}: no such notes file", 2)
+    return path.read_text(encoding="utf-8").strip() + "\n"
+
+
+def keep_or_update_notes(
+    client: Client, settings: Settings, release: JSON, notes: str, tag: str, report: Report
+) -> None:
+    """A person's edits to title and body stay, unless --update-notes asks otherwise."""
+    same = (release.get("body") or "").strip() == notes.strip() and release.get("name") == tag
+    if same:
+        return
+    if not settings.update_notes:
+        report.say("notes: kept the release's title and body (--update-notes replaces them)")
+        return
+    if settings.dry_run:
+        report.say("DRY_RUN: would replace the release's title and body with the notes")
+        return
+    client.call(
+        "PATCH", client.url(f"/releases/{release['id']}"), json={"name": tag, "body": notes}
+    )
+    report.say("notes: replaced the release's title and body (--update-notes)")
+
+
+def sync_assets(
+    client: Client,
+    settings: Settings,
+    release: JSON,
+    files: list[tuple[Path, bytes]],
+    report: Report,
+) -> None:
+    """Upload what is missing, skip what is identical, replace a same-named different file."""
+    present = {a["name"]: a for a in list_assets(client, release)}
+    for path, data in files:
+        ours = sha256_of(data)
+        there = present.get(path.name)
+        if (
+            there is not None
+            and there.get("state") == "uploaded"
+            and asset_sha256(client, there) == ours
+        ):
+            report.say(f"asset {path.name}: identical, skipped")
+            report.assets.append((path.name, ours, "already there"))
+            continue
+        if settings.dry_run:
+            verb = "replace" if there is not None else "upload"
+            report.say(f"DRY_RUN: would {verb} {path.name} sha256:{ours}")
+            continue
+        if there is not None:
+            delete_asset(client, there)
+        upload(client, release, path, data)
+        action = "replaced" if there is not None else "uploaded"
+        report.say(f"asset {path.name}: {action} sha256:{ours}")
+        report.assets.append((path.name, ours, action))
+
+
+# ---- verify ------------------------------------------------------------------
+
+
+def check_assets(client: Client, release: JSON, files: list[tuple[Path, bytes]]) -> int:
+    """Each local file is a release asset with the same bytes (downloaded and hashed)."""
+    present = {a["name"]: a for a in list_assets(client, release)}
+    problems = []
+    for path, data in files:
+        there = present.get(path.name)
+        if there is None:
+            problems.append(f"{path.name}: not attached to the release")
+        elif sha256_of(download(client, there)) != sha256_of(data):
+            problems.append(f"{path.name}: the release asset differs from the local file")
+    for problem in problems:
+        print(f"{PROG}: mismatch: {problem}", file=sys.stderr)
+    if problems:
+        raise FatalError(f"verify-github-release: {len(problems)} mismatch(es)")
+    print(f"verify-github-release: {len(files)} asset(s) match the local files")
+    return 0
+
+
+def verify(settings: Settings, cwd: Path) -> int:
+    tag = resolve_tag(settings, cwd, "verify-github-release")
+    if tag is None:
+        return 0
+    files = read_assets(settings)
+    client = Client(settings)
+    release = find_release(client, tag)
+    if release is None:
+        raise FatalError(f"verify-github-release: no release for {tag}")
+    return check_assets(client, release, files)
+
+
+def version_command(settings: Settings, cwd: Path) -> int:
+    """Print the version of the tag being released; nothing (and exit 0) for other refs."""
+    tag = resolve_tag(settings, cwd, "deploy-github-release")
+    if tag is not None:
+        print(version_of_tag(tag, settings.tag_pattern))
+    return 0
+
+
+# ---- Actions outputs and messages ---------------------------------------------
+
+
+def check_outputs_writable() -> None:
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path and not os.access(path, os.W_OK):
+        raise FatalError(f"GITHUB_OUTPUT {path} is not writable", 2)
+
+
+def write_outputs(values: dict[str, str]) -> None:
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write("".join(f"{k}={v}\n" for k, v in values.items()))
+
+
+def summarize(release: JSON, tag: str, report: Report) -> None:
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    rows = "".join(f"| `{n}` | `{h}` | {a} |\n" for n, h, a in report.assets)
+    text = (
+        f"### GitHub Release: {tag}\n\n[{tag}]({release['html_url']}) "
+        f"({'draft' if release.get('draft') else 'published'})\n\n"
+        f"| asset | sha256 | |\n| --- | --- | --- |\n{rows}\n"
+    )
+    with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+        out.write(text)  # one write: deploy targets append side by side under make -j
+
+
+def info(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+def fail(message: str, status: int) -> NoReturn:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    raise SystemExit(status)
+
+
+# ---- command line ------------------------------------------------------------
+
+
+def truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    env = os.environ
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "For the version tag being released, find its GitHub Release (drafts included) "
+            "or create a draft one, with the notes as body and the files as assets. An "
+            "existing release keeps its title and body; identical assets are skipped, "
+            "same-named different ones replaced."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--api-url",
+        default=env.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        help="REST API root (default: $GITHUB_API_URL or %(default)s)",
+    )
+    parser.add_argument(
+        "--repository",
+        default=env.get("GITHUB_REPOSITORY"),
+        help="OWNER/REPO (default: $GITHUB_REPOSITORY)",
+    )
+    parser.add_argument(
+        "--tag-pattern",
+        default=env.get("TAG_PATTERN") or "v*",
+        help="version tags (default: $TAG_PATTERN or %(default)s)",
+    )
+    parser.add_argument(
+        "--tag", help="the version tag (default: from GITHUB_REF, else the version tag at HEAD)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds per HTTP response (default: 60)"
+    )
+    parser.add_argument(
+        "--max-wait",
+        type=float,
+        default=120.0,
+        help="most seconds spent waiting between retries, rate limits included (default: 120)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("version", help="print the version of the tag being released, or nothing")
+    for name, text in (
+        ("publish", "create or complete the draft release"),
+        ("verify", "check that every asset matches its local file"),
+    ):
+        command = sub.add_parser(name, help=text)
+        command.add_argument(
+            "--dist",
+            default=env.get("DIST") or "dist",
+            help="attach every regular file of this folder (default: $DIST or dist)",
+        )
+        command.add_argument(
+            "--changes",
+            default=env.get("CHANGES") or "CHANGES.rst",
+            help="attach this notes file too; '' for none (default: $CHANGES or CHANGES.rst)",
+        )
+    publisher = sub.choices["publish"]
+    publisher.add_argument("--notes", help="Markdown file: the body of a new release")
+    publisher.add_argument(
+        "--update-notes",
+        action="store_true",
+        help="replace an existing release's title and body with the notes",
+    )
+    publisher.add_argument(
+        "--dry-run",
+        action="store_true",
+        default=truthy(env.get("DRY_RUN")),
+        help="read only; print what would change (default: on when $DRY_RUN is 1/true/yes/on)",
+    )
+    return parser
+
+
+def _bad_usage(message: str) -> NoReturn:
+    raise FatalError(message, 2)
+
+
+def asset_paths(dist: str, changes: str) -> tuple[Path, ...]:
+    folder = Path(dist)
+    if folder.is_symlink() or not folder.is_dir():
+        raise FatalError(f"{dist}: no such folder; run 'make build' first", 2)
+    files = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.is_symlink() and not p.name.startswith(".")
+    )
+    if not files:
+        raise FatalError(f"{dist}: nothing to attach; run 'make build' first", 2)
+    return (*files, Path(changes)) if changes else tuple(files)
+
+
+def settings_from(argv: Sequence[str] | None) -> Settings:
+    parser = build_parser()
+    parser.error = _bad_usage  # type: ignore[method-assign]
+    args = parser.parse_args(argv)
+    token = os.environ.get("GITHUB_TOKEN", "").strip()
+    dry_run = bool(getattr(args, "dry_run", False))
+    if args.command != "version" and not token and not dry_run:
+        raise FatalError("GITHUB_TOKEN is not set", 2)
+    repository = (args.repository or "").strip()
+    if args.command != "version" and not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
+        raise FatalError("set GITHUB_REPOSITORY or --repository to OWNER/REPO", 2)
+    if not str(args.api_url).startswith(("http://", "https://")):
+        raise FatalError(f"--api-url must be an http(s) URL, got {args.api_url!r}", 2)
+    if "*" not in args.tag_pattern:
+        raise FatalError(f"--tag-pattern must contain '*', got {args.tag_pattern!r}", 2)
+    assets: tuple[Path, ...] = ()
+    if args.command != "version":
+        assets = asset_paths(args.dist, args.changes)
+    notes = getattr(args, "notes", None)
+    return Settings(
+        command=args.command,
+        api_url=str(args.api_url),
+        repository=repository,
+        token=token,
+        tag_pattern=args.tag_pattern,
+        tag=args.tag,
+        notes=Path(notes) if notes else None,
+        assets=assets,
+        update_notes=bool(getattr(args, "update_notes", False)),
+        dry_run=dry_run,
+        timeout=args.timeout,
+        max_wait=args.max_wait,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    token = os.environ.get("GITHUB_TOKEN", "").strip()
+    try:
+        settings = settings_from(argv)
+        command = {"publish": publish, "verify": verify, "version": version_command}
+        return command[settings.command](settings, Path.cwd())
+    except FatalError as failure:
+        fail(redact(str(failure), token), failure.status)
+    except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
+        fail(f"needs the {missing.name!r} package: pip install requests packaging", 1)
+    except KeyboardInterrupt:
+        fail("interrupted", 1)
+
+
+def redact(text: str, token: str) -> str:
+    return text.replace(token, "***") if token else text
+
+
+if __name__ == "__main__":
+    sys.exit(main())
