@@ -352,6 +352,7 @@ def _section_node(document: nodes.document, heading: Heading) -> nodes.Element:
 # ---- Markdown --------------------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+_UNKNOWN_ROLE = re.compile(r":[\w.+-]+:`(.*)`", re.DOTALL)
 
 
 def _md_escape(text: str) -> str:
@@ -491,6 +492,11 @@ class MarkdownWriter:
             return f"![{_md_escape(node.get('alt', ''))}]({node.get('uri', '')})"
         if isinstance(node, n.footnote_reference):
             return f"[{_md_escape(node.astext())}]"
+        if isinstance(node, n.problematic):
+            # A role docutils does not know (Sphinx's :issue:`42`, :pr:, ...): its text as code.
+            role = _UNKNOWN_ROLE.fullmatch(node.astext())
+            if role:
+                return _code_span(role.group(1))
         if isinstance(node, n.Element):
             return self.inline(node.children)
         return _md_escape(node.astext())

@@ -493,3 +493,10 @@ def test_runs_as_a_single_copied_file(repo: GitRepo, tmp_path: Path) -> None:
     assert run("check", "--today", TODAY).stdout == "1.4.0\n"
     assert run("notes", "--format", "md").stdout == RICH_MD
     assert run("version").stdout == "1.4.0\n"
+
+
+def test_a_sphinx_role_docutils_does_not_know_becomes_code_in_markdown(tmp_path: Path) -> None:
+    text = READY.replace("First public release", "First public release (:issue:`42`)")
+    write(tmp_path, text)
+    md = changes(tmp_path, "notes", "1.2.0", "--format", "md")
+    assert md.stdout == "- 0c1d2e3 ENH: First public release (`42`)\n"
