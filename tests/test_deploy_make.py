@@ -102,7 +102,7 @@ def _file_gone(pypi: PypiServer, gh: GitHubStandIn) -> None:
 def _asset_replaced(pypi: PypiServer, gh: GitHubStandIn) -> None:
     (release,) = gh.releases()
     asset = next(a for a in gh.assets(int(release["id"])) if a["name"] == "SHA256SUMS")
-    replace_by_hand(gh, release, asset, b"0" * 64 + "  other.whl\n".encode())
+    replace_by_hand(gh, release, asset, b"0" * 64 + b"  other.whl\n")
 
 
 SPOILED = [
