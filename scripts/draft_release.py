@@ -376,11 +376,18 @@ def resolve_tag(settings: Settings, cwd: Path, what: str) -> str | None:
     return tag
 
 
+def in_work_tree(path: Path) -> Path:
+    """`path` when it is inside the work tree (the current folder) and no symlink; else refuse."""
+    if path.is_symlink() or not path.resolve().is_relative_to(Path.cwd().resolve()):
+        raise FatalError(f"{path}: outside the work tree or a symlink; refusing to read it", 2)
+    return path
+
+
 def read_assets(settings: Settings) -> list[tuple[Path, bytes]]:
     """The local files to attach, read once, in a stable order."""
     out = []
     for path in settings.assets:
-        if path.is_symlink() or not path.is_file():
+        if not in_work_tree(path).is_file():
             raise FatalError(f"{path}: not a regular file", 2)
         out.append((path, path.read_bytes()))
     names = [p.name for p, _ in out]
@@ -438,8 +445,8 @@ def publish(settings: Settings, cwd: Path) -> int:
 def read_notes(settings: Settings) -> str:
     if settings.notes is None:
         return ""
-    path = settings.notes
-    if path.is_symlink() or not path.is_file():
+    path = in_work_tree(settings.notes)
+    if not path.is_file():
         raise FatalError(f"{path}: no such notes file", 2)
     return path.read_text(encoding="utf-8").strip() + "\n"
 
@@ -664,8 +671,8 @@ def _bad_usage(message: str) -> NoReturn:
 
 
 def asset_paths(dist: str, changes: str) -> tuple[Path, ...]:
-    folder = Path(dist)
-    if folder.is_symlink() or not folder.is_dir():
+    folder = in_work_tree(Path(dist))
+    if not folder.is_dir():
         raise FatalError(f"{dist}: no such folder; run 'make build' first", 2)
     files = sorted(
         p

@@ -136,9 +136,16 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def in_work_tree(path: Path) -> Path:
+    """`path` when it is inside the work tree (the current folder) and no symlink; else refuse."""
+    if path.is_symlink() or not path.resolve().is_relative_to(Path.cwd().resolve()):
+        raise RefusalError(f"{path}: outside the work tree or a symlink; refusing to read it", 2)
+    return path
+
+
 def dist_files(dist: Path) -> list[Path]:
     """The wheels and sdists in `dist`: exactly what is uploaded."""
-    if dist.is_symlink() or not dist.is_dir():
+    if not in_work_tree(dist).is_dir():
         raise RefusalError(f"{dist}: no such folder; run 'make build' first", 2)
     files = sorted(
         p for p in dist.iterdir() if p.name.endswith((".whl", ".tar.gz")) and not p.is_symlink()
@@ -183,8 +190,8 @@ def project_of(files: list[Path], version: Version | None) -> str:
 
 def read_sums(dist: Path) -> dict[str, str]:
     """SHA256SUMS as {filename: hex}; `sha256sum` format, binary marker allowed."""
-    path = dist / SUMS_NAME
-    if path.is_symlink() or not path.is_file():
+    path = in_work_tree(dist / SUMS_NAME)
+    if not path.is_file():
         raise RefusalError(f"{path}: missing; 'make build' writes it", 2)
     sums: dict[str, str] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

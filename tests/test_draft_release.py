@@ -216,6 +216,13 @@ CASES = [
         waits=2,
     ),
     Case(
+        "notes-outside-the-work-tree",
+        args=("publish", "--notes", "/etc/hostname"),
+        status=2,
+        says="outside the work tree",
+        rerun=False,
+    ),
+    Case(
         "branch-push-skips",
         env={"GITHUB_REF": "refs/heads/main", "GITHUB_REF_NAME": "main"},
         says="deploy-github-release: skipped (ref main is not a version tag)",

@@ -166,6 +166,13 @@ CASES = [
         says="deploy-pypi: skipped (ref main is not a version tag)",
         index_after=(),
     ),
+    Case(
+        "dist-outside-the-work-tree",
+        env={"DIST": "/tmp"},
+        status=2,
+        says="outside the work tree",
+        index_after=(),
+    ),
     Case("dry-run", env={"DRY_RUN": "1"}, says="DRY_RUN: would upload", index_after=()),
     Case(
         "wrong-password",
@@ -207,6 +214,7 @@ def test_publish(case: Case, pypi: PypiServer, tmp_path: Path) -> None:
     assert sorted(on_index(pypi)) == sorted(case.index_after)
     if case.status:
         lines = run.result.stderr.strip().splitlines()
+        assert len(lines) == 1 or case.args == ("verify",) or "twine" in case.says, run.out
         assert lines[-1].startswith("pypi_publish.py: error: "), run.out
     elif case.args == ("publish",) and not case.env:
         local = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in dist.iterdir()}
