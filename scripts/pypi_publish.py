@@ -335,6 +335,7 @@ def publish(settings: Settings, cwd: Path) -> int:
         raise RefusalError(
             f"tag {tag} is not a version under TAG_PATTERN {settings.tag_pattern}", 2
         )
+    check_outputs_writable()
     files = dist_files(settings.dist)
     project = project_of(files, version)
     sums = read_sums(settings.dist) if (settings.dist / SUMS_NAME).exists() else {}
@@ -347,6 +348,7 @@ def publish(settings: Settings, cwd: Path) -> int:
     if not plan.upload:
         print(f"deploy-pypi: {project} {version}: every file is on the index already")
         summarize(settings, project, version, files, [])
+        write_outputs({"project": project, "version": str(version), "uploaded": ""})
         return check_index(settings, project, {p.name: sha256_of(p) for p in files})
     with_attestations = attest(settings, plan.upload)
     command = [
@@ -373,7 +375,23 @@ def publish(settings: Settings, cwd: Path) -> int:
         print(f"uploaded: {path.name} sha256:{sha256_of(path)}")
     print(f"deploy-pypi: {project} {version}: uploaded {len(plan.upload)} file(s)")
     summarize(settings, project, version, files, plan.upload)
+    uploaded = " ".join(p.name for p in plan.upload)
+    write_outputs({"project": project, "version": str(version), "uploaded": uploaded})
     return check_index(settings, project, {p.name: sha256_of(p) for p in files})
+
+
+def check_outputs_writable() -> None:
+    """GITHUB_OUTPUT is checked before anything is uploaded, not after."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path and not os.access(path, os.W_OK):
+        raise RefusalError(f"GITHUB_OUTPUT {path} is not writable", 2)
+
+
+def write_outputs(values: dict[str, str]) -> None:
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write("".join(f"{k}={v}\n" for k, v in values.items()))
 
 
 def summarize(

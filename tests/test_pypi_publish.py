@@ -55,14 +55,16 @@ def publish(
     env: dict[str, str] | None = None,
 ) -> Run:
     """Run the script as CI would, then check that no byte it printed or wrote holds a secret."""
-    summary = cwd / "summary.md"
+    summary, outputs = cwd / "summary.md", cwd / "outputs"
     summary.unlink(missing_ok=True)
+    outputs.write_text("", encoding="utf-8")
     secret = password if password is not None else pypi.password
     full_env = {
         "GITHUB_REF": f"refs/tags/{TAG}",
         "GITHUB_REF_NAME": TAG,
         "GITHUB_REF_TYPE": "tag",
         "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(outputs),
         "PYPI_REPOSITORY_URL": pypi.url,
         "TWINE_USERNAME": pypi.username,
         "TWINE_PASSWORD": secret,
@@ -70,6 +72,7 @@ def publish(
     }
     result = run_script("pypi_publish", *args, cwd=cwd, env=full_env)
     written = summary.read_text(encoding="utf-8") if summary.exists() else ""
+    written += outputs.read_text(encoding="utf-8")
     for text in (result.stdout, result.stderr, written):
         assert secret not in text
         assert pypi.password not in text
@@ -220,6 +223,7 @@ def test_publish(case: Case, pypi: PypiServer, tmp_path: Path) -> None:
         local = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in dist.iterdir()}
         assert all(on_index(pypi)[name] == local[name] for name in case.index_after)
         assert "sha256" in run.summary
+        assert "project=rk-demo\n" in run.summary  # the outputs file, read with the summary
 
 
 def test_release_installs_from_the_index_and_rerun_is_a_no_op(
