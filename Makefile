@@ -6,9 +6,11 @@ include releasekit.mk
 VENV_BIN     := $(VENV)/bin
 PYTEST_ARGS  ?= -n auto
 NODE_TOOLS   ?= .cache/node
+# Values are data here too (see "Values are data" in releasekit.mk).
+$(call take_literally,PYTEST_ARGS NODE_TOOLS)
 
 export PATH := $(abspath $(VENV_BIN)):$(PATH)
-export NODE_TOOLS
+export NODE_TOOLS PYTEST_ARGS
 
 ## ---- setup and checks (the kit's own development) -----------------------------
 
@@ -44,7 +46,7 @@ workflows: ## actionlint and zizmor --offline on .github/workflows
 
 .PHONY: test
 test: ## Run the test suite against the real local peers
-	"$$PY" -m pytest $(PYTEST_ARGS)
+	"$$PY" -m pytest $$PYTEST_ARGS
 
 .PHONY: clean
 clean: ## Remove build outputs and caches (keeps .venv)

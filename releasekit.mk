@@ -8,15 +8,32 @@ SHELL        := bash
 .DEFAULT_GOAL := help
 MAKEFLAGS    += --no-builtin-rules --warn-undefined-variables
 
+# Values are data. RULE FOR EVERY RECIPE, new targets included: never splice a variable's
+# value into shell text. Write "$$CHANGES", never "$(CHANGES)" or $(PY): `export` the
+# variable and let the shell read it from the environment, so a `$(...)`, a backtick, a quote,
+# a `;` or a newline in a value runs nothing. Where Make itself must run a command
+# ($(shell ...)), quote each value with $(call shell_quote,...). A value given on the command
+# line or in the environment is taken literally: a `$` in it is text, not a Make reference
+# (`VERSION='$(shell ...)'` runs nothing); list every variable a user may set (each `?=`) in
+# a $(call take_literally,...). tests/test_make_injection.py checks all of this.
+take_literally = $(foreach v,$(1),$(if $(filter command line environment environment override,\
+    $(origin $(v))),$(eval override $(v) := $$(value $(v)))))
+shell_quote = '$(subst ','\'',$(1))'
+$(call take_literally,PYTHON VENV PY DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN \
+    PACKAGE_DIR DIST BUILD_NO_ISOLATION RESUME)
+
 # The folder of this fragment: its bin/ steps and scripts/ sit beside it.
 RELEASEKIT_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+# Every makefile read, for `make help`'s table of targets.
+HELP_MAKEFILES = $(MAKEFILE_LIST)
 
 PYTHON       ?= python3
 VENV         ?= .venv
 PY           ?= $(if $(wildcard $(VENV)/bin/python),$(VENV)/bin/python,$(PYTHON))
 
 # [tool.releasekit] -> `NAME ?= value` lines; they come first, so they only set defaults.
-RELEASEKIT_CONFIG := $(shell "$(PY)" "$(RELEASEKIT_DIR)/scripts/project_config.py" make-include)
+RELEASEKIT_CONFIG := $(shell $(call shell_quote,$(PY)) \
+    $(call shell_quote,$(RELEASEKIT_DIR)/scripts/project_config.py) make-include)
 ifneq ($(RELEASEKIT_CONFIG),)
 include $(RELEASEKIT_CONFIG)
 endif
@@ -36,19 +53,19 @@ PYPI_REPOSITORY_URL ?= https://upload.pypi.org/legacy/
 PYPI_SIMPLE_URL ?=
 GITHUB_API_URL ?= https://api.github.com
 
-export DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN RELEASEKIT_DIR PY
+export DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN RELEASEKIT_DIR PY HELP_MAKEFILES
 export PACKAGE_DIR DIST BUILD_NO_ISOLATION RESUME
 export PYPI_REPOSITORY_URL PYPI_SIMPLE_URL GITHUB_API_URL
 
 # What `make build` reads: the package folder's files that git knows or would add. When
 # none is newer than $(DIST)/SHA256SUMS, `make build` has nothing to do. Outside a git
 # checkout the list is empty and every `make build` builds.
-BUILD_INPUTS := $(filter-out $(DIST)/% build/%,$(wildcard $(shell git ls-files --cached --others --exclude-standard -- '$(PACKAGE_DIR)' 2>/dev/null)))
+BUILD_INPUTS := $(filter-out $(DIST)/% build/%,$(wildcard $(shell git ls-files --cached --others --exclude-standard -- $(call shell_quote,$(PACKAGE_DIR)) 2>/dev/null)))
 
 .PHONY: help
 help: ## Show this help
 	@printf 'Usage: make <target> [VAR=value ...]\n\nTargets:\n'
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $$HELP_MAKEFILES
 	@printf '\nVariables (current value):\n'
 	@printf '  %-20s %s\n' DRY_RUN "$$DRY_RUN" BASE_BRANCH "$$BASE_BRANCH" REMOTE "$$REMOTE" \
 		CHANGES "$$CHANGES" TAG_PATTERN "$$TAG_PATTERN" VERSION "$$VERSION" SIGN "$$SIGN" \
