@@ -15,7 +15,9 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
     import requests
@@ -56,6 +58,7 @@ class Config:
     token: str = field(repr=False)  # never shown, not even in a repr
     timeout: float
     max_wait: float
+    rate_limit_wait: float = 60.0
 
     @property
     def owner(self) -> str:
@@ -111,15 +114,27 @@ def is_kits_own(body: str | None) -> bool:
 # ---- HTTP with retries -------------------------------------------------------
 
 
+class Deadline:
+    """The end of the command's time budget (--max-wait): retries, waits and time-outs."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.end = clock() + seconds
+
+    def left(self) -> float:
+        return max(self.end - self.clock(), 0.0)
+
+
 class Client:
-    """GitHub REST calls with the headers GitHub asks for and bounded retries."""
+    """GitHub REST calls with the headers GitHub asks for, bounded by one deadline."""
 
     def __init__(self, config: Config, sleep: Callable[[float], None] = time.sleep) -> None:
         import requests
 
         self.config = config
         self.sleep = sleep
-        self.waited = 0.0
+        self.deadline = Deadline(config.max_wait)
         self.session = requests.Session()
         self.session.headers.update(
             {
@@ -136,34 +151,47 @@ class Client:
     def send_once(
         self, method: str, url: str, *, params: dict[str, str] | None = None, json: Any = None
     ) -> requests.Response:
-        """One request; raise TransientError for what a retry may cure, FatalError for the rest."""
+        """One request; raise TransientError for what a retry may cure, FatalError for the rest.
+
+        The request's time-out shrinks to what is left of --max-wait."""
         import requests
         from requests.exceptions import ChunkedEncodingError
 
+        left = self.deadline.left()
+        if left <= 0:
+            raise FatalError(f"{method} {url}: {self.spent()}, try again later")
+        timeout = min(self.config.timeout, left)
         try:
-            response = self.session.request(
-                method, url, params=params, json=json, timeout=self.config.timeout
-            )
-        except (requests.ConnectionError, requests.Timeout, ChunkedEncodingError) as exc:
+            response = self.session.request(method, url, params=params, json=json, timeout=timeout)
+        except requests.Timeout:
+            raise TransientError(f"{method} {url}: no answer within {timeout:.1f} s") from None
+        except (requests.ConnectionError, ChunkedEncodingError) as exc:
             raise TransientError(
                 f"{method} {url}: connection failed ({type(exc).__name__})"
             ) from None
         except requests.RequestException as exc:
             raise FatalError(f"{method} {url}: {type(exc).__name__}") from None
-        check_response(response)
+        check_response(response, self.config.rate_limit_wait)
         return response
 
+    def spent(self) -> str:
+        return f"--max-wait {self.config.max_wait:g} s spent"
+
     def backoff(self, attempt: int, problem: TransientError) -> None:
-        """Sleep before attempt `attempt + 1`, or give up when the budget is spent."""
-        wait = problem.wait if problem.wait is not None else FIRST_BACKOFF * 2**attempt
+        """Wait before attempt `attempt + 2` (printed), or give up when the budget is spent."""
         if attempt + 1 >= MAX_ATTEMPTS:
             raise FatalError(f"{problem.reason}; gave up after {MAX_ATTEMPTS} attempts")
-        if self.waited + wait > self.config.max_wait:
+        wait = problem.wait if problem.wait is not None else FIRST_BACKOFF * 2**attempt
+        left = self.deadline.left()
+        if wait >= left:
             raise FatalError(
-                f"{problem.reason}; the wait ({wait:.0f} s) would exceed "
-                f"--max-wait {self.config.max_wait:.0f} s, try again later"
+                f"{problem.reason}; waiting {wait:.1f} s more would pass --max-wait "
+                f"{self.config.max_wait:g} s ({left:.1f} s left), try again later"
             )
-        self.waited += wait
+        info(
+            f"{problem.reason}; waiting {wait:.1f} s before attempt "
+            f"{attempt + 2} of {MAX_ATTEMPTS} ({left:.1f} s of --max-wait left)"
+        )
         self.sleep(wait)
 
     def call(
@@ -188,33 +216,38 @@ class Client:
             response = self.call("GET", next_url)
 
 
-def check_response(response: requests.Response) -> None:
+def check_response(response: requests.Response, secondary_wait: float) -> None:
     status = response.status_code
     if status < 400:
         return
     if status == 401:
         raise FatalError("bad credentials: check GITHUB_TOKEN")
     if status in (403, 429):
-        limited = rate_limit_wait(response)
+        limited = rate_limit_wait(response, secondary_wait)
         if limited is not None:
-            raise TransientError(f"rate limited ({status})", wait=limited)
+            wait, why = limited
+            raise TransientError(f"rate limited ({status}, {why})", wait=wait)
     if status >= 500:
         raise TransientError(f"server error {status} on {response.request.method} {response.url}")
     raise FatalError(f"{response.request.method} {response.url}: {status} {api_message(response)}")
 
 
-def rate_limit_wait(response: requests.Response) -> float | None:
-    """Seconds to wait for a rate limit, or None when the response is no rate limit."""
+def rate_limit_wait(response: requests.Response, secondary_wait: float) -> tuple[float, str] | None:
+    """Seconds to wait for a rate limit and why, or None when the response is no rate limit.
+
+    GitHub's advice: wait what retry-after says, else until x-ratelimit-reset when
+    x-ratelimit-remaining is 0, else (a secondary limit without a hint) at least a minute:
+    `secondary_wait`, --rate-limit-wait."""
     headers = response.headers
-    retry_after = headers.get("retry-after")
-    if retry_after and retry_after.isdigit():  # secondary limit: GitHub says how long
-        return float(retry_after)
+    retry_after = headers.get("retry-after", "").strip()
+    if retry_after.isdigit():  # secondary limit: GitHub says how long
+        return float(retry_after), f"retry-after {retry_after} s"
     if headers.get("x-ratelimit-remaining") == "0":  # primary limit: wait for the reset
         reset = headers.get("x-ratelimit-reset", "")
-        until = float(reset) - time.time() if reset.isdigit() else 60.0
-        return max(until, 1.0)
-    if "rate limit" in api_message(response).lower():  # secondary without a hint
-        return 60.0
+        until = float(reset) - time.time() if reset.isdigit() else secondary_wait
+        return max(until, 1.0), "primary limit, until its reset"
+    if "rate limit" in api_message(response).lower():
+        return secondary_wait, "secondary limit without retry-after"
     return None
 
 
@@ -303,7 +336,21 @@ def update_body(client: Client, pull: Pull, body: str) -> bool:
 # ---- commands ----------------------------------------------------------------
 
 
-def cmd_find(args: argparse.Namespace, config: Config | None) -> int:
+@dataclass(frozen=True)
+class Settings:
+    """What the command line and the environment asked for, checked."""
+
+    command: str  # "find" or "open"
+    base: str
+    repository: str
+    dry_run: bool
+    head: str = ""
+    title: str = ""
+    changes: str = "CHANGES.rst"
+    docs_url: str = ""
+
+
+def cmd_find(settings: Settings, config: Config | None) -> int:
     if config is None:
         warn("no GITHUB_TOKEN: cannot look up the release-candidate PR (dry run)")
         return 0
@@ -314,30 +361,30 @@ def cmd_find(args: argparse.Namespace, config: Config | None) -> int:
     return 0
 
 
-def cmd_open(args: argparse.Namespace, config: Config | None) -> int:
-    title = args.title or f"chore({args.head})"
-    body = sign(checklist(args.head, args.base, args.changes, docs_url(args)))
-    if args.dry_run:
-        return dry_run_open(args, config, title, body)
+def cmd_open(settings: Settings, config: Config | None) -> int:
+    title = settings.title or f"chore({settings.head})"
+    body = sign(checklist(settings.head, settings.base, settings.changes, docs_url(settings)))
+    if settings.dry_run:
+        return dry_run_open(settings, config, title, body)
     assert config is not None
     client = Client(config)
-    pull = find_by_head(client, args.head)
+    pull = find_by_head(client, settings.head)
     created = False
     if pull is None:
-        pull, created = create_pull(client, args.head, title, body)
+        pull, created = create_pull(client, settings.head, title, body)
     refreshed = not created and update_body(client, pull, body)
     action = "opened" if created else "updated" if refreshed else "unchanged"
     report(pull, created, action)
     return 0
 
 
-def dry_run_open(args: argparse.Namespace, config: Config | None, title: str, body: str) -> int:
+def dry_run_open(settings: Settings, config: Config | None, title: str, body: str) -> int:
     if config is None:
         action = "no GITHUB_TOKEN, cannot look up an existing PR; would create a draft PR"
     else:
-        pull = find_by_head(Client(config), args.head)
+        pull = find_by_head(Client(config), settings.head)
         action = dry_run_action(pull, body)
-    print(f"DRY_RUN: {action} {args.base} <- {args.head}")
+    print(f"DRY_RUN: {action} {settings.base} <- {settings.head}")
     print(f"DRY_RUN: title: {title}")
     print("DRY_RUN: body:")
     print(body, end="")
@@ -366,21 +413,61 @@ def report(pull: Pull, created: bool, action: str) -> None:
     )
 
 
-def docs_url(args: argparse.Namespace) -> str:
-    if args.docs_url:
-        return str(args.docs_url)
+def docs_url(settings: Settings) -> str:
+    if settings.docs_url:
+        return settings.docs_url
     server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
-    return f"{server}/{args.repository or 'OWNER/REPO'}/blob/{args.base}/docs/release-candidate.md"
+    repository = settings.repository or "OWNER/REPO"
+    return f"{server}/{repository}/blob/{settings.base}/docs/release-candidate.md"
 
 
 # ---- Actions outputs and messages ---------------------------------------------
 
+ACTIONS_FILES = ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
+
+
+def check_actions_files() -> None:
+    """Refuse (exit 2) an Actions file that cannot be appended to, before any change."""
+    for name in ACTIONS_FILES:
+        path = os.environ.get(name, "")
+        if not path:
+            continue
+        problem = unwritable(path)
+        if problem:
+            raise FatalError(f"{name} {path!r} {problem}", status=2)
+
+
+def unwritable(path: str) -> str:
+    """Why `path` cannot take appended lines, or "" when it can. Creates nothing."""
+    file = Path(path)
+    if file.is_symlink() or (file.exists() and not file.is_file()):
+        return "is not a regular file"
+    if file.exists():
+        try:
+            with file.open("a", encoding="utf-8"):  # appends nothing
+                return ""
+        except OSError as exc:
+            return f"cannot be written: {exc.strerror}"
+    folder = file.absolute().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        return "cannot be created: its folder is missing or not writable"
+    return ""
+
 
 def write_outputs(values: dict[str, str]) -> None:
+    """`name=value` lines; a multi-line value in the `name<<DELIM` heredoc form."""
     path = os.environ.get("GITHUB_OUTPUT")
-    if path:
-        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.writelines(f"{k}={v}\n" for k, v in values.items())
+    if not path:
+        return
+    lines = []
+    for name, value in values.items():
+        if "\n" in value or "\r" in value:
+            delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+            lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        else:
+            lines.append(f"{name}={value}\n")
+    with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+        out.writelines(lines)
 
 
 def write_summary(markdown: str) -> None:
@@ -391,11 +478,11 @@ def write_summary(markdown: str) -> None:
 
 
 def info(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr)
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
 
 
 def warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr)
+    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
 
 
 def fail(message: str, status: int) -> NoReturn:
@@ -405,14 +492,62 @@ def fail(message: str, status: int) -> NoReturn:
 
 # ---- command line ------------------------------------------------------------
 
+# GitHub's grammar: an owner is a user or organisation login (letters, digits, single
+# hyphens; `_` for managed users), a repository name letters, digits, `.`, `_`, `-`.
+OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}")
+REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
+# A branch name git accepts (git check-ref-format), in the characters people use.
+BRANCH_RE = re.compile(r"[A-Za-z0-9._/+@-]+")
+BRANCH_FORBIDDEN = re.compile(r"\.\.|//|@\{|\.lock(?:/|$)|(?:^|/)[.-]|[./]$")
+
+
+def valid_repository(value: str) -> bool:
+    owner, slash, name = value.partition("/")
+    return bool(
+        slash
+        and OWNER_RE.fullmatch(owner)
+        and REPO_NAME_RE.fullmatch(name)
+        and name not in (".", "..")
+        and not name.endswith(".git")
+    )
+
+
+def valid_branch(value: str) -> bool:
+    return bool(BRANCH_RE.fullmatch(value)) and not BRANCH_FORBIDDEN.search(value)
+
 
 def truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad command line is one line and exit 2, never a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(f"{message} (see --help)", 2)
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds in (low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not low < value <= high:  # also refuses nan and inf
+            raise argparse.ArgumentTypeError(
+                f"want seconds above {low:g} and at most {high:g}, got {text!r}"
+            )
+        return value
+
+    parse.__name__ = "seconds"
+    return parse
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     env = os.environ
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog=PROG,
         description=(
             "Find, open or update the one release-candidate draft pull request "
@@ -421,9 +556,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             "never printed."
         ),
         epilog=(
-            "exit status: 0 ok, 1 failed (API error, bad credentials, retries spent), "
-            "2 bad input. In GitHub Actions, 'find' writes head= and 'open' writes number=, "
-            "url=, created= to GITHUB_OUTPUT, and 'open' a line to GITHUB_STEP_SUMMARY."
+            "exit status: 0 ok, 1 failed (API error, bad credentials, retries or --max-wait "
+            "spent), 2 bad input. Each wait before a retry prints one line. In GitHub Actions, "
+            "'find' writes head= and 'open' writes number=, url=, created= to GITHUB_OUTPUT, "
+            "and 'open' a line to GITHUB_STEP_SUMMARY; both files are checked writable first."
         ),
     )
     parser.add_argument(
@@ -450,16 +586,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=seconds(0, 600),
         default=30.0,
-        help="seconds to wait for one HTTP response (default: %(default)s)",
+        help="seconds to wait for one HTTP response, at most what is left of --max-wait "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--max-wait",
-        type=float,
+        type=seconds(0, 3600),
         default=60.0,
-        help="most seconds to spend waiting between retries, rate limits "
-        "included (default: %(default)s)",
+        help="most seconds the whole command may take: requests, time-outs, retries and "
+        "rate-limit waits together (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rate-limit-wait",
+        type=seconds(0, 3600),
+        default=60.0,
+        help="seconds to wait on a secondary rate limit that says no retry-after; GitHub "
+        "asks for at least a minute (default: %(default)s)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser(
@@ -487,30 +631,69 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def make_config(args: argparse.Namespace) -> Config | None:
+def make_settings(args: argparse.Namespace) -> Settings:
+    """The checked settings; FatalError(status=2) names the first bad one."""
+    repository = (args.repository or "").strip()
+    if repository and not valid_repository(repository):
+        raise FatalError(
+            f"GITHUB_REPOSITORY/--repository must be OWNER/REPO, got {repository!r}", status=2
+        )
+    if not valid_branch(args.base):
+        raise FatalError(f"--base/BASE_BRANCH is no branch name: {args.base!r}", status=2)
+    head = getattr(args, "head", None) or ""
+    if args.command == "open" and not valid_branch(head):
+        raise FatalError(f"--head is no branch name: {head!r}", status=2)
+    title = getattr(args, "title", None) or ""
+    if "\n" in title or "\r" in title:
+        raise FatalError("--title must be one line", status=2)
+    return Settings(
+        command=args.command,
+        base=args.base,
+        repository=repository,
+        dry_run=bool(args.dry_run),
+        head=head,
+        title=title,
+        changes=getattr(args, "changes", None) or "CHANGES.rst",
+        docs_url=getattr(args, "docs_url", None) or "",
+    )
+
+
+def make_config(args: argparse.Namespace, settings: Settings) -> Config | None:
     """The API settings; None in a dry run without a token (nothing can be looked up)."""
     token = os.environ.get("GITHUB_TOKEN", "").strip()
-    if not token and args.dry_run:
+    if not token and settings.dry_run:
         return None
     if not token:
         raise FatalError("GITHUB_TOKEN is not set", status=2)
-    repository = (args.repository or "").strip()
-    if not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
+    if not settings.repository:
         raise FatalError("set GITHUB_REPOSITORY or --repository to OWNER/REPO", status=2)
-    if not args.api_url.startswith(("http://", "https://")):
+    parts = urlsplit(args.api_url)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() for c in args.api_url)
+    ):
         raise FatalError(f"--api-url must be an http(s) URL, got {args.api_url!r}", status=2)
-    if args.command == "open" and not args.head.strip():
-        raise FatalError("--head must name a branch", status=2)
-    return Config(args.api_url, repository, args.base, token, args.timeout, args.max_wait)
+    return Config(
+        args.api_url,
+        settings.repository,
+        settings.base,
+        token,
+        args.timeout,
+        args.max_wait,
+        args.rate_limit_wait,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
     token = os.environ.get("GITHUB_TOKEN", "").strip()
     try:
-        config = make_config(args)
-        command = cmd_find if args.command == "find" else cmd_open
-        return command(args, config)
+        args = parse_args(argv)
+        settings = make_settings(args)
+        config = make_config(args, settings)
+        check_actions_files()
+        command = cmd_find if settings.command == "find" else cmd_open
+        return command(settings, config)
     except FatalError as failure:
         fail(redact(str(failure), token), failure.status)
     except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies

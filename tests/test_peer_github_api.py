@@ -697,6 +697,16 @@ def test_secondary_rate_limit(api: Api, status: int) -> None:
     assert after.status_code == 200
 
 
+def test_secondary_rate_limit_without_retry_after(api: Api) -> None:
+    api.gh.rate_limit("secondary", status=403, retry_after=None)
+
+    limited = api.get("/releases")
+
+    assert limited.status_code == 403
+    assert "retry-after" not in limited.headers
+    assert limited.json()["message"].startswith("You have exceeded a secondary rate limit")
+
+
 def test_an_injected_status_hits_only_matching_requests(api: Api) -> None:
     api.gh.fail(502, times=2, method="POST", path_regex=r"/releases$", body={"message": "Bad"})
 

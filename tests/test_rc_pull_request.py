@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -194,14 +197,6 @@ def test_a_422_already_exists_without_a_pr_to_update_fails_in_one_line(
 # ---- retries ---------------------------------------------------------------------
 
 
-def test_server_errors_on_reads_are_retried(github_api: GitHubStandIn, tmp_path: Path) -> None:
-    github_api.add_pull(HEAD)
-    github_api.fail(502, times=2, method="GET")
-    result = rc(github_api, "find", cwd=tmp_path)
-    assert (result.returncode, result.stdout) == (0, f"{HEAD}\n")
-    assert len(github_api.requests) == 3
-
-
 @pytest.mark.parametrize("fault", ["500", "drop"])
 def test_a_failed_post_is_repeated_only_after_checking_it_did_not_land(
     github_api: GitHubStandIn, tmp_path: Path, fault: str
@@ -217,33 +212,134 @@ def test_a_failed_post_is_repeated_only_after_checking_it_did_not_land(
     assert calls == ["GET", "POST", "GET", "POST"]
 
 
-@pytest.mark.parametrize(
-    ("kind", "status"), [("primary", 403), ("primary", 429), ("secondary", 403), ("secondary", 429)]
-)
-def test_rate_limits_are_waited_out(
-    github_api: GitHubStandIn, tmp_path: Path, kind: str, status: int
+@dataclass(frozen=True)
+class Retry:
+    """One fault row: what the stand-in does, the command, and what the run must show."""
+
+    id: str
+    fault: Callable[[GitHubStandIn], None]
+    args: tuple[str, ...]
+    status: int  # exit status
+    waits: int  # "waiting N s before attempt K of 5" lines on stderr
+    requests: int  # requests the stand-in received
+    last_line: str = ""  # part of the last stderr line (the error line when status != 0)
+
+
+RETRIES = [
+    Retry(
+        "5xx-on-reads-retried",
+        lambda gh: gh.fail(502, times=2, method="GET"),
+        ("find",),
+        0,
+        waits=2,
+        requests=3,
+    ),
+    *(
+        Retry(
+            f"{kind}-{status}-waited-out",
+            lambda gh, kind=kind, status=status: gh.rate_limit(  # type: ignore[misc]
+                kind, status=status, reset_in=1, retry_after=1, method="POST"
+            ),
+            ("open", "--head", HEAD),
+            0,
+            waits=1,
+            requests=4,
+        )
+        for kind in ("primary", "secondary")
+        for status in (403, 429)
+    ),
+    Retry(
+        "secondary-without-retry-after-waits-the-printed-default",
+        lambda gh: gh.rate_limit("secondary", retry_after=None),
+        ("--rate-limit-wait", "0.2", "find"),
+        0,
+        waits=1,
+        requests=2,
+    ),
+    Retry(
+        "secondary-without-retry-after-beyond-max-wait-gives-up-at-once",
+        lambda gh: gh.rate_limit("secondary", retry_after=None),
+        ("--max-wait", "5", "find"),
+        1,
+        waits=0,
+        requests=1,
+        last_line="secondary limit without retry-after); waiting 60.0 s more would pass "
+        "--max-wait 5 s",
+    ),
+    Retry(
+        "attempts-are-bounded",
+        lambda gh: gh.rate_limit("secondary", times=50, retry_after=0),
+        ("find",),
+        1,
+        waits=4,
+        requests=5,
+        last_line="gave up after 5 attempts",
+    ),
+    Retry(
+        "primary-reset-beyond-max-wait-gives-up-at-once",
+        lambda gh: gh.rate_limit("primary", reset_in=3600),
+        ("find",),
+        1,
+        waits=0,
+        requests=1,
+        last_line="try again later",
+    ),
+    Retry(
+        # Each read times out: the time-outs and the waits together stay within --max-wait.
+        "time-outs-count-against-max-wait",
+        lambda gh: gh.delay(5, times=5),
+        ("--timeout", "0.5", "--max-wait", "2", "find"),
+        1,
+        waits=1,
+        requests=2,
+        last_line="try again later",
+    ),
+    Retry(
+        "the-token-is-not-printed-when-retries-run-out",
+        lambda gh: gh.fail(503, times=50),
+        ("--max-wait", "1", "open", "--head", HEAD),
+        1,
+        waits=1,
+        requests=2,
+        last_line="503",
+    ),
+]
+
+
+@pytest.mark.parametrize("row", RETRIES, ids=lambda row: row.id)
+def test_retries_print_each_wait_and_stay_within_max_wait(
+    github_api: GitHubStandIn, tmp_path: Path, row: Retry
 ) -> None:
-    github_api.rate_limit(kind, status=status, reset_in=1, retry_after=1, method="POST")
-    result = rc(github_api, "open", "--head", HEAD, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert len(github_api.pulls()) == 1
+    row.fault(github_api)
+    result = rc(github_api, *row.args, cwd=tmp_path)
+    lines = result.stderr.strip().splitlines()
+    waits = [line for line in lines if WAIT_LINE.fullmatch(line)]
+    assert result.returncode == row.status, result.stderr
+    assert len(waits) == row.waits, result.stderr
+    assert len(github_api.requests) == row.requests, result.stderr
+    assert "Traceback" not in result.stderr
+    assert github_api.token not in result.stdout + result.stderr
+    if row.status:
+        assert lines[-1].startswith("rc_pull_request.py: error: ")
+        assert lines[:-1] == waits, result.stderr
+    assert row.last_line in (lines[-1] if lines else "")
+    assert len(github_api.pulls()) <= 1
 
 
-def test_retries_are_bounded(github_api: GitHubStandIn, tmp_path: Path) -> None:
-    github_api.rate_limit("secondary", times=50, retry_after=0)
-    result = rc(github_api, "find", cwd=tmp_path)
-    assert result.returncode == 1
-    assert "rate limited" in one_error_line(result)
-    assert len(github_api.requests) == 5
+# why; how long; which attempt (and what is left of the budget)
+WAIT_LINE = re.compile(
+    r"rc_pull_request\.py: .+; waiting \d+\.\d s before attempt [2-5] of 5 "
+    r"\(\d+\.\d s of --max-wait left\)"
+)
 
 
-def test_a_wait_beyond_the_budget_gives_up_at_once(
+def test_a_request_time_out_shrinks_to_what_is_left_of_max_wait(
     github_api: GitHubStandIn, tmp_path: Path
 ) -> None:
-    github_api.rate_limit("primary", reset_in=3600)
-    result = rc(github_api, "find", cwd=tmp_path)
+    github_api.delay(3, times=1)
+    result = rc(github_api, "--timeout", "30", "--max-wait", "1", "find", cwd=tmp_path)
     assert result.returncode == 1
-    assert "try again later" in one_error_line(result)
+    assert "no answer within 1.0 s" in result.stderr
     assert len(github_api.requests) == 1
 
 
@@ -267,37 +363,12 @@ def test_bad_credentials_fail_at_once_in_one_line_without_the_token(
     assert github_api.pulls() == []
 
 
-def test_the_token_is_not_printed_when_retries_run_out(
-    github_api: GitHubStandIn, tmp_path: Path
-) -> None:
-    github_api.fail(503, times=50)
-    result = rc(github_api, "--max-wait", "1", "open", "--head", HEAD, cwd=tmp_path)
-    assert result.returncode == 1
-    assert "503" in one_error_line(result)
-    assert github_api.token not in result.stdout + result.stderr
-
-
 def test_the_token_stays_out_of_reprs() -> None:
     config = RC.Config("http://127.0.0.1:1", "o/r", "main", "ghs_secret_value", 1.0, 1.0)
     assert "ghs_secret_value" not in repr(config)
 
 
-@pytest.mark.parametrize(
-    ("env", "args", "complaint"),
-    [
-        ({"GITHUB_REPOSITORY": ""}, ["find"], "GITHUB_REPOSITORY"),
-        ({"GITHUB_REPOSITORY": "not-a-slug"}, ["find"], "OWNER/REPO"),
-        ({"GITHUB_TOKEN": ""}, ["open", "--head", HEAD], "GITHUB_TOKEN is not set"),
-        ({"GITHUB_API_URL": "ftp://example.invalid"}, ["find"], "--api-url"),
-    ],
-)
-def test_bad_input_exits_2_in_one_line(
-    github_api: GitHubStandIn, tmp_path: Path, env: dict[str, str], args: list[str], complaint: str
-) -> None:
-    result = rc(github_api, *args, cwd=tmp_path, env=env)
-    assert result.returncode == 2
-    assert complaint in one_error_line(result)
-    assert github_api.requests == []
+# Bad input (exit 2, one line) is a row in tests/test_bad_inputs.py.
 
 
 # ---- dry run -------------------------------------------------------------------------

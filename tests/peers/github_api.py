@@ -80,7 +80,7 @@ class _Fault:
     body: JSON | None = None
     seconds: float = 0.0
     reset_in: int = 1
-    retry_after: int = 1
+    retry_after: int | None = 1  # None: a secondary limit that gives no retry-after
 
     def matches(self, method: str, path: str) -> bool:
         if self.remaining <= 0:
@@ -382,11 +382,14 @@ class GitHubStandIn:
         times: int = 1,
         status: int = 403,
         reset_in: int = 1,
-        retry_after: int = 1,
+        retry_after: int | None = 1,
         method: str | None = None,
         path_regex: str | None = None,
     ) -> None:
-        """Refuse the next `times` matching requests with a primary or secondary rate limit."""
+        """Refuse the next `times` matching requests with a primary or secondary rate limit.
+
+        A secondary limit says `retry-after: N`, or nothing when `retry_after` is None (GitHub
+        then asks clients to wait at least a minute)."""
         if kind not in ("primary", "secondary"):
             raise ValueError(f"kind must be 'primary' or 'secondary', not {kind!r}")
         if status not in (403, 429):
@@ -480,7 +483,7 @@ class GitHubStandIn:
                     "#about-secondary-rate-limits"
                 ),
             },
-            {"retry-after": str(fault.retry_after)},
+            {} if fault.retry_after is None else {"retry-after": str(fault.retry_after)},
         )
 
     def _refusal(self, request: RecordedRequest) -> _Response | None:
