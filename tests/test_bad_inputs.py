@@ -1,0 +1,417 @@
+"""Bad input across the kit's scripts and make targets: one table, one runner.
+
+Each row runs one command in a fresh project that has the kit copied in (Makefile, bin/,
+scripts/), a bare `origin` and the GitHub API stand-in, then asserts:
+
+- the exit status (a make target exits 2 whatever its step said: make reports it so);
+- exactly one line on stderr from the kit (make's own `make: *** [...] Error N` is not the
+  kit's), and no "Traceback" or argparse usage block anywhere;
+- every file byte-identical: the work tree, the files beside it (Actions files, a file a
+  symlink points at), the local refs, HEAD, the worktree list, the stash;
+- nothing pushed: origin's refs unchanged and no write request reached the stand-in.
+
+To add a case, add a Row to ROWS (or to a list joined into it). `argv` and `env` values may
+name `{project}` (the checkout) and `{tmp}` (the folder holding it, its origin and `outside/`);
+`setup` gets the Project before the "before" snapshot, so what it changes is the baseline.
+An `env` value of None unsets that variable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.peers.git_repos import GitRepo, make_repo, run_git
+from tests.peers.github_api import GitHubStandIn
+
+PYTHON = "{python}"  # argv[0] placeholder: the interpreter that has the scripts' dependencies
+MAKE_ERROR = re.compile(r"make(\[\d+\])?: \*\*\* .* Error \d+")
+KIT_FILES = ("Makefile", "releasekit.mk", "bin", "scripts")
+HEAD = "auto-release-candidate-2026-11-01"
+
+
+@dataclass
+class Project:
+    """The checkout a row runs in, with its origin and the stand-in."""
+
+    repo: GitRepo
+    tmp: Path
+    gh: GitHubStandIn
+
+    @property
+    def path(self) -> Path:
+        return self.repo.path
+
+    @property
+    def outside(self) -> Path:
+        """A folder beside the checkout, for files that are not the project's."""
+        return self.tmp / "outside"
+
+    def commit(self, subject: str, files: Mapping[str, str]) -> None:
+        self.repo.commit(subject, files=dict(files))
+        self.repo.push("main")
+
+
+Setup = Callable[[Project], None]
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    argv: tuple[str, ...]
+    status: int = 2
+    says: str = ""  # a part of the one stderr line
+    env: Mapping[str, str | None] = field(default_factory=dict)
+    setup: Setup | None = None
+    gap: str = ""  # a known gap: the row is expected to fail (strict xfail) until it is fixed
+
+
+def script(name: str, *args: str, **row: object) -> Row:
+    """A row that runs scripts/<name> (the project's copy) with the suite's interpreter."""
+    row_id = str(row.pop("id"))
+    return Row(row_id, (PYTHON, f"scripts/{name}", *args), **row)  # type: ignore[arg-type]
+
+
+def make(*args: str, **row: object) -> Row:
+    """A row that runs `make ARGS` in the project."""
+    row_id = str(row.pop("id"))
+    return Row(row_id, ("make", "--no-print-directory", *args), **row)  # type: ignore[arg-type]
+
+
+# ---- setups -----------------------------------------------------------------------------
+
+
+def output_is_a_folder(name: str) -> Setup:
+    def setup(project: Project) -> None:
+        (project.outside / name).mkdir()
+
+    return setup
+
+
+def output_is_a_symlink(project: Project) -> None:
+    target = project.outside / "elsewhere"
+    target.write_text("kept\n", encoding="utf-8")
+    (project.outside / "GITHUB_OUTPUT").symlink_to(target)
+
+
+def both(*setups: Setup) -> Setup:
+    def setup(project: Project) -> None:
+        for each in setups:
+            each(project)
+
+    return setup
+
+
+def seed_rc_pull(project: Project) -> None:
+    project.gh.add_pull(HEAD, title=f"chore({HEAD})")
+
+
+# ---- rc_pull_request.py -------------------------------------------------------------------
+
+RC = "rc_pull_request.py"
+OPEN = ("open", "--head", HEAD)
+
+RC_PULL_REQUEST_ROWS = [
+    *(
+        script(RC, flag, value, "find", id=f"rc-pr{flag}={value or 'empty'}", says=flag)
+        for flag, values in {
+            "--timeout": ("0", "-1", "nan", "inf", "abc", "", "601", "1e999"),
+            "--max-wait": ("0", "-5", "abc", "3601"),
+            "--rate-limit-wait": ("0", "-1", "x"),
+        }.items()
+        for value in values
+    ),
+    script(RC, id="rc-pr-no-command", says="COMMAND"),
+    script(RC, "merge", id="rc-pr-unknown-command", says="invalid choice"),
+    script(RC, "--bogus", "find", id="rc-pr-unknown-flag", says="--bogus"),
+    script(RC, "--timeout", id="rc-pr-flag-without-value", says="--timeout"),
+    script(RC, "open", id="rc-pr-open-without-head", says="--head"),
+    *(
+        script(RC, "open", "--head", head, id=f"rc-pr-head-{slug}", says="--head")
+        for slug, head in {
+            "empty": "",
+            "dotdot": "../x",
+            "space": "a b",
+            "lock": "x.lock",
+            "dash": "-x",
+            "newline": "a\nb",
+            "trailing-slash": "x/",
+            "reflog": "x@{1}",
+        }.items()
+    ),
+    script(RC, "--base", "a..b", "find", id="rc-pr-base-dotdot", says="--base"),
+    script(RC, "--base", "", "find", id="rc-pr-base-empty", says="--base"),
+    script(RC, *OPEN, "--title", "one\ntwo", id="rc-pr-title-two-lines", says="--title"),
+    *(
+        script(
+            RC,
+            "find",
+            id=f"rc-pr-repository-{slug}",
+            env={"GITHUB_REPOSITORY": value},
+            says="OWNER/REPO",
+        )
+        for slug, value in {
+            "dotdot": "../..",
+            "dotdot-name": "octo-org/..",
+            "dot-name": "octo-org/.",
+            "three-parts": "a/b/c",
+            "no-slash": "project",
+            "space": "octo org/project",
+            "newline": "octo-org/project\nx",
+            "dash-owner": "-octo/project",
+            "empty": "",
+            "url": "https://github.com/octo-org/project",
+        }.items()
+    ),
+    script(RC, *OPEN, id="rc-pr-no-token", env={"GITHUB_TOKEN": None}, says="GITHUB_TOKEN"),
+    *(
+        script(
+            RC, "find", id=f"rc-pr-api-url-{slug}", env={"GITHUB_API_URL": value}, says="--api-url"
+        )
+        for slug, value in {
+            "ftp": "ftp://example.invalid",
+            "no-host": "http://",
+            "words": "not a url",
+            "newline": "http://127.0.0.1:1/\nx",
+        }.items()
+    ),
+    *(
+        script(
+            RC,
+            *command,
+            id=f"rc-pr-{name.lower()}-folder-{command[0]}",
+            env={name: "{tmp}/outside/" + name},
+            setup=output_is_a_folder(name),
+            says=name,
+        )
+        for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
+        for command in (("find",), OPEN)
+    ),
+    script(
+        RC,
+        *OPEN,
+        id="rc-pr-output-folder-with-a-pr-to-update",
+        env={"GITHUB_OUTPUT": "{tmp}/outside/GITHUB_OUTPUT"},
+        setup=both(output_is_a_folder("GITHUB_OUTPUT"), seed_rc_pull),
+        says="GITHUB_OUTPUT",
+    ),
+    script(
+        RC,
+        *OPEN,
+        id="rc-pr-output-symlink",
+        env={"GITHUB_OUTPUT": "{tmp}/outside/GITHUB_OUTPUT"},
+        setup=output_is_a_symlink,
+        says="not a regular file",
+    ),
+    script(
+        RC,
+        *OPEN,
+        id="rc-pr-output-in-missing-folder",
+        env={"GITHUB_OUTPUT": "{tmp}/outside/missing/out"},
+        says="cannot be created",
+    ),
+]
+
+# ---- make targets -------------------------------------------------------------------------
+
+MAKE_ROWS = [
+    make("no-such-target", id="make-unknown-target", says="No rule to make target"),
+    make(
+        "check-changes",
+        "CHANGES=missing.rst",
+        id="make-check-changes-missing-file",
+        says="missing.rst",
+    ),
+    make(
+        "rc",
+        "DRY_RUN=1",
+        "REMOTE=nowhere",
+        id="make-rc-unknown-remote",
+        says="nowhere",
+        gap="bin/release-candidate relays git fetch's own lines before its one-line refusal",
+    ),
+    make(
+        "rc",
+        "DRY_RUN=1",
+        "BASE_BRANCH=no-such-branch",
+        id="make-rc-unknown-base-branch",
+        says="no-such-branch",
+    ),
+    make(
+        "rc",
+        "DRY_RUN=1",
+        id="make-rc-repository-dotdot",
+        env={"GITHUB_REPOSITORY": "../.."},
+        says="OWNER/REPO",
+    ),
+    make(
+        "rc",
+        id="make-rc-output-folder",
+        env={"GITHUB_OUTPUT": "{tmp}/outside/GITHUB_OUTPUT"},
+        setup=output_is_a_folder("GITHUB_OUTPUT"),
+        says="GITHUB_OUTPUT",
+    ),
+]
+
+ROWS: list[Row] = [*RC_PULL_REQUEST_ROWS, *MAKE_ROWS]
+
+
+# ---- the project every row runs in -----------------------------------------------------------
+
+
+def pyproject(version: str) -> str:
+    return (
+        f'[project]\nname = "demo"\nversion = "{version}"\n\n'
+        f'[tool.bumpver]\ncurrent_version = "{version}"\n'
+        'version_pattern = "MAJOR.MINOR.PATCH[PYTAGNUM][.postBUILD]"\n\n'
+        "[tool.bumpver.file_patterns]\n"
+        '"pyproject.toml" = [\'^version = "{pep440_version}"\', '
+        "'^current_version = \"{version}\"']\n"
+    )
+
+
+CHANGES = """\
+Changelog
+=========
+
+1.3.0 (2026-11-01)
+------------------
+
+- 1234abc ENH: Work for 1.3.0
+
+1.2.0 (2025-06-01)
+------------------
+
+- 1234abc ENH: Work for 1.2.0
+"""
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per worker: a released 1.2.0 with notes for 1.3.0 and the kit committed."""
+    root = tmp_path_factory.mktemp("bad-inputs")
+    repo = make_repo(root, "project")
+    for name in KIT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, repo.path / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, repo.path / name)
+    repo.commit("feat: the project at 1.2.0", files={"pyproject.toml": pyproject("1.2.0")})
+    repo.tag("v1.2.0", message="Release 1.2.0")
+    repo.commit("docs: notes for 1.3.0", files={"CHANGES.rst": CHANGES})
+    repo.push("main", "v1.2.0")
+    return root
+
+
+@pytest.fixture
+def project(template: Path, tmp_path: Path, github_api: GitHubStandIn) -> Project:
+    shutil.copytree(template / "project", tmp_path / "project", symlinks=True)
+    shutil.copytree(template / "project-origin.git", tmp_path / "origin.git", symlinks=True)
+    repo = GitRepo(path=tmp_path / "project", origin=tmp_path / "origin.git")
+    repo.git("remote", "set-url", "origin", str(repo.origin))
+    for folder in ("outside", "scratch"):
+        (tmp_path / folder).mkdir()
+    return Project(repo, tmp_path, github_api)
+
+
+def fill(text: str, project: Project) -> str:
+    return (
+        text.replace("{python}", sys.executable)
+        .replace("{project}", str(project.path))
+        .replace("{tmp}", str(project.tmp))
+    )
+
+
+def environment(row: Row, project: Project) -> dict[str, str]:
+    venv_bin = str(Path(sys.executable).parent)
+    env = {
+        **os.environ,
+        **project.gh.env(),
+        "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHON": sys.executable,
+        "TMPDIR": str(project.tmp / "scratch"),
+    }
+    for name, value in row.env.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = fill(value, project)
+    return env
+
+
+def snapshot(project: Project) -> dict[str, str]:
+    """A digest of every file under the row's folder (but inside .git), and the git state."""
+    seen: dict[str, str] = {}
+    for path in sorted(project.tmp.rglob("*")):
+        relative = path.relative_to(project.tmp)
+        if ".git" in relative.parts or relative.parts[0] == "origin.git":
+            continue
+        if path.is_symlink():
+            seen[str(relative)] = f"-> {path.readlink()}"
+        elif path.is_file():
+            seen[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        elif path.is_dir():
+            seen[str(relative)] = "dir"
+    git = project.repo.git
+    seen["git: refs"] = git("for-each-ref", "--format=%(refname) %(objectname)")
+    seen["git: HEAD"] = git("rev-parse", "HEAD") + " " + git("symbolic-ref", "-q", "HEAD")
+    seen["git: status"] = git("status", "--porcelain", "--ignored")
+    seen["git: worktrees"] = git("worktree", "list", "--porcelain")
+    seen["git: stash"] = git("stash", "list")
+    assert project.repo.origin is not None
+    seen["origin: refs"] = run_git(
+        project.repo.origin, "for-each-ref", "--format=%(refname) %(objectname)"
+    )
+    return seen
+
+
+def params(rows: list[Row]) -> list[object]:
+    return [
+        pytest.param(
+            row,
+            id=row.id,
+            marks=[pytest.mark.xfail(strict=True, reason=row.gap)] if row.gap else [],
+        )
+        for row in rows
+    ]
+
+
+@pytest.mark.parametrize("row", params(ROWS))
+def test_bad_input_is_refused_in_one_line_and_changes_nothing(project: Project, row: Row) -> None:
+    if row.setup is not None:
+        row.setup(project)
+    before = snapshot(project)
+    requests_before = len(project.gh.requests)
+    argv = [fill(arg, project) for arg in row.argv]
+    result = subprocess.run(
+        argv,
+        cwd=project.path,
+        env=environment(row, project),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if not MAKE_ERROR.fullmatch(line)]
+
+    assert result.returncode == row.status, output
+    assert len(lines) == 1, result.stderr
+    assert row.says in lines[0], result.stderr
+    assert "Traceback" not in output
+    assert "usage:" not in output
+    assert project.gh.token not in output
+    assert snapshot(project) == before
+    writes = [r for r in project.gh.requests[requests_before:] if r.method not in ("GET", "HEAD")]
+    assert writes == []
