@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -30,36 +29,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.peers.git_repos import GitRepo, make_repo, run_git
-from tests.peers.github_api import GitHubStandIn
+from tests.peers.git_repos import run_git
+from tests.peers.kit_project import Project, kit_project, kit_project_template
+
+__all__ = ["kit_project", "kit_project_template"]  # fixtures used by this module
 
 PYTHON = "{python}"  # argv[0] placeholder: the interpreter that has the scripts' dependencies
 MAKE_ERROR = re.compile(r"make(\[\d+\])?: \*\*\* .* Error \d+")
-KIT_FILES = ("Makefile", "releasekit.mk", "bin", "scripts")
 HEAD = "auto-release-candidate-2026-11-01"
-
-
-@dataclass
-class Project:
-    """The checkout a row runs in, with its origin and the stand-in."""
-
-    repo: GitRepo
-    tmp: Path
-    gh: GitHubStandIn
-
-    @property
-    def path(self) -> Path:
-        return self.repo.path
-
-    @property
-    def outside(self) -> Path:
-        """A folder beside the checkout, for files that are not the project's."""
-        return self.tmp / "outside"
-
-    def commit(self, subject: str, files: Mapping[str, str]) -> None:
-        self.repo.commit(subject, files=dict(files))
-        self.repo.push("main")
 
 
 Setup = Callable[[Project], None]
@@ -266,63 +243,12 @@ MAKE_ROWS = [
 ROWS: list[Row] = [*RC_PULL_REQUEST_ROWS, *MAKE_ROWS]
 
 
-# ---- the project every row runs in -----------------------------------------------------------
-
-
-def pyproject(version: str) -> str:
-    return (
-        f'[project]\nname = "demo"\nversion = "{version}"\n\n'
-        f'[tool.bumpver]\ncurrent_version = "{version}"\n'
-        'version_pattern = "MAJOR.MINOR.PATCH[PYTAGNUM][.postBUILD]"\n\n'
-        "[tool.bumpver.file_patterns]\n"
-        '"pyproject.toml" = [\'^version = "{pep440_version}"\', '
-        "'^current_version = \"{version}\"']\n"
-    )
-
-
-CHANGES = """\
-Changelog
-=========
-
-1.3.0 (2026-11-01)
-------------------
-
-- 1234abc ENH: Work for 1.3.0
-
-1.2.0 (2025-06-01)
-------------------
-
-- 1234abc ENH: Work for 1.2.0
-"""
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built once per worker: a released 1.2.0 with notes for 1.3.0 and the kit committed."""
-    root = tmp_path_factory.mktemp("bad-inputs")
-    repo = make_repo(root, "project")
-    for name in KIT_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, repo.path / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, repo.path / name)
-    repo.commit("feat: the project at 1.2.0", files={"pyproject.toml": pyproject("1.2.0")})
-    repo.tag("v1.2.0", message="Release 1.2.0")
-    repo.commit("docs: notes for 1.3.0", files={"CHANGES.rst": CHANGES})
-    repo.push("main", "v1.2.0")
-    return root
+# ---- the runner ------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def project(template: Path, tmp_path: Path, github_api: GitHubStandIn) -> Project:
-    shutil.copytree(template / "project", tmp_path / "project", symlinks=True)
-    shutil.copytree(template / "project-origin.git", tmp_path / "origin.git", symlinks=True)
-    repo = GitRepo(path=tmp_path / "project", origin=tmp_path / "origin.git")
-    repo.git("remote", "set-url", "origin", str(repo.origin))
-    for folder in ("outside", "scratch"):
-        (tmp_path / folder).mkdir()
-    return Project(repo, tmp_path, github_api)
+def project(kit_project: Project) -> Project:
+    return kit_project
 
 
 def fill(text: str, project: Project) -> str:
