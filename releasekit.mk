@@ -17,7 +17,7 @@ MAKEFLAGS    += --no-builtin-rules --warn-undefined-variables
 # (`VERSION='$(shell ...)'` runs nothing); list every variable a user may set (each `?=`) in
 # a $(call take_literally,...). tests/test_make_injection.py checks all of this.
 take_literally = $(foreach v,$(1),$(if $(filter command line environment environment override,\
-    $(origin $(v))),$(eval override $(v) := $$(value $(v)))))
+    $(origin $(v))),$(eval override $(v) := $$(value $(v)))$(eval export $(v))))
 shell_quote = '$(subst ','\'',$(1))'
 $(call take_literally,PYTHON VENV PY DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN \
     PACKAGE_DIR DIST BUILD_NO_ISOLATION RESUME)
