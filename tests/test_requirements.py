@@ -1,0 +1,99 @@
+"""requirements/release.txt, what the workflows install with --require-hashes, is current.
+
+`make requirements` writes requirements/release.in (the runtime dependencies of the scripts:
+pyproject.toml's [project].dependencies and each script's PEP 723 header) and pins it with
+hashes into requirements/release.txt. These rows check, offline, that the .in is what the
+sources say today and that the .txt pins every line of it, within its specifier, with hashes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from tests.conftest import ROOT
+
+REQUIREMENTS = ROOT / "requirements"
+PIN = re.compile(r"^(?P<name>[A-Za-z0-9._-]+)==(?P<version>\S+)(?: ; (?P<marker>[^\\]+))?")
+# The Pythons the workflows and users run the scripts with.
+PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
+
+
+@dataclass(frozen=True)
+class Pin:
+    name: str
+    version: str
+    hashes: int
+    via: tuple[str, ...]
+
+
+def load_tool() -> object:
+    spec = importlib.util.spec_from_file_location(
+        "release_requirements", ROOT / "tools" / "release_requirements.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pins() -> dict[str, Pin]:
+    text = (REQUIREMENTS / "release.txt").read_text(encoding="utf-8")
+    found: dict[str, Pin] = {}
+    for block in re.split(r"\n(?=[A-Za-z0-9])", text):
+        match = PIN.match(block)
+        if not match:
+            continue
+        name = canonicalize_name(match["name"])
+        found[name] = Pin(
+            name,
+            match["version"],
+            block.count("--hash=sha256:"),
+            tuple(re.findall(r"#\s+(?:via\s+)?(-r \S+|[\w.-]+)", block)),
+        )
+    return found
+
+
+def test_release_in_is_what_pyproject_and_the_script_headers_say() -> None:
+    tool = load_tool()
+    written = (REQUIREMENTS / "release.in").read_text(encoding="utf-8")
+    assert written == tool.release_in(ROOT), "run `make requirements` and commit both files"  # type: ignore[attr-defined]
+
+
+def test_release_txt_says_how_it_was_made() -> None:
+    text = (REQUIREMENTS / "release.txt").read_text(encoding="utf-8")
+    assert "make requirements" in text.splitlines()[1]
+
+
+IN_LINES = [
+    line
+    for line in (REQUIREMENTS / "release.in").read_text(encoding="utf-8").splitlines()
+    if line and not line.startswith("#")
+]
+
+
+@pytest.mark.parametrize("line", IN_LINES)
+def test_each_dependency_is_pinned_within_its_specifier(line: str) -> None:
+    wanted = Requirement(line)
+    pinned = pins().get(canonicalize_name(wanted.name))
+    if wanted.marker and not any(
+        wanted.marker.evaluate({"python_version": python}) for python in PYTHONS
+    ):
+        return
+    assert pinned is not None, f"{wanted.name} is not pinned: run `make requirements`"
+    assert wanted.specifier.contains(pinned.version, prereleases=True), (line, pinned.version)
+
+
+def test_every_pin_has_hashes_and_a_reason() -> None:
+    found = pins()
+    assert found
+    for pin in found.values():
+        assert pin.hashes >= 1, pin
+        assert pin.via, pin
+    direct = {name for name, pin in found.items() if any(via.startswith("-r ") for via in pin.via)}
+    assert direct == {canonicalize_name(Requirement(line).name) for line in IN_LINES}
