@@ -240,7 +240,71 @@ MAKE_ROWS = [
     ),
 ]
 
-ROWS: list[Row] = [*RC_PULL_REQUEST_ROWS, *MAKE_ROWS]
+# The shapes around them: each make target of the preparation half with a value its step
+# must refuse, and an unwritable Actions file.
+MAKE_AROUND_ROWS = [
+    make("check-changes", "CHANGES=.", id="make-check-changes-folder", says="Is a directory"),
+    make("check-changes", "CHANGES=", id="make-check-changes-empty", says="Is a directory"),
+    make(
+        "check-changes",
+        "CHANGES=/etc/passwd",
+        id="make-check-changes-outside-the-repo",
+        says="no such file",  # the recipe reads it below PACKAGE_DIR
+    ),
+    make(
+        "check-changes",
+        id="make-check-changes-output-folder",
+        env={"GITHUB_OUTPUT": "{tmp}/outside/GITHUB_OUTPUT"},
+        setup=output_is_a_folder("GITHUB_OUTPUT"),
+        says="GITHUB_OUTPUT",
+        gap="changes.py check writes GITHUB_OUTPUT without checking it first: a traceback",
+    ),
+    make(
+        "release-tag",
+        "DRY_RUN=1",
+        "VERSION=not-a-version",
+        id="make-release-tag-bad-version",
+        says="not-a-version",
+    ),
+    make(
+        "release-tag",
+        "DRY_RUN=1",
+        "REMOTE=nowhere",
+        id="make-release-tag-unknown-remote",
+        says="nowhere",
+    ),
+    make(
+        "release-tag",
+        "DRY_RUN=1",
+        "PACKAGE_DIR=../..",
+        id="make-release-tag-package-dir-outside",
+        says="PACKAGE_DIR",
+    ),
+    make(
+        "release-tag",
+        id="make-release-tag-output-folder",
+        env={"GITHUB_OUTPUT": "{tmp}/outside/GITHUB_OUTPUT"},
+        setup=output_is_a_folder("GITHUB_OUTPUT"),
+        says="GITHUB_OUTPUT",
+    ),
+    make(
+        "release-tag",
+        id="make-release-tag-summary-folder",
+        env={"GITHUB_STEP_SUMMARY": "{tmp}/outside/GITHUB_STEP_SUMMARY"},
+        setup=output_is_a_folder("GITHUB_STEP_SUMMARY"),
+        says="GITHUB_STEP_SUMMARY",
+    ),
+    make(
+        "rc",
+        "DRY_RUN=1",
+        id="make-rc-dry-run-summary-folder",
+        env={"GITHUB_STEP_SUMMARY": "{tmp}/outside/GITHUB_STEP_SUMMARY"},
+        setup=output_is_a_folder("GITHUB_STEP_SUMMARY"),
+        says="GITHUB_STEP_SUMMARY",
+    ),
+]
+
+ROWS: list[Row] = [*RC_PULL_REQUEST_ROWS, *MAKE_ROWS, *MAKE_AROUND_ROWS]
 
 
 # ---- the runner ------------------------------------------------------------------------------
