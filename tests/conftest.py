@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -53,6 +54,30 @@ _LEAKY = (
     "DOCKER_CONFIG",
     "CI",
 )
+# What an outer `make test` exports (its variables, MAKEFLAGS) would reach the child makes
+# and scripts the tests run: the suite runs the same from `make test` and from pytest.
+_MAKE_CONTROL = (
+    "MAKEFLAGS",
+    "MFLAGS",
+    "MAKELEVEL",
+    "MAKEOVERRIDES",
+    "MAKE_TERMOUT",
+    "MAKE_TERMERR",
+)
+_MAKE_VARIABLE = re.compile(r"^(?:export\s+)?([A-Z][A-Z0-9_]*)\s*[?:]?=", re.MULTILINE)
+_MAKE_EXPORT = re.compile(r"^export\s+([A-Z][A-Z0-9_ ]*)$", re.MULTILINE)
+
+
+def _make_variables() -> set[str]:
+    names: set[str] = set(_MAKE_CONTROL)
+    for makefile in (ROOT / "Makefile", ROOT / "releasekit.mk"):
+        if makefile.is_file():
+            text = makefile.read_text(encoding="utf-8")
+            names.update(_MAKE_VARIABLE.findall(text))
+            for line in _MAKE_EXPORT.findall(text):
+                names.update(line.split())
+    names.discard("PATH")
+    return names
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -68,7 +93,7 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
         encoding="utf-8",
     )
     saved = dict(os.environ)
-    for name in _LEAKY:
+    for name in (*_LEAKY, *_make_variables()):
         os.environ.pop(name, None)
     os.environ.update(
         HOME=str(home),
