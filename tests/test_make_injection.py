@@ -4,7 +4,7 @@ Each shape below would run a command if a recipe spliced the value into shell te
 expanded it: `$(...)`, backticks, `;`, closing double or single quotes, a newline, Make's own
 `$(shell ...)`, each touching a sentinel file named after the variable and the shape.
 
-Two tables, one per runner:
+Three tables, one per runner:
 
 - SPLICES (target x shape, and help x shape from the environment): every variable the
   target reads gets the shape at once, and SHELL is a recorder that logs what Make hands
@@ -14,6 +14,8 @@ Two tables, one per runner:
   project with the kit copied in. No sentinel may exist afterwards, and a value must arrive as
   data: printed verbatim by `make help`, seen in the environment of a Python step (PYTHON is a
   recorder that logs its environment, then runs the real interpreter), or quoted in a refusal.
+- ALONE (rc and release-tag x each variable): the variable alone is hostile, so the steps
+  read it rather than stop at the first bad one; the shapes are dealt out across the rows.
 
 The guard tests at the end read every makefile of the kit, so a target added later keeps the rule.
 """
@@ -105,6 +107,14 @@ SPLICES = [
     *(Case("help", shape, "environment") for shape in SHAPES),
 ]
 RUNS = [Case(target, shape) for target in TARGETS for shape in SHAPES]
+# With every variable hostile at once, the first one a step checks stops it. So each variable
+# of the stages that push also runs alone through the steps, with the shapes dealt out in
+# turn so that the two stages cover all of them.
+ALONE = [
+    (target, variable, list(SHAPES)[(offset + number) % len(SHAPES)])
+    for target, offset in (("rc", 0), ("release-tag", len(TARGETS["rc"])))
+    for number, variable in enumerate(TARGETS[target])
+]
 
 LOGGER = """\
 #!{python}
@@ -233,6 +243,29 @@ def test_a_hostile_value_runs_nothing_and_arrives_as_data(kit_project: Project, 
     if case.target == "help":
         shown = set(TARGETS["help"]) - set(PROGRAMS)
         assert {name for name in shown if given[name] in result.stdout} == shown, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("target", "variable", "shape"), ALONE, ids=lambda *row: "-".join(map(str, row))
+)
+def test_each_variable_alone_runs_nothing_through_the_steps(
+    kit_project: Project, target: str, variable: str, shape: str
+) -> None:
+    sentinels = kit_project.tmp / "sentinels"
+    sentinels.mkdir()
+    log = kit_project.tmp / "python.jsonl"
+    python = logger(kit_project.tmp / "python-logger", log, EXEC_PYTHON)
+    case = Case(target, shape)
+    given = values(case, sentinels, (variable,))
+
+    result = run_make(kit_project, case, given, {"PYTHON": str(python)})
+
+    output = result.stdout + result.stderr
+    assert sorted(p.name for p in sentinels.iterdir()) == [], output
+    assert "Traceback" not in output
+    seen = [call["env"] for call in read_log(log)]
+    assert all(env.get(variable) == given[variable] for env in seen if variable in env)
+    assert given[variable] in output or any(variable in env for env in seen), output
 
 
 # ---- guards: the rule holds for every makefile, targets added later included ----------------
