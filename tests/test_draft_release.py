@@ -154,6 +154,10 @@ def _upload_502(gh: GitHubStandIn, project: Path) -> None:
     gh.fail(502, times=1, method="POST", path_regex=r"/assets$")
 
 
+def _upload_landed_then_502(gh: GitHubStandIn, project: Path) -> None:
+    gh.fail(502, times=1, method="POST", path_regex=r"/assets$", after=True)
+
+
 def _upload_dropped(gh: GitHubStandIn, project: Path) -> None:
     gh.drop(times=1, method="POST", path_regex=r"/assets$")
 
@@ -192,6 +196,12 @@ CASES = [
         body="notes",
     ),
     Case("upload-502-then-ok", prepare=_upload_502, says="server error 502", waits=1),
+    Case(
+        "upload-landed-but-502",
+        prepare=_upload_landed_then_502,
+        says="server error 502",
+        waits=1,
+    ),
     Case("upload-dropped-connection", prepare=_upload_dropped, says="connection failed", waits=1),
     Case("secondary-rate-limit", prepare=_secondary_limit, says="secondary rate limit", waits=1),
     Case("primary-rate-limit", prepare=_primary_limit, says="primary rate limit", waits=1),

@@ -720,6 +720,18 @@ def test_an_injected_status_hits_only_matching_requests(api: Api) -> None:
     assert [r["tag_name"] for r in api.gh.releases()] == ["v1.0.9"]
 
 
+def test_an_error_after_the_fact_keeps_the_change(api: Api) -> None:
+    release = api.gh.add_release("v1.0.0", draft=True)
+    api.gh.fail(502, method="POST", path_regex=r"/assets$", after=True)
+
+    failed = api.upload(release, "a.txt", b"a")
+    again = api.upload(release, "a.txt", b"a")
+
+    assert failed.status_code == 502
+    assert again.status_code == 422  # the first upload did land
+    assert [a["name"] for a in api.gh.assets(release["id"])] == ["a.txt"]
+
+
 def test_an_injected_status_has_a_github_like_body_by_default(api: Api) -> None:
     api.gh.fail(503)
 

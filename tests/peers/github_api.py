@@ -81,6 +81,7 @@ class _Fault:
     seconds: float = 0.0
     reset_in: int = 1
     retry_after: int | None = 1  # None: a secondary limit that gives no retry-after
+    after: bool = False  # "status": carry the request out, then answer with the error
 
     def matches(self, method: str, path: str) -> bool:
         if self.remaining <= 0:
@@ -356,9 +357,16 @@ class GitHubStandIn:
         method: str | None = None,
         path_regex: str | None = None,
         body: dict[str, Any] | None = None,
+        after: bool = False,
     ) -> None:
-        """Answer the next `times` matching requests with `status` (and `body`)."""
-        self._add_fault(_Fault("status", times, method, path_regex, status=status, body=body))
+        """Answer the next `times` matching requests with `status` (and `body`).
+
+        `after=True` carries each request out first, as when an upload lands but the proxy in
+        front of GitHub times out: the client sees the error, the repository has the change.
+        """
+        self._add_fault(
+            _Fault("status", times, method, path_regex, status=status, body=body, after=after)
+        )
 
     def drop(
         self, times: int = 1, method: str | None = None, path_regex: str | None = None
@@ -439,6 +447,10 @@ class GitHubStandIn:
         seconds, fault = self._take_faults(request.method, request.path)
         if seconds:
             time.sleep(seconds)
+        if fault is not None and fault.after and self._refusal(request) is None:
+            with self._lock:
+                self._rate_used += 1
+                self._dispatch(kind, request)
         if fault is not None:
             return self._fault_response(fault)
         download = self._public_download(kind, request)
