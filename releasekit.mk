@@ -30,6 +30,7 @@ HELP_MAKEFILES = $(MAKEFILE_LIST)
 PYTHON       ?= python3
 VENV         ?= .venv
 PY           ?= $(if $(wildcard $(VENV)/bin/python),$(VENV)/bin/python,$(PYTHON))
+export VENV
 
 # [tool.releasekit] -> `NAME ?= value` lines; they come first, so they only set defaults.
 RELEASEKIT_CONFIG := $(shell $(call shell_quote,$(PY)) \
@@ -70,6 +71,10 @@ help: ## Show this help
 	@printf '  %-20s %s\n' DRY_RUN "$$DRY_RUN" BASE_BRANCH "$$BASE_BRANCH" REMOTE "$$REMOTE" \
 		CHANGES "$$CHANGES" TAG_PATTERN "$$TAG_PATTERN" VERSION "$$VERSION" SIGN "$$SIGN" \
 		PACKAGE_DIR "$$PACKAGE_DIR" RESUME "$$RESUME" PY "$$PY"
+
+.PHONY: releasekit-deps
+releasekit-deps: ## Install what the train's scripts need into .venv (VENV), creating it if needed
+	"$$RELEASEKIT_DIR/bin/releasekit-deps"
 
 ## ---- integration -------------------------------------------------------------
 

@@ -27,10 +27,12 @@ examples:
   project_config.py make-include           # write build/releasekit/config.mk, print its path
 
 [tool.releasekit] in pyproject.toml (every key optional):
-  base-branch = "main"          tag-pattern = "v*"          changes = "CHANGES.rst"
+  base-branch = "main"          tag-pattern = "v*"          changes-file = "CHANGES.rst"
   package-dir = "."             remote = "origin"           dist = "dist"
   docker = "docker"             images-every-build = ["docker.io/owner/name"]
   images-release-only = ["ghcr.io/owner/name"]
+
+Sub-tables such as [tool.releasekit.changes] belong to one script and are skipped here.
 
 exit status: 0 ok, 1 failed, 2 bad input (unreadable pyproject.toml, unknown key, bad value)
 """
@@ -39,7 +41,7 @@ exit status: 0 ok, 1 failed, 2 bad input (unreadable pyproject.toml, unknown key
 KEYS: dict[str, str] = {
     "base-branch": "BASE_BRANCH",
     "remote": "REMOTE",
-    "changes": "CHANGES",
+    "changes-file": "CHANGES",
     "tag-pattern": "TAG_PATTERN",
     "package-dir": "PACKAGE_DIR",
     "dist": "DIST",
@@ -79,6 +81,8 @@ def read_table(pyproject: Path) -> dict[str, str]:
         raise BadInputError(f"{pyproject}: [tool.releasekit] must be a table")
     values: dict[str, str] = {}
     for key, value in table.items():
+        if isinstance(value, dict):
+            continue  # a sub-table is one script's own settings, e.g. [tool.releasekit.changes]
         if key not in KEYS:
             known = ", ".join(sorted(KEYS))
             raise BadInputError(f"{pyproject}: unknown key tool.releasekit.{key} (known: {known})")

@@ -30,6 +30,13 @@ ROWS = [
         "BASE_BRANCH=develop TAG_PATTERN=pkg-v*",
     ),
     Row(
+        "a script's sub-table is skipped",
+        '[tool.releasekit]\nbase-branch = "develop"\n[tool.releasekit.changes]\nsections = []\n',
+        (),
+        0,
+        "BASE_BRANCH=develop TAG_PATTERN=v*",
+    ),
+    Row(
         "the command line wins",
         '[tool.releasekit]\nbase-branch = "develop"\n',
         ("BASE_BRANCH=trunk",),
@@ -52,7 +59,7 @@ ROWS = [
     ),
     Row(
         "a value with a space is refused",
-        '[tool.releasekit]\nchanges = "MY CHANGES.rst"\n',
+        '[tool.releasekit]\nchanges-file = "MY CHANGES.rst"\n',
         (),
         2,
         "has an empty item, a space",
