@@ -55,6 +55,10 @@ requirements: ## Pin requirements/release.txt (hashes) from pyproject's and the 
 test: ## Run the test suite against the real local peers
 	"$$PY" -m pytest $$PYTEST_ARGS
 
+.PHONY: demo
+demo: ## The whole train end to end on local stand-ins, through the workflow files (KEEP=1 keeps it)
+	bin/demo
+
 .PHONY: clean
 clean: ## Remove build outputs and caches (keeps .venv)
 	rm -rf build dist .mypy_cache .ruff_cache .pytest_cache

@@ -165,6 +165,13 @@ def _docker_version_answers(env: dict[str, str]) -> bool:
 @pytest.fixture(scope="session")
 def docker_daemon() -> Iterator[dict[str, str]]:
     """A private dockerd (vfs storage, no networking of its own); yields DOCKER_HOST."""
+    with private_dockerd() as env:
+        yield env
+
+
+@contextlib.contextmanager
+def private_dockerd() -> Iterator[dict[str, str]]:
+    """Start a private dockerd under /tmp/rk-XXXX; yield DOCKER_HOST; stop it and clean up."""
     dockerd = require_program("dockerd", "the Debian package docker.io")
     require_program("docker", "the Debian package docker.io (the docker CLI)")
     # Unix socket paths must stay under 108 bytes: a short directory right under /tmp.
@@ -228,6 +235,13 @@ def _registries_conf(registries: Registries) -> str:
 @pytest.fixture(scope="session")
 def podman_storage(registries: Registries) -> Iterator[dict[str, str]]:
     """Private podman storage and config; yields the variables that select them."""
+    with private_podman(registries) as env:
+        yield env
+
+
+@contextlib.contextmanager
+def private_podman(registries: Registries) -> Iterator[dict[str, str]]:
+    """Private podman storage and config under /tmp/rk-podman-XXXX, removed on exit."""
     require_program("podman", "the Debian package podman")
     root = Path(tempfile.mkdtemp(prefix="rk-podman-", dir="/tmp"))
     for name in ("graph", "run", "tmp", "xdg", "libpod"):

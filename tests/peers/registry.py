@@ -8,6 +8,7 @@ program is not installed.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import subprocess
@@ -149,11 +150,18 @@ def _start_registry(program: str, name: str, root: Path) -> _Running:
 @pytest.fixture(scope="session")
 def registries(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registries]:
     """Two registries with htpasswd auth, one per remote the kit pushes to."""
+    with serve_registries(tmp_path_factory.mktemp("registries")) as pair:
+        yield pair
+
+
+@contextlib.contextmanager
+def serve_registries(root: Path) -> Iterator[Registries]:
+    """Start the `dockerhub` and `ghcr` registries with their data under `root`; stop on exit."""
     program = require_program("docker-registry", "the Debian package docker-registry")
-    running = [
-        _start_registry(program, name, tmp_path_factory.mktemp(f"registry-{name}"))
-        for name in ("dockerhub", "ghcr")
-    ]
+    running = []
+    for name in ("dockerhub", "ghcr"):
+        (root / name).mkdir(parents=True, exist_ok=True)
+        running.append(_start_registry(program, name, root / name))
     try:
         yield Registries(running[0].registry, running[1].registry)
     finally:
