@@ -132,7 +132,6 @@ def actions_env(sandbox: Sandbox) -> dict[str, str]:
         "IMAGES_EVERY_BUILD": f"{sandbox.regs.dockerhub.host}/{sample.REPOSITORY}",
         "IMAGES_RELEASE_ONLY": f"{sandbox.regs.ghcr.host}/{sample.REPOSITORY}",
         "BASE_IMAGE": str(sandbox.facts.get("base_image", "")),
-        "BUILD_NO_ISOLATION": "1",
         "ACT_ARTIFACTS": str(sandbox.root / "artifacts"),
         **sandbox.engine_env,
     }
@@ -142,6 +141,7 @@ def secrets(sandbox: Sandbox) -> dict[str, str]:
     return {
         "GITHUB_TOKEN": sandbox.gh.token,
         "RELEASE_TOKEN": sandbox.gh.token,
+        "PYPI_TOKEN": sandbox.index.password,  # ci.yml logs in as __token__ with it
         "TWINE_USERNAME": sandbox.index.username,
         "TWINE_PASSWORD": sandbox.index.password,
         "PYPI_USERNAME": sandbox.index.username,
@@ -216,6 +216,7 @@ def as_actions_would(sandbox: Sandbox, ref: str, sha: str) -> dict[str, str]:
     return {
         **actions_env(sandbox),
         **secrets(sandbox),
+        "BUILD_NO_ISOLATION": "1",  # the kit's venv has the build backend; a runner fetches it
         "GITHUB_ACTIONS": "true",
         "GITHUB_REF": ref,
         "GITHUB_REF_NAME": ref.rsplit("/", 1)[-1],
@@ -236,6 +237,14 @@ def choose_engine() -> str:
     raise DemoError("no container engine: install docker.io (as root) or podman")
 
 
+def token_user(htpasswd: Path, password: str) -> None:
+    """PyPI's API-token login (`__token__`) on the stand-in index, beside its own user."""
+    from passlib.hash import apr_md5_crypt
+
+    with htpasswd.open("a", encoding="utf-8") as users:
+        users.write(f"__token__:{apr_md5_crypt.hash(password)}\n")
+
+
 @contextlib.contextmanager
 def peers(sandbox: Sandbox) -> Iterator[None]:
     from tests.peers.engines import private_dockerd, private_podman
@@ -247,6 +256,7 @@ def peers(sandbox: Sandbox) -> Iterator[None]:
             GitHubStandIn(repository=sample.REPOSITORY, login="github-actions[bot]")
         )
         sandbox.pypi = stack.enter_context(serve_pypi(sandbox.root / "pypi"))
+        token_user(sandbox.root / "pypi" / "htpasswd", sandbox.index.password)
         sandbox.registries = stack.enter_context(serve_registries(sandbox.root / "registries"))
         sandbox.engine = choose_engine()
         if sandbox.engine == "docker":
