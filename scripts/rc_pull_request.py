@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
 PROG = "rc_pull_request.py"
 HEAD_PREFIX = "auto-release-candidate-"
 DEFAULT_API_URL = "https://api.github.com"
+KIT_DOCS_URL = "https://github.com/releasekit/releasekit/blob/main/docs/release-candidate.md"
 USER_AGENT = "releasekit-rc-pull-request"
 MARKER_RE = re.compile(r"\n?<!-- releasekit:rc-body sha256=([0-9a-f]{64}) -->\s*\Z")
 MAX_ATTEMPTS = 5
@@ -414,11 +415,9 @@ def report(pull: Pull, created: bool, action: str) -> None:
 
 
 def docs_url(settings: Settings) -> str:
-    if settings.docs_url:
-        return settings.docs_url
-    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
-    repository = settings.repository or "OWNER/REPO"
-    return f"{server}/{repository}/blob/{settings.base}/docs/release-candidate.md"
+    """The checklist's link: --docs-url, else the kit's published page (a project that adopted
+    the kit has no docs/release-candidate.md of its own)."""
+    return settings.docs_url or os.environ.get("RELEASEKIT_DOCS_URL") or KIT_DOCS_URL
 
 
 # ---- Actions outputs and messages ---------------------------------------------
@@ -626,7 +625,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     opener.add_argument(
         "--docs-url",
         help="link in the checklist (default: "
-        "docs/release-candidate.md on the base branch of the repository)",
+        "$RELEASEKIT_DOCS_URL, else the kit's published page on the release candidate)",
     )
     return parser.parse_args(argv)
 

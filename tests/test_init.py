@@ -165,6 +165,10 @@ def test_init_adopts_then_rc_and_release_tag_run_there(
     [pull] = github_api.pulls("open")
     branch = f"auto-release-candidate-{RC_DAY}"
     assert pull["head"]["ref"] == branch and pull["draft"] is True
+    # Every link the kit writes points at the kit's published docs; files it names exist here.
+    for link in re.findall(r"\]\((\S+?)\)", pull["body"]):
+        assert link.startswith("https://github.com/releasekit/releasekit/"), link
+    assert "rt.yml" in pull["body"] and (repo.path / ".github/workflows/rt.yml").is_file()
 
     # The maintainer sets the version and the date, and merges the pull request.
     new = bump_minor(row.version)
@@ -200,7 +204,7 @@ def bump_minor(version: str) -> str:
 def newer_kit(tmp_path: Path) -> Path:
     """A copy of the kit whose next release changed two workflows and the Make fragment."""
     kit = tmp_path / "kit"
-    for name in ("bin", "scripts", ".github/workflows", "src/releasekit"):
+    for name in ("bin", "scripts", ".github/workflows", "src/releasekit", "requirements"):
         shutil.copytree(ROOT / name, kit / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(ROOT / "releasekit.mk", kit / "releasekit.mk")
     for name in (".github/workflows/rc.yml", ".github/workflows/rt.yml", "releasekit.mk"):
@@ -271,28 +275,3 @@ def test_a_second_init_after_a_kit_upgrade(
     third = init(repo.path, script=newer_kit(tmp_path / "again") / "src" / "releasekit" / "init.py")
     if row.action == "kept":
         assert f"kept      {row.path}" in third.stdout
-
-
-# ---- one command installs what the scripts need ---------------------------------------------
-
-SCRIPT_FILES = sorted((ROOT / "scripts").glob("*.py"))
-
-
-def pep723_dependencies(script: Path) -> list[str]:
-    import tomllib
-
-    text = script.read_text(encoding="utf-8")
-    match = re.search(r"^# /// script\n((?:#.*\n)*?)# ///$", text, re.MULTILINE)
-    if not match:
-        return []
-    body = "\n".join(line[2:] for line in match.group(1).splitlines())
-    return [str(dep) for dep in tomllib.loads(body).get("dependencies", [])]
-
-
-@pytest.mark.parametrize("script", SCRIPT_FILES, ids=[s.name for s in SCRIPT_FILES])
-def test_requirements_cover_every_script_dependency(script: Path) -> None:
-    listed = (ROOT / "scripts" / "requirements.txt").read_text(encoding="utf-8")
-    names = {re.split(r"[<>=;!~ \[]", line, maxsplit=1)[0].lower() for line in listed.splitlines()}
-    for dependency in pep723_dependencies(script):
-        name = re.split(r"[<>=;!~ \[]", dependency, maxsplit=1)[0].lower()
-        assert name in names, f"{script.name} needs {name}: add it to scripts/requirements.txt"

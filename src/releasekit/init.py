@@ -27,6 +27,8 @@ PROG = "releasekit"
 MANIFEST = ".releasekit.json"
 NEW_SUFFIX = ".releasekit-new"
 FRAGMENT = "releasekit.mk"
+# What the scripts need, pinned with hashes: the workflows and `make releasekit-deps` install it.
+REQUIREMENTS = "requirements/release.txt"
 INCLUDE_LINE = f"include {FRAGMENT}"
 WORKFLOWS = ("rc.yml", "rt.yml", "ci.yml")
 # bin/ steps that develop the kit itself and are no part of the train a project adopts.
@@ -97,6 +99,7 @@ class KitSource:
     bin: Path
     scripts: Path
     workflows: Path
+    requirements: Path
     version: str
 
 
@@ -112,11 +115,19 @@ def kit_source() -> KitSource:
             checkout / "bin",
             checkout / "scripts",
             checkout / ".github" / "workflows",
+            checkout / REQUIREMENTS,
             version,
         )
     shipped = here / "kit"
     if (shipped / FRAGMENT).is_file():
-        return KitSource(shipped / FRAGMENT, shipped / "bin", here, shipped / "workflows", version)
+        return KitSource(
+            shipped / FRAGMENT,
+            shipped / "bin",
+            here,
+            shipped / "workflows",
+            shipped / REQUIREMENTS,
+            version,
+        )
     raise BadInputError(f"cannot find the kit's files beside {here}")
 
 
@@ -143,8 +154,7 @@ def kit_files(kit: KitSource, base_branch: str, tag_pattern: str) -> list[KitFil
     for script in sorted(kit.scripts.glob("*.py")):
         if script.name not in PACKAGE_MODULES:
             files.append(KitFile(f"scripts/{script.name}", script.read_bytes(), True))
-    requirements = kit.scripts / "requirements.txt"
-    files.append(KitFile("scripts/requirements.txt", requirements.read_bytes(), False))
+    files.append(KitFile(REQUIREMENTS, kit.requirements.read_bytes(), False))
     for name in WORKFLOWS:
         text = (kit.workflows / name).read_text(encoding="utf-8")
         rendered = render_workflow(text, base_branch, tag_pattern).encode()
