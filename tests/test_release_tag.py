@@ -373,7 +373,7 @@ def test_a_failing_bumpver_restores_the_files(project: GitRepo) -> None:
 # ---- the kit releases itself ----------------------------------------------------------------
 
 
-EXAMPLES = ("tests", "docs", "scripts", "bench")
+EXAMPLES = ("tests", "docs", "scripts", "bench", "demo")
 
 
 def test_the_kit_itself_bumps_every_file_holding_its_version(tmp_path: Path) -> None:
