@@ -133,6 +133,7 @@ def actions_env(sandbox: Sandbox) -> dict[str, str]:
         "IMAGES_RELEASE_ONLY": f"{sandbox.regs.ghcr.host}/{sample.REPOSITORY}",
         "BASE_IMAGE": str(sandbox.facts.get("base_image", "")),
         "ACT_ARTIFACTS": str(sandbox.root / "artifacts"),
+        "STANDIN_PYTHON": str(sandbox.root / "toolcache" / "python"),
         **sandbox.engine_env,
     }
 
@@ -200,8 +201,11 @@ def act(
         event_file = sandbox.root / f"event-{workflow}-{time.monotonic_ns()}.json"
         event_file.write_text(json.dumps(payload), encoding="utf-8")
         command += ["-e", str(event_file)]
-    # The host's own python3 first: the setup-python stand-in makes each job's venv from it.
+    # The host's own python3 first: the setup-python stand-in makes its venv from it.
     path = os.environ.get("PATH", "").replace(f"{VENV_BIN}{os.pathsep}", "")
+    toolcache = Path(actions_env(sandbox)["STANDIN_PYTHON"])
+    if not (toolcache / "bin" / "python").exists():
+        run(sandbox, ["python3", "-m", "venv", str(toolcache)], sandbox.root, {"PATH": path})
     return run(sandbox, command, checkout, env={"PATH": path}, what=f"act {event} {workflow}")
 
 
