@@ -349,7 +349,9 @@ def stage_adopt(sandbox: Sandbox) -> str:
 
 
 def stage_base_image(sandbox: Sandbox) -> str:
-    env = {**actions_env(sandbox), "BASE_IMAGE": ""}
+    # The root file system tarball is cached in the kit's checkout: a warm demo only imports it.
+    cache = str(KIT / ".cache" / "base-image")
+    env = {**actions_env(sandbox), "BASE_IMAGE": "", "BASE_IMAGE_CACHE": cache}
     out = make(sandbox, sandbox.project, "base-image", env=env).strip().splitlines()
     sandbox.facts["base_image"] = out[-1] if out else ""
     return f"make base-image: {sandbox.facts['base_image']}"
