@@ -52,7 +52,6 @@ _VERSION_TEMPLATE = re.compile(r"[\dxyzn*?#]+(\.[\dxyzn*?#]+)*")
 # Text a draft is started with and a person is meant to replace before the release.
 # Only the placeholders a template would leave: a commit subject may well say "TODO".
 _DRAFT_LEFTOVER = re.compile(r"(?<![\w.])(x\.x\.x|X\.Y\.Z|YYYY-MM-DD)(?![\w])")
-VERSION_STYLE = ("-", False)
 
 
 # ---- shared rules ----------------------------------------------------------------------------
@@ -163,18 +162,23 @@ class Section:
     end: int
 
     @property
-    def parsed(self) -> re.Match[str] | None:
+    def parsed(self) -> tuple[str, str] | None:
+        return heading_parts(self.heading.title)
+
+    @property
+    def loose(self) -> re.Match[str] | None:
+        """`WORD (WORD)`: enough to say what is wrong with a heading that is not understood."""
         return _SECTION_TITLE.fullmatch(self.heading.title)
 
     @property
     def version(self) -> str:
-        match = self.parsed
-        return match["version"] if match else self.heading.title
+        parts, loose = self.parsed, self.loose
+        return parts[0] if parts else loose["version"] if loose else self.heading.title
 
     @property
     def date(self) -> str:
-        match = self.parsed
-        return match["date"].strip() if match else ""
+        parts, loose = self.parsed, self.loose
+        return parts[1] if parts else loose["date"].strip() if loose else ""
 
     @property
     def planning(self) -> bool:
@@ -247,29 +251,53 @@ def _headings(lines: list[str]) -> Iterator[Heading]:
 
 
 def parse_changes(name: str, text: str) -> ChangesFile:
+    """Sections are the headings at the level of the first version heading (any adornment,
+    any of the styles heading_parts reads); the levels above it end a section too."""
     lines = text.splitlines()
     headings = list(_headings(lines))
-    first = headings[0] if headings else None
-    if first and first.style == VERSION_STYLE and not _SECTION_TITLE.fullmatch(first.title):
-        headings = headings[1:]  # a title underlined like the sections is still the title
-    title_style = headings[0].style if headings else None
-    boundaries = [h for h in headings if h.style in (VERSION_STYLE, title_style)]
+    first = next((h for h in headings if heading_parts(h.title)), None)
+    if first is None:
+        raise BadInputError(
+            f"{name}: no release section (a heading such as '1.2.3 (2025-06-30)' over a line "
+            "of '-')"
+        )
+    level = first.style
+    higher = {h.style for h in headings if h.index < first.index} - {level}
+    boundaries = [h for h in headings if h.index >= first.index and h.style in {level, *higher}]
     sections: list[Section] = []
     for pos, heading in enumerate(boundaries):
-        if heading.style != VERSION_STYLE:
+        if heading.style != level:
             continue
         end = boundaries[pos + 1].index if pos + 1 < len(boundaries) else len(lines)
         if pos + 1 < len(boundaries) and boundaries[pos + 1].style[1]:
             end -= 1  # the next title's overline
         sections.append(Section(heading=heading, start=heading.index + 2, end=end))
-    if not sections:
-        raise BadInputError(
-            f"{name}: no release section (a heading 'VERSION (DATE)' underlined with '-')"
-        )
     return ChangesFile(name=name, text=text, lines=lines, sections=sections)
 
 
+def _inside_work_tree(path: str) -> None:
+    """A file this script reads must be a regular file inside the work tree (or, outside git,
+    inside the current directory): never a symlink, never a path resolving elsewhere."""
+    where = Path(path)
+    if where.is_symlink():
+        raise BadInputError(f"{path}: is a symlink; the notes must be a regular file")
+    folder = where.parent if where.parent.is_dir() else Path.cwd()
+    proc = subprocess.run(
+        ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    top = Path(proc.stdout.strip() if proc.returncode == 0 else Path.cwd()).resolve()
+    resolved = where.resolve()
+    if top not in resolved.parents:
+        raise BadInputError(f"{path}: resolves outside the work tree {top}")
+    if where.exists() and not where.is_file():
+        raise BadInputError(f"{path}: not a regular file")
+
+
 def read_changes(path: str) -> ChangesFile:
+    _inside_work_tree(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -528,12 +556,6 @@ class Release:
     previous_tag: str | None
 
 
-def _tag_prefix(pattern: str) -> str:
-    """The literal start of a glob: 'v*' -> 'v', 'release-*' -> 'release-'."""
-    match = re.match(r"[^*?\[]*", pattern)
-    return match.group(0) if match else ""
-
-
 def _git_tags(repo: str, pattern: str) -> list[str]:
     try:
         result = subprocess.run(
@@ -552,16 +574,10 @@ def _git_tags(repo: str, pattern: str) -> list[str]:
 
 def highest_tag(repo: str, pattern: str) -> tuple[str, Version] | None:
     """The highest tag matching `pattern` whose rest, after the literal prefix, is PEP 440."""
-    from packaging.version import InvalidVersion, Version
-
-    prefix = _tag_prefix(pattern)
     best: tuple[str, Version] | None = None
     for tag in _git_tags(repo, pattern):
-        try:
-            version = Version(tag[len(prefix) :])
-        except InvalidVersion:
-            continue
-        if best is None or version > best[1]:
+        version = version_of_tag(tag, pattern)
+        if version is not None and (best is None or version > best[1]):
             best = (tag, version)
     return best
 
@@ -592,14 +608,15 @@ def version_problems(section: Section) -> list[str]:
 def date_problems(section: Section, today: dt.date) -> list[str]:
     raw = section.date
     low = raw.lower()
-    if low in _PLACEHOLDER_WORDS or not raw or _DATE_TEMPLATE.fullmatch(low):
+    if not raw:
+        return ["the heading has no date; add the release date, e.g. '1.4.0 (2026-05-20)'"]
+    if low in _PLACEHOLDER_WORDS or _DATE_TEMPLATE.fullmatch(low):
         return [f"date {raw!r} is a placeholder; set the release date (YYYY-MM-DD)"]
-    if not _ISO_DATE.fullmatch(raw):
-        return [f"date {raw!r} is not an ISO date (YYYY-MM-DD)"]
-    try:
-        date = dt.date.fromisoformat(raw)
-    except ValueError:
+    date = heading_date(raw)
+    if date is None and (_ISO_DATE.fullmatch(raw) or LONG_DATE.fullmatch(raw)):
         return [f"date {raw!r} is not a real date"]
+    if date is None:
+        return [f"date {raw!r} is not a date (YYYY-MM-DD or Month D, YYYY)"]
     if date > today:
         return [f"date {raw} is in the future (today is {today.isoformat()})"]
     return []
@@ -631,11 +648,21 @@ def check(changes: ChangesFile, pattern: str, today: dt.date, repo: str) -> list
     section = changes.top_release()
     line = section.heading.line
     problems: list[Problem] = []
-    if not section.parsed:
+    if not section.parsed and not section.loose:
         problems.append(Problem(line, f"heading {section.heading.title!r} is not 'VERSION (DATE)'"))
     else:
         versions = version_problems(section)
+        if not versions and not is_releasable(section.version):
+            versions = [
+                f"version {section.version!r} is not a form release-tag can write "
+                "(X.Y.Z, optional aN/bN/rcN, optional .postN)"
+            ]
         problems += [Problem(line, message) for message in versions]
+        problems += [
+            Problem(other.heading.line, f"a second section for version {section.version}")
+            for other in changes.sections
+            if other is not section and other.parsed and _same(other.version, section.version)
+        ]
         if not versions:
             problems += [Problem(line, m) for m in _tag_order(section.version, repo, pattern)]
         problems += [Problem(line, message) for message in date_problems(section, today)]
@@ -645,6 +672,10 @@ def check(changes: ChangesFile, pattern: str, today: dt.date, repo: str) -> list
     if entry_count(document, section) == 0:
         problems.append(Problem(line, f"section {section.heading.title!r} has no entries"))
     return sorted(problems, key=lambda p: p.line)
+
+
+def _same(one: str, other: str) -> bool:
+    return _normalize(one) == _normalize(other)
 
 
 def _tag_order(raw: str, repo: str, pattern: str) -> list[str]:
@@ -665,8 +696,8 @@ def release_info(section: Section, repo: str, pattern: str) -> Release:
     last = highest_tag(repo, pattern)
     return Release(
         version=section.version,
-        tag=_tag_prefix(pattern) + section.version,
-        date=section.date,
+        tag=tag_for(section.version, pattern),
+        date=str(heading_date(section.date) or section.date),
         prerelease=Version(section.version).is_prerelease,
         previous_tag=last[0] if last else None,
     )
@@ -747,11 +778,12 @@ def cmd_date(args: argparse.Namespace) -> int:
 
 
 def _require_parsed(section: Section) -> None:
+    where = f"line {section.heading.line}: heading {section.heading.title!r}"
     if not section.parsed:
-        raise BadInputError(
-            f"line {section.heading.line}: heading {section.heading.title!r} "
-            "is not 'VERSION (DATE)'"
-        )
+        raise BadInputError(f"{where} has no PEP 440 version (e.g. '1.4.0 (2026-05-20)')")
+    date = section.date
+    if date and date.lower() not in _PLACEHOLDER_WORDS and heading_date(date) is None:
+        raise BadInputError(f"{where}: date {date!r} is not a real date (YYYY-MM-DD)")
 
 
 def cmd_notes(args: argparse.Namespace) -> int:
@@ -785,7 +817,7 @@ def _add_file_option(parser: argparse.ArgumentParser, default: str | None) -> No
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG,
         description=__doc__,
         epilog=EXAMPLE,
@@ -846,6 +878,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_outputs() -> None:
+    """GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, when set, must be writable files: checked first."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = os.environ.get(variable)
+        if not value:
+            continue
+        path = Path(value)
+        folder_ok = path.parent.is_dir() and os.access(path.parent, os.W_OK)
+        if path.is_dir() or (path.exists() and not os.access(path, os.W_OK)) or not folder_ok:
+            raise BadInputError(f"{variable}={value} is not a writable file")
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not the usage block
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def fail(message: str) -> NoReturn:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     sys.exit(2)
@@ -854,6 +903,7 @@ def fail(message: str) -> NoReturn:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _check_outputs()
         status: int = args.run(args)
     except BadInputError as exc:
         fail(str(exc))

@@ -26,7 +26,6 @@ import sys
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +51,6 @@ MARKUP_CHARS = re.compile(r"[\\*`|_]|::$")
 INLINE_START = re.compile(r"([*`|])")
 REFERENCE_END = re.compile(r"_(?=[^A-Za-z0-9]|$)")
 PR_MERGE = re.compile(r"^Merge pull request #(?P<number>\d+) from \S+")
-# A version section: `VERSION (DATE)` underlined with `-`.
-SECTION = re.compile(
-    r"^(?P<version>\d\S*) \((?P<date>[^()\r\n]*)\)[ \t]*\r?\n-{3,}[ \t]*\r?$", re.MULTILINE
-)
-MARKERS = re.compile(r"^\.\. releasekit-draft: [0-9a-fA-F]{7,64}[ \t]*\r?$", re.MULTILINE)
 MARKER = re.compile(r"^\.\. releasekit-draft: (?P<sha>[0-9a-fA-F]{7,64})\s*$")
 ENTRY = re.compile(r"^- \S+ (?P<label>[^\s:]+):(\s|$)")
 # An entry line without any character that could start reST markup: docutils cannot object
@@ -260,6 +254,28 @@ def release_tags(repo: Repo, pattern: str) -> tuple[list[Tag], list[str]]:
     return tags, skipped
 
 
+def unmatched_tags_hint(repo: Repo, pattern: str) -> str:
+    """When no tag matches the pattern but some look like versions: the pattern that would."""
+    names = git(repo.cwd, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags").stdout
+    found: dict[str, int] = {}
+    for name in names.split():
+        match = re.fullmatch(r"([^0-9]*)([0-9].*)", name)
+        if match and not fnmatch.fnmatchcase(name, pattern):
+            try:
+                Version(match[2])
+            except InvalidVersion:
+                continue
+            found[match[1] + "*"] = found.get(match[1] + "*", 0) + 1
+    if not found:
+        return ""
+    best = max(found, key=lambda k: found[k])
+    count = sum(found.values())
+    return (
+        f" ({count} tag{'s' if count > 1 else ''} look like versions but do not match "
+        f"--tag-pattern {pattern!r}; TAG_PATTERN={best!r} would match {found[best]})"
+    )
+
+
 def parse_log(out: str) -> list[Commit]:
     commits = []
     for record in out.split("\x1e"):
@@ -378,11 +394,15 @@ def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def subject_of(commit: Commit, merges: bool) -> str | None:
-    """The subject to file, or None for a commit that never makes an entry."""
+def subject_of(commit: Commit, merges: bool, prs: dict[str, str] | None = None) -> str | None:
+    """The subject to file, or None for a commit that never makes an entry. A commit that a
+    first-parent "Merge pull request #N" brought in gets (#N) unless its subject names it."""
     if BOOKKEEPING.search(commit.subject):
         return None
     if not commit.is_merge:
+        number = (prs or {}).get(commit.sha)
+        if number and f"#{number}" not in commit.subject:
+            return f"{commit.subject} (#{number})"
         return commit.subject
     match = PR_MERGE.match(commit.subject)
     if not merges or not match:
@@ -544,11 +564,45 @@ def load_rules(config: str | None, repo: Repo) -> AnyRules:
     return Rules()
 
 
-def entries_for(commits: Iterable[Commit], rules: AnyRules, merges: bool) -> list[Entry]:
-    """Entries for `commits` (given newest first), oldest first."""
+def pull_requests(commits: Iterable[Commit], head: str) -> dict[str, str]:
+    """sha -> N for each commit that a "Merge pull request #N" on HEAD's first-parent line
+    brought in (the oldest such merge wins), and for that merge itself."""
+    by_sha = {c.sha: c for c in commits}
+    chain: list[str] = []
+    sha = head
+    while sha in by_sha:
+        chain.append(sha)
+        sha = by_sha[sha].parents[0] if by_sha[sha].parents else ""
+    on_chain = set(chain)
+    owner: dict[str, str] = {}
+    for merge in reversed(chain):  # oldest first
+        match = PR_MERGE.match(by_sha[merge].subject)
+        if not by_sha[merge].is_merge or not match:
+            continue
+        owner[merge] = match["number"]
+        stack = list(by_sha[merge].parents[1:])
+        while stack:
+            sha = stack.pop()
+            if sha in by_sha and sha not in on_chain and sha not in owner:
+                owner[sha] = match["number"]
+                stack.extend(by_sha[sha].parents)
+    return owner
+
+
+def entries_for(
+    commits: Iterable[Commit], rules: AnyRules, merges: bool, prs: dict[str, str] | None = None
+) -> list[Entry]:
+    """Entries for `commits` (given newest first), oldest first. Each change once: with
+    --include-merges a pull request is one entry (its merge's title), its commits left out;
+    without, each of its commits is an entry ending in (#N)."""
+    commits = list(commits)
+    prs = prs or {}
+    merged = {prs[c.sha] for c in commits if c.is_merge and c.sha in prs} if merges else set()
     entries = []
-    for commit in reversed(list(commits)):
-        subject = subject_of(commit, merges)
+    for commit in reversed(commits):
+        if not commit.is_merge and prs.get(commit.sha) in merged:
+            continue
+        subject = subject_of(commit, merges, prs)
         if subject is None:
             continue
         entry = rules.classify(commit.short, subject, commit.body)
@@ -576,9 +630,9 @@ def propose_version(last: Version | None, entries: Sequence[Entry]) -> Version:
     After a pre-release the proposal is its final release."""
     if last is None:
         return FIRST_VERSION
-    if last.is_prerelease:
-        return Version(last.base_version)
     major, minor, patch = (*last.release, 0, 0)[:3]
+    if last.is_prerelease:  # its final release, as X.Y.Z (a `1.0-beta` tag gives 1.0.0)
+        return Version(f"{major}.{minor}.{patch}")
     breaking = any(e.breaking for e in entries)
     feature = any(e.feature for e in entries)
     if breaking and major > 0:
@@ -600,14 +654,55 @@ def bare(line: str) -> str:
     return line.rstrip("\r\n")
 
 
+@dataclass(frozen=True)
+class HeadingStyle:
+    """How the project writes a section heading: the text around the version and the date,
+    the adornment character and whether it has an overline."""
+
+    before: str = ""
+    between: str = " ("
+    after: str = ")"
+    char: str = "-"
+    over: bool = False
+
+    @classmethod
+    def of(cls, title: str, char: str, over: bool) -> HeadingStyle:
+        match = HEADING_TITLE.fullmatch(title)
+        if not match:
+            return cls(char=char, over=over)
+        group = "paren" if match["paren"] is not None else "dash"
+        if match[group] is None:  # no date in the project's headings: the draft adds one
+            return cls(title[: match.start("version")], " (", ")", char, over)
+        return cls(
+            title[: match.start("version")],
+            title[match.end("version") : match.start(group)],
+            title[match.end(group) :],
+            char,
+            over,
+        )
+
+    def title(self, version: str, when: str) -> str:
+        return f"{self.before}{version}{self.between}{when}{self.after}"
+
+    def lines(self, title: str) -> list[str]:
+        rule = self.char * max(len(title), 3)
+        return [rule, title, rule] if self.over else [title, rule]
+
+
 @dataclass
 class Section:
-    start: int  # heading line
+    start: int  # heading line (its text; an overline is the line before)
     end: int  # first line after the section
     version_text: str
     version: Version
     date: str
+    style: HeadingStyle = field(default_factory=HeadingStyle)
     marker: int | None = None
+
+    @property
+    def first(self) -> int:
+        """The heading's first line: its overline, if it has one."""
+        return self.start - 1 if self.style.over else self.start
 
     @property
     def planning(self) -> bool:
@@ -618,31 +713,41 @@ class Section:
         return self.date.lower() == "unreleased"
 
 
-class LineCounter:
-    """Line index of increasing offsets in `text`, counting newlines in C."""
-
-    def __init__(self, text: str) -> None:
-        self.text, self.offset, self.line = text, 0, 0
-
-    def __call__(self, offset: int) -> int:
-        self.line += self.text.count("\n", self.offset, offset)
-        self.offset = offset
-        return self.line
+Heading = tuple[int, str, tuple[str, bool]]  # line of the text, the title, (char, overline)
 
 
-def parse_heading(version_text: str, when: str, where: str) -> tuple[Version, str]:
-    try:
-        version = Version(version_text)
-    except InvalidVersion as exc:
-        raise BadInputError(f"{where}: {version_text!r} is not a PEP 440 version") from exc
-    if when.lower() not in {"tbd", "unreleased"}:
+def find_headings(lines: Sequence[str]) -> list[Heading]:
+    """Section titles as docutils reads them: text at column 0 over an adornment line."""
+    found: list[Heading] = []
+    for i in range(len(lines) - 1):
+        text, under = bare(lines[i]).rstrip(), bare(lines[i + 1]).rstrip()
+        if not text or text[0] in " \t" or ADORNMENT.match(text) or not ADORNMENT.match(under):
+            continue
+        if len(under) < len(text) and len(under) < 3:
+            continue  # a short run after text is a paragraph to docutils
+        over = i > 0 and bare(lines[i - 1]).rstrip() == under
+        if i > 0 and bare(lines[i - 1]).strip() and not over:
+            continue
+        found.append((i, text.strip(), (under[0], over)))
+    return found
+
+
+def why_not_a_heading(title: str) -> str:
+    token = next((t for t in title.replace("(", " ").split() if t[:1].isdigit()), None)
+    if token is not None:
         try:
-            date.fromisoformat(when)
-        except ValueError as exc:
-            raise BadInputError(
-                f"{where}: date {when!r} is not YYYY-MM-DD, tbd or unreleased"
-            ) from exc
-    return version, when
+            Version(token)
+        except InvalidVersion:
+            return f"{token!r} is not a PEP 440 version"
+    return "expected a version heading such as '1.2.3 (2025-06-30)'"
+
+
+def looks_like_heading(line: str) -> bool:
+    """A line that reads as a dated version heading: text a missing underline left behind."""
+    parts = heading_parts(line) if line[:1].strip() else None
+    if parts is None or not parts[1]:
+        return False
+    return parts[1].lower() in {"tbd", "unreleased"} or heading_date(parts[1]) is not None
 
 
 @dataclass
@@ -651,6 +756,9 @@ class Changes:
     lines: list[str]
     sections: list[Section]
     newline: str
+    style: HeadingStyle = field(default_factory=HeadingStyle)
+    # Old headings and dates the draft cannot read: it never writes there, so only a warning.
+    passed_over: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -659,22 +767,76 @@ class Changes:
     @classmethod
     def parse(cls, text: str, path: Path) -> Changes:
         lines = split_lines(text)
-        line_of = LineCounter(text)
+        headings = find_headings(lines)
+        where = path.name
+        first = next((h for h in headings if heading_parts(h[1])), None)
+        if first is None:
+            stray = next((h for h in headings[1:]), None)
+            if stray is not None:
+                raise BadInputError(
+                    f"{where}:{stray[0] + 1}: heading {stray[1]!r} is not a release section: "
+                    f"{why_not_a_heading(stray[1])}"
+                )
+            cls.refuse_unadorned(lines, headings[0][0] + 2 if headings else 0, len(lines), where)
+            return cls(path, lines, [], "\r\n" if "\r\n" in text else "\n")
+        level = first[2]
+        higher = {h[2] for h in headings if h[0] < first[0]} - {level}
+        for h in headings[1:]:
+            if h[0] < first[0] and h[2] == level:
+                raise BadInputError(
+                    f"{where}:{h[0] + 1}: heading {h[1]!r} above the newest release is not a "
+                    f"release section: {why_not_a_heading(h[1])}"
+                )
+        above = headings[0][0] + 2 if headings and headings[0][0] < first[0] else 0
         sections: list[Section] = []
-        for match in SECTION.finditer(text):
-            i = line_of(match.start())
-            version, when = parse_heading(match["version"], match["date"], f"{path.name}:{i + 1}")
-            if sections:
-                sections[-1].end = i
-            sections.append(Section(i, len(lines), match["version"], version, when))
-        line_of = LineCounter(text)
-        for match in MARKERS.finditer(text):
-            i = line_of(match.start())
+        passed_over: list[str] = []
+        ends = [
+            h[0] - (1 if h[2][1] else 0)
+            for h in headings
+            if h[0] > first[0] and (h[2] == level or h[2] in higher)
+        ]
+        for h in headings:
+            if h[0] < first[0] or h[2] != level:
+                continue
+            end = next((e for e in ends if e > h[0]), len(lines))
+            parts = heading_parts(h[1])
+            if parts is None:
+                if not any(not s.planning for s in sections):
+                    raise BadInputError(
+                        f"{where}:{h[0] + 1}: heading {h[1]!r} above the newest release is not "
+                        f"a release section: {why_not_a_heading(h[1])}"
+                    )
+                passed_over.append(f"line {h[0] + 1} {h[1]!r}")
+                continue
+            version, when = parts
+            low = when.lower()
+            if when and low not in {"tbd", "unreleased"} and heading_date(when) is None:
+                passed_over.append(f"line {h[0] + 1} date {when!r}")
+            style = HeadingStyle.of(h[1], *h[2])
+            sections.append(Section(h[0], end, version, Version(version), when, style))
+        cls.refuse_unadorned(lines, above, sections[0].first, where)
+        changes = cls(path, lines, sections, "\r\n" if "\r\n" in text else "\n")
+        changes.style = next((s.style for s in sections if not s.planning), sections[0].style)
+        changes.passed_over = passed_over
+        for i, line in enumerate(lines):
+            if not MARKER.match(bare(line)):
+                continue
             owner = next((x for x in reversed(sections) if x.start < i), None)
             if owner is not None and owner.marker is None and i < owner.end:
                 owner.marker = i
-        newline = "\r\n" if "\r\n" in text else "\n"
-        return cls(path, lines, sections, newline)
+        return changes
+
+    @staticmethod
+    def refuse_unadorned(lines: Sequence[str], start: int, stop: int, where: str) -> None:
+        """Refuse a heading without its underline where the draft would go below it."""
+        for i in range(start, stop):
+            line = bare(lines[i]).rstrip()
+            previous = bare(lines[i - 1]).strip() if i > 0 else ""
+            if not previous and looks_like_heading(line):
+                raise BadInputError(
+                    f"{where}:{i + 1}: {line!r} looks like a section heading without its "
+                    "underline; underline it like the other sections"
+                )
 
     def top(self) -> Section | None:
         return next((s for s in self.sections if not s.planning), None)
@@ -699,8 +861,10 @@ def read_changes(path: Path) -> str | None:
         ) from exc
 
 
-def section_text(title: str, marker: str | None, entries: Sequence[Entry], nl: str) -> str:
-    lines = [title, "-" * len(title), ""]
+def section_text(
+    title: str, marker: str | None, entries: Sequence[Entry], nl: str, style: HeadingStyle
+) -> str:
+    lines = [*style.lines(title), ""]
     if marker:
         lines += [f".. releasekit-draft: {marker}", ""]
     if entries:
@@ -760,9 +924,9 @@ def written_regions(changes: Changes, versions: Iterable[str]) -> list[range]:
     heading levels) and each section this run wrote to. The other sections are left as they
     were, byte for byte, and a section heading closes every construct before it."""
     wanted = set(versions)
-    first = changes.sections[0].start if changes.sections else len(changes.lines)
+    first = changes.sections[0].first if changes.sections else len(changes.lines)
     regions = [range(0, first)]
-    regions += [range(s.start, s.end) for s in changes.sections if s.version_text in wanted]
+    regions += [range(s.first, s.end) for s in changes.sections if s.version_text in wanted]
     return regions
 
 
@@ -864,13 +1028,14 @@ class Job:
     rules: AnyRules
     tags: list[Tag]  # release tags, lowest version first
     last: Tag | None = None  # the last release: highest version reachable from HEAD
+    prs: dict[str, str] = field(default_factory=dict)  # sha -> PR number (merge commits)
 
     @property
     def notes(self) -> Path:
         return Path(self.repo.cwd / self.args.changes)
 
     def entries(self, commits: Iterable[Commit]) -> list[Entry]:
-        found = entries_for(commits, self.rules, self.args.include_merges)
+        found = entries_for(commits, self.rules, self.args.include_merges, self.prs)
         return sorted(found, key=sort_key(self.rules.order))
 
 
@@ -922,14 +1087,17 @@ def add_to_draft(job: Job, changes: Changes, draft: Section, entries: Sequence[E
 
 
 def new_draft(changes: Changes, version: Version, head: str, entries: Sequence[Entry]) -> None:
-    text = section_text(f"{version} (unreleased)", head, entries, changes.newline)
+    style = changes.style
+    text = section_text(
+        style.title(str(version), "unreleased"), head, entries, changes.newline, style
+    )
     top = changes.top()
     block = split_lines(text)
     if top is None:
         ensure_block_end(changes.lines, changes.newline)
         changes.lines.extend(block[:-1])  # no blank line at the end of the file
     else:
-        changes.lines[top.start : top.start] = block
+        changes.lines[top.first : top.first] = block
 
 
 def draft(
@@ -980,6 +1148,35 @@ def summary_line(version: str, added: int, since: str, existing: bool) -> str:
     return f"drafted {version} with {added} {noun} since {since}"
 
 
+def draft_landed(job: Job, sha: str) -> str:
+    """The draft's commit is not in HEAD's history: the RC pull request was squash-merged or
+    rebased. The commit that brought the draft's marker line into HEAD's history stands in
+    for it: everything before it was in the draft, or deleted from it by the maintainer."""
+    notes = job.notes.resolve().relative_to(job.repo.toplevel.resolve()).as_posix()
+    marker = f".. releasekit-draft: {sha}"
+    out = git(
+        job.repo.cwd,
+        "log",
+        "-1",
+        "--format=%H",
+        f"-S{marker}",
+        "HEAD",
+        "--",
+        f":(top,literal){notes}",
+    )
+    landed = out.stdout.strip()
+    subject = git(job.repo.cwd, "log", "-1", "--format=%s", landed).stdout if landed else ""
+    if not landed or not (
+        BOOKKEEPING.search(subject) or landed in notes_edits(job.repo, [f"{landed}^!"], job.notes)
+    ):
+        raise BadInputError(
+            f"the draft's commit {sha[:12]} is not in the history of HEAD, and the commit that "
+            "brought its `.. releasekit-draft:` line is not a squash-merged or rebased release "
+            "candidate (history rewritten?): fix that line by hand"
+        )
+    return landed
+
+
 def run_draft(job: Job, changes: Changes) -> Outcome:
     def commits_after(sha: str | None) -> list[Commit]:
         if (
@@ -987,14 +1184,14 @@ def run_draft(job: Job, changes: Changes) -> Outcome:
             and sha.lower() != job.repo.head.lower()
             and not is_ancestor(job.repo, sha)
         ):
-            raise BadInputError(
-                f"the draft's commit {sha[:12]} is not in the history of HEAD "
-                "(history rewritten?): fix its `.. releasekit-draft:` line by hand"
-            )
+            sha = draft_landed(job, sha)
         start = sha or (job.last.sha if job.last else None)
         revisions = [f"{start}..HEAD"] if start else ["HEAD"]
         commits = log(job.repo, revisions, job.args.path, job.args.include_merges)
         edits = notes_edits(job.repo, revisions, job.notes)
+        pr_merges = ["--merges", "--first-parent", "--format=%s", *revisions, "--"]
+        if any(PR_MERGE.match(x) for x in git(job.repo.cwd, "log", *pr_merges).stdout.split("\n")):
+            job.prs = pull_requests(log(job.repo, revisions, None, True), job.repo.head)
         return [c for c in commits if c.sha not in edits]
 
     return draft(job, changes, commits_after)
@@ -1011,6 +1208,7 @@ def run_all(job: Job, changes: Changes) -> Outcome:
         history = log(job.repo, ["HEAD"], None, merges=True)
         edits = notes_only.result()
     parents = {c.sha: c.parents for c in history}
+    job.prs = pull_requests(history, job.repo.head)
     job.tags = [tag for tag in job.tags if tag.sha in parents]  # reachable from HEAD
     job.last = job.tags[-1] if job.tags else None
     touching: set[str] | None = None
@@ -1032,10 +1230,12 @@ def run_all(job: Job, changes: Changes) -> Outcome:
             continue
         entries = job.entries(buckets.get(tag.name, []))
         added += len(entries)
-        text = section_text(f"{tag.version} ({tag.date})", None, entries, changes.newline)
+        style = changes.style
+        title = style.title(str(tag.version), tag.date)
+        text = section_text(title, None, entries, changes.newline, style)
         at = next(
             (
-                s.start
+                s.first
                 for s in changes.sections
                 if not s.planning and not s.marker and s.version < tag.version
             ),
@@ -1060,9 +1260,7 @@ def run_all(job: Job, changes: Changes) -> Outcome:
         if sha is None:
             return buckets.get("", [])
         if sha not in parents:
-            raise BadInputError(
-                f"the draft's commit {sha[:12]} is not in the history of HEAD (history rewritten?)"
-            )
+            sha = draft_landed(job, sha)
         done = ancestors([sha], parents)
         return [
             c
@@ -1227,8 +1425,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = repo.cwd / args.changes
         before = read_changes(path)
         changes = Changes.parse(NEW_FILE if before is None else before, path)
+        if changes.passed_over:
+            count = len(changes.passed_over)
+            warn(
+                f"{args.changes}: {count} old heading{'s' if count > 1 else ''} or date"
+                f"{'s' if count > 1 else ''} not understood, left as they are: "
+                + ", ".join(changes.passed_over[:3])
+                + (", ..." if count > 3 else "")
+            )
         rules = load_rules(args.config, repo)
         tags, skipped = release_tags(repo, args.tag_pattern)
+        hint = "" if tags else unmatched_tags_hint(repo, args.tag_pattern)
         if skipped:
             warn(f"passed over tags that are not PEP 440 versions: {', '.join(skipped)}")
         job = Job(args, repo, rules, tags)
@@ -1236,6 +1443,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             job.last = last_reachable(repo, tags)
         outcome = run_all(job, changes) if args.all else run_draft(job, changes)
         outcome.before = before
+        outcome.message += hint
         if before is None and outcome.after == NEW_FILE:
             outcome.after = ""  # nothing to draft: no new file either
             outcome.before = ""
