@@ -1150,31 +1150,30 @@ def summary_line(version: str, added: int, since: str, existing: bool) -> str:
 
 def draft_landed(job: Job, sha: str) -> str:
     """The draft's commit is not in HEAD's history: the RC pull request was squash-merged or
-    rebased. The commit that brought the draft's marker line into HEAD's history stands in
-    for it: everything before it was in the draft, or deleted from it by the maintainer."""
+    rebased. Then the commit that brought the draft's marker line into HEAD's history must be
+    the kit's own (a squash or rebase of the RC branch, or a notes-only commit), else the
+    history was rewritten. Returns where the new commits start: the draft's commit while it
+    exists (what it covered, deleted entries included, stays out), else that landing commit."""
     notes = job.notes.resolve().relative_to(job.repo.toplevel.resolve()).as_posix()
     marker = f".. releasekit-draft: {sha}"
-    out = git(
-        job.repo.cwd,
-        "log",
-        "-1",
-        "--format=%H",
-        f"-S{marker}",
-        "HEAD",
-        "--",
-        f":(top,literal){notes}",
-    )
-    landed = out.stdout.strip()
-    subject = git(job.repo.cwd, "log", "-1", "--format=%s", landed).stdout if landed else ""
-    if not landed or not (
-        BOOKKEEPING.search(subject) or landed in notes_edits(job.repo, [f"{landed}^!"], job.notes)
+    spec = f":(top,literal){notes}"
+    landed = git(job.repo.cwd, "log", "-1", "--format=%H%x1f%s", f"-S{marker}", "HEAD", "--", spec)
+    found, _, subject = landed.stdout.strip().partition("\x1f")
+    if not found or not (
+        BOOKKEEPING.search(subject) or found in notes_edits(job.repo, [f"{found}^!"], job.notes)
     ):
         raise BadInputError(
             f"the draft's commit {sha[:12]} is not in the history of HEAD, and the commit that "
             "brought its `.. releasekit-draft:` line is not a squash-merged or rebased release "
             "candidate (history rewritten?): fix that line by hand"
         )
-    return landed
+    if git(job.repo.cwd, "cat-file", "-e", f"{sha}^{{commit}}", check=False).returncode == 0:
+        return sha
+    warn(
+        f"the draft's commit {sha[:12]} is gone (release-candidate branch deleted?): commits "
+        f"merged before {found[:12]} that the draft did not list are not added"
+    )
+    return found
 
 
 def run_draft(job: Job, changes: Changes) -> Outcome:
@@ -1260,8 +1259,11 @@ def run_all(job: Job, changes: Changes) -> Outcome:
         if sha is None:
             return buckets.get("", [])
         if sha not in parents:
-            sha = draft_landed(job, sha)
-        done = ancestors([sha], parents)
+            start = draft_landed(job, sha)
+            out = git(job.repo.cwd, "rev-list", start).stdout
+            done = set(out.split())
+        else:
+            done = ancestors([sha], parents)
         return [
             c
             for c in history
