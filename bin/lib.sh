@@ -65,6 +65,18 @@ gh_summary() {
 
 require_git_repo() {
   git rev-parse --git-dir >/dev/null 2>&1 || die "not inside a git repository" 2
+  [ "$(git rev-parse --is-inside-work-tree 2>/dev/null)" = true ] ||
+    die "not inside a work tree (a bare repository?); run it from a checkout of the project" 2
+}
+
+# GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, when set, must be writable files: checked first.
+require_writable_outputs() {
+  local name value
+  for name in GITHUB_OUTPUT GITHUB_STEP_SUMMARY; do
+    value=${!name:-}
+    [ -n "$value" ] || continue
+    { [ ! -d "$value" ] && : >>"$value"; } 2>/dev/null || die "$name=$value is not a writable file" 2
+  done
 }
 
 require_clean_tree() {

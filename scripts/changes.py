@@ -262,8 +262,15 @@ def parse_changes(name: str, text: str) -> ChangesFile:
             "of '-')"
         )
     level = first.style
+    title = headings[0] if headings[0] is not first else None
     higher = {h.style for h in headings if h.index < first.index} - {level}
-    boundaries = [h for h in headings if h.index >= first.index and h.style in {level, *higher}]
+    # A heading at the sections' level above the first version is a section too (one that is
+    # not understood): the top release is never silently taken from below it.
+    boundaries = [
+        h
+        for h in headings
+        if h is not title and (h.style == level or (h.style in higher and h.index > first.index))
+    ]
     sections: list[Section] = []
     for pos, heading in enumerate(boundaries):
         if heading.style != level:

@@ -188,6 +188,11 @@ class Repo:
     def open(cls, cwd: Path) -> Repo:
         if not cwd.is_dir():
             raise BadInputError(f"{cwd} is not a directory")
+        bare = git(cwd, "rev-parse", "--is-bare-repository", check=False)
+        if bare.returncode == 0 and bare.stdout.strip() == "true":
+            raise BadInputError(
+                f"{cwd.resolve()} is a bare repository (no work tree); run it in a checkout"
+            )
         proc = git(
             cwd, "rev-parse", "--show-toplevel", "--is-shallow-repository", "HEAD", check=False
         )
@@ -546,17 +551,21 @@ def rules_from_table(table: Any, where: str) -> Rules:
 def load_rules(config: str | None, repo: Repo) -> AnyRules:
     if config:
         path = repo.cwd / config
-        if not path.is_file():
-            raise BadInputError(f"config file {config} not found")
+        if path.is_symlink() or not path.is_file():
+            raise BadInputError(f"config file {config} not found or not a regular file")
         if path.name.endswith(".rc"):
             return load_gitchangelog(path)
         data = load_toml(path)
         table = data.get("tool", {}).get("releasekit", {}).get("changes", data)
         return rules_from_table(table, config)
     rc = repo.toplevel / ".gitchangelog.rc"
+    if rc.exists() or rc.is_symlink():
+        regular_file_inside(repo, rc, "the rules file")
     if rc.is_file():
         return load_gitchangelog(rc)
     pyproject = repo.toplevel / "pyproject.toml"
+    if pyproject.exists() or pyproject.is_symlink():
+        regular_file_inside(repo, pyproject, "the rules file")
     if pyproject.is_file():
         table = load_toml(pyproject).get("tool", {}).get("releasekit", {}).get("changes")
         if table is not None:
@@ -848,6 +857,46 @@ class Changes:
         return match["sha"]
 
 
+def regular_file_inside(repo: Repo, path: Path, what: str) -> Path:
+    """Every file this script reads or writes is a regular file inside the work tree: never a
+    symlink (it could point at a secret), never a path that resolves outside."""
+    if path.is_symlink():
+        raise BadInputError(f"{what} {path.name} is a symlink; it must be a regular file")
+    top = repo.toplevel.resolve()
+    if top not in path.resolve().parents:
+        raise BadInputError(f"{what} {path} resolves outside the work tree {top}")
+    if path.exists() and not path.is_file():
+        raise BadInputError(f"{what} {path.name} is not a regular file")
+    return path
+
+
+def operation_in_progress(repo: Repo) -> None:
+    """Never write in the middle of a conflicted merge, rebase or cherry-pick."""
+    git_dir = Path(git(repo.cwd, "rev-parse", "--absolute-git-dir").stdout.strip())
+    for marker, what in (
+        ("MERGE_HEAD", "a merge"),
+        ("rebase-merge", "a rebase"),
+        ("rebase-apply", "a rebase"),
+        ("CHERRY_PICK_HEAD", "a cherry-pick"),
+    ):
+        if (git_dir / marker).exists():
+            raise BadInputError(f"{what} is in progress in {repo.toplevel}; finish or abort it")
+    if git(repo.cwd, "ls-files", "--unmerged").stdout.strip():
+        raise BadInputError("the index has unmerged paths; resolve the conflicts first")
+
+
+def check_outputs() -> None:
+    """GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, when set, must be writable: checked first."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = os.environ.get(variable)
+        if not value:
+            continue
+        path = Path(value)
+        folder_ok = path.parent.is_dir() and os.access(path.parent, os.W_OK)
+        if path.is_dir() or (path.exists() and not os.access(path, os.W_OK)) or not folder_ok:
+            raise BadInputError(f"{variable}={value} is not a writable file")
+
+
 def read_changes(path: Path) -> str | None:
     if not path.exists():
         return None
@@ -1074,6 +1123,11 @@ def requested_version(job: Job, base: Version | None) -> Version | None:
         raise BadInputError(f"--version {job.args.version!r} is not a PEP 440 version") from exc
     if base is not None and version <= base:
         raise BadInputError(f"--version {version} is not above the last release {base}")
+    if not is_releasable(str(version)):
+        raise BadInputError(
+            f"--version {job.args.version} is not a form release-tag can write "
+            "(X.Y.Z, optional aN/bN/rcN, optional .postN)"
+        )
     return version
 
 
@@ -1422,9 +1476,11 @@ def package_path(repo: Repo, path: str | None) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        check_outputs()
         repo = Repo.open(args.repo_dir)
         args.path = package_path(repo, args.path)
-        path = repo.cwd / args.changes
+        path = regular_file_inside(repo, repo.cwd / args.changes, "the notes file")
+        operation_in_progress(repo)
         before = read_changes(path)
         changes = Changes.parse(NEW_FILE if before is None else before, path)
         if changes.passed_over:

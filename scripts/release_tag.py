@@ -193,13 +193,13 @@ Check = Callable[[Run], "str | None"]
 
 
 def not_a_repository(run: Run) -> str | None:
-    proc = git("rev-parse", "--is-bare-repository", "--show-toplevel", check=False)
-    if proc.returncode != 0:
+    bare = git("rev-parse", "--is-bare-repository", check=False)
+    if bare.returncode != 0:
         return "not inside a git repository; run it from a checkout of the project"
-    lines = proc.stdout.split("\n")
-    if lines[0] == "true" or len(lines) < 2 or not lines[1]:
+    top = git("rev-parse", "--show-toplevel", check=False).stdout.strip()
+    if bare.stdout.strip() == "true" or not top:
         return "this is a bare repository (no work tree); run it from a checkout of the project"
-    run.top = Path(lines[1]).resolve()
+    run.top = Path(top).resolve()
     return None
 
 
@@ -321,12 +321,12 @@ def no_bumpver(run: Run) -> str | None:
 LOCAL: list[tuple[str, Check]] = [
     ("not-a-repository", not_a_repository),
     ("no-commits", no_commits),
+    ("operation-in-progress", operation_in_progress),
     ("package-dir", package_dir_missing),
     ("unsafe-notes", unsafe_notes),
     ("unsafe-version-files", unsafe_version_files),
     ("unwritable-outputs", unwritable_outputs),
     ("dirty-tree", dirty_tree),
-    ("operation-in-progress", operation_in_progress),
     ("not-base-branch", not_base_branch),
     ("no-signing-key", no_signing_key),
     ("no-bumpver", no_bumpver),
