@@ -215,7 +215,6 @@ MAKE_ROWS = [
         "REMOTE=nowhere",
         id="make-rc-unknown-remote",
         says="nowhere",
-        gap="bin/release-candidate relays git fetch's own lines before its one-line refusal",
     ),
     make(
         "rc",
@@ -257,7 +256,6 @@ MAKE_AROUND_ROWS = [
         env={"GITHUB_OUTPUT": "{tmp}/outside/GITHUB_OUTPUT"},
         setup=output_is_a_folder("GITHUB_OUTPUT"),
         says="GITHUB_OUTPUT",
-        gap="changes.py check writes GITHUB_OUTPUT without checking it first: a traceback",
     ),
     make(
         "release-tag",
@@ -304,7 +302,57 @@ MAKE_AROUND_ROWS = [
     ),
 ]
 
-ROWS: list[Row] = [*RC_PULL_REQUEST_ROWS, *MAKE_ROWS, *MAKE_AROUND_ROWS]
+# ---- the preparation steps (scripts' own rows: tests/test_preparation_refusals.py) -----------
+
+
+def symlinked_notes(project: Project) -> None:
+    project.outside.mkdir(exist_ok=True)
+    secret = project.outside / "secret.txt"
+    secret.write_text(f"GITHUB_TOKEN={project.gh.env()['GITHUB_TOKEN']}\n", encoding="utf-8")
+    notes = project.path / "CHANGES.rst"
+    notes.unlink()
+    notes.symlink_to(secret)
+    project.repo.git("add", "CHANGES.rst")
+    project.repo.git("commit", "--quiet", "-m", "docs: notes")
+    project.repo.push("main")
+
+
+def conflicted_merge(project: Project) -> None:
+    repo = project.repo
+    repo.branch("other", "HEAD")
+    repo.commit("fix: one side", files={"x.txt": "main\n"})
+    repo.checkout("other")
+    repo.commit("fix: other side", files={"x.txt": "other\n"})
+    repo.checkout("main")
+    repo.git("merge", "other", check=False)
+
+
+PREPARATION_ROWS = [
+    make("rc", id="make-rc-symlinked-notes", setup=symlinked_notes, says="symlink"),
+    make(
+        "rc", "DRY_RUN=1", id="make-rc-dry-symlinked-notes", setup=symlinked_notes, says="symlink"
+    ),
+    make(
+        "release-tag", id="make-release-tag-symlinked-notes", setup=symlinked_notes, says="symlink"
+    ),
+    make("rc", id="make-rc-conflicted-merge", setup=conflicted_merge, says="uncommitted"),
+    make(
+        "release-tag", id="make-release-tag-conflicted-merge", setup=conflicted_merge, says="merge"
+    ),
+    make(
+        "release-tag",
+        id="make-release-tag-output-folder",
+        env={"GITHUB_OUTPUT": "{tmp}/outside/GITHUB_OUTPUT"},
+        setup=output_is_a_folder("GITHUB_OUTPUT"),
+        says="GITHUB_OUTPUT",
+    ),
+    make("release-tag", "RESUME=undo", id="make-release-tag-nothing-to-undo", says="RESUME=undo"),
+    make("release-tag", "PACKAGE_DIR=nope", id="make-release-tag-no-package", says="PACKAGE_DIR"),
+    make("rc", "PACKAGE_DIR=..", id="make-rc-package-outside", says="outside the work tree"),
+    make("check-changes", "PACKAGE_DIR=/etc", id="make-check-changes-outside", says="outside"),
+]
+
+ROWS: list[Row] = [*RC_PULL_REQUEST_ROWS, *MAKE_ROWS, *MAKE_AROUND_ROWS, *PREPARATION_ROWS]
 
 
 # ---- the runner ------------------------------------------------------------------------------
