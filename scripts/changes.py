@@ -288,6 +288,8 @@ def _inside_work_tree(path: str) -> None:
     where = Path(path)
     if where.is_symlink():
         raise BadInputError(f"{path}: is a symlink; the notes must be a regular file")
+    if where.is_dir():
+        raise BadInputError(f"{path}: Is a directory; the notes must be a regular file")
     folder = where.parent if where.parent.is_dir() else Path.cwd()
     proc = subprocess.run(
         ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],

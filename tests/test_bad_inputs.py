@@ -339,13 +339,6 @@ PREPARATION_ROWS = [
     make(
         "release-tag", id="make-release-tag-conflicted-merge", setup=conflicted_merge, says="merge"
     ),
-    make(
-        "release-tag",
-        id="make-release-tag-output-folder",
-        env={"GITHUB_OUTPUT": "{tmp}/outside/GITHUB_OUTPUT"},
-        setup=output_is_a_folder("GITHUB_OUTPUT"),
-        says="GITHUB_OUTPUT",
-    ),
     make("release-tag", "RESUME=undo", id="make-release-tag-nothing-to-undo", says="RESUME=undo"),
     make("release-tag", "PACKAGE_DIR=nope", id="make-release-tag-no-package", says="PACKAGE_DIR"),
     make("rc", "PACKAGE_DIR=..", id="make-rc-package-outside", says="outside the work tree"),
