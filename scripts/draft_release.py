@@ -543,6 +543,20 @@ def version_command(settings: Settings, cwd: Path) -> int:
     return 0
 
 
+def plan_command(settings: Settings, cwd: Path) -> int:
+    """`make plan`'s row for deploy-github-release; no request is made."""
+    where = f"{settings.api_url.rstrip('/')}/repos/{settings.repository or 'GITHUB_REPOSITORY'}"
+    what = "draft release: notes, DIST/*, CHANGES"
+    tag = settings.tag
+    if tag is None:
+        tag, ref = release_tag_of_ref(settings.tag_pattern, cwd)
+        if tag is None:
+            print(f"deploy-github-release\t{where}\t{what}\tskip: ref {ref} is not a version tag")
+            return 0
+    print(f"deploy-github-release\t{where}\t{what}\t{tag}")
+    return 0
+
+
 # ---- Actions outputs and messages ---------------------------------------------
 
 
@@ -635,6 +649,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("version", help="print the version of the tag being released, or nothing")
+    sub.add_parser(
+        "plan",
+        help="print one TAB-separated row for `make plan`: target, destination, what, tag "
+        "(or 'skip: reason'); asks GitHub nothing",
+    )
     for name, text in (
         ("publish", "create or complete the draft release"),
         ("verify", "check that every asset matches its local file"),
@@ -690,17 +709,17 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     args = parser.parse_args(argv)
     token = os.environ.get("GITHUB_TOKEN", "").strip()
     dry_run = bool(getattr(args, "dry_run", False))
-    if args.command != "version" and not token and not dry_run:
+    if args.command not in ("version", "plan") and not token and not dry_run:
         raise FatalError("GITHUB_TOKEN is not set", 2)
     repository = (args.repository or "").strip()
-    if args.command != "version" and not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
+    if args.command not in ("version", "plan") and not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
         raise FatalError("set GITHUB_REPOSITORY or --repository to OWNER/REPO", 2)
     if not str(args.api_url).startswith(("http://", "https://")):
         raise FatalError(f"--api-url must be an http(s) URL, got {args.api_url!r}", 2)
     if "*" not in args.tag_pattern:
         raise FatalError(f"--tag-pattern must contain '*', got {args.tag_pattern!r}", 2)
     assets: tuple[Path, ...] = ()
-    if args.command != "version":
+    if args.command in ("publish", "verify"):
         assets = asset_paths(args.dist, args.changes)
     notes = getattr(args, "notes", None)
     return Settings(
@@ -723,7 +742,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     token = os.environ.get("GITHUB_TOKEN", "").strip()
     try:
         settings = settings_from(argv)
-        command = {"publish": publish, "verify": verify, "version": version_command}
+        command = {
+            "publish": publish,
+            "verify": verify,
+            "version": version_command,
+            "plan": plan_command,
+        }
         return command[settings.command](settings, Path.cwd())
     except FatalError as failure:
         fail(redact(str(failure), token), failure.status)

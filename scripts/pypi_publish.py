@@ -413,6 +413,24 @@ def summarize(
         out.write(text)  # one write: deploy targets append side by side under make -j
 
 
+def plan(settings: Settings, cwd: Path) -> int:
+    """`make plan`'s row: what deploy-pypi would upload for this ref, without asking the index."""
+    tag = settings.tag
+    if tag is None:
+        tag, ref = release_tag_of_ref(settings.tag_pattern, cwd)
+        if tag is None:
+            row = ("wheel and sdist", f"skip: ref {ref} is not a version tag")
+            print("\t".join(("deploy-pypi", settings.repository_url, *row)))
+            return 0
+    version = version_of_tag(tag, settings.tag_pattern)
+    try:
+        files = ", ".join(p.name for p in dist_files(settings.dist))
+    except RefusalError as missing:
+        files = f"none yet ({missing})"
+    print("\t".join(("deploy-pypi", settings.repository_url, files, str(version))))
+    return 0
+
+
 # ---- verifying -------------------------------------------------------------------------------
 
 
@@ -521,6 +539,11 @@ def build_parser() -> argparse.ArgumentParser:
         "id-token: write) or <file>.publish.attestation files exist (default: auto)",
     )
     sub.add_parser("verify", help="check that each file of SHA256SUMS is on the index, same hash")
+    sub.add_parser(
+        "plan",
+        help="print one TAB-separated row for `make plan`: target, destination, files, version "
+        "(or 'skip: reason'); reads nothing remote",
+    )
     return parser
 
 
@@ -562,7 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = settings_from(argv)
         secrets = list(settings.secrets)
-        core = publish if settings.command == "publish" else verify
+        core = {"publish": publish, "verify": verify, "plan": plan}[settings.command]
         return core(settings, Path.cwd())
     except RefusalError as refusal:
         fail(redact(str(refusal), secrets), refusal.status)

@@ -233,6 +233,12 @@ CASES = [
         rerun=False,
     ),
     Case(
+        "plan-row-asks-nothing",
+        args=("plan",),
+        says="deploy-github-release\t",
+        rerun=False,
+    ),
+    Case(
         "branch-push-skips",
         env={"GITHUB_REF": "refs/heads/main", "GITHUB_REF_NAME": "main"},
         says="deploy-github-release: skipped (ref main is not a version tag)",
@@ -255,6 +261,9 @@ def test_deploy_github_release(case: Case, github_api: GitHubStandIn, project: P
         assert run.result.stderr.strip().splitlines()[-1].startswith("draft_release.py: error: ")
     if not case.rerun:
         assert writes(github_api) == []
+        if case.args == ("plan",):
+            assert github_api.requests == []
+            assert run.result.stdout.endswith("\tv1.2.0\n")
         return
     # A plain re-run completes the release, with no duplicate release or asset.
     again = deploy(github_api, project, "publish", "--notes", "notes.md")

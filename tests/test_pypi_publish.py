@@ -186,6 +186,19 @@ CASES = [
     ),
     Case("no-oidc-identity", says="attestations: skipped (no OIDC identity)"),
     Case("attestations-the-index-ignores", prepare=_attested, says="uploaded 2 file(s)"),
+    Case(
+        "plan-row-on-a-tag",
+        args=("plan",),
+        says=f"deploy-pypi\t{{url}}\t{WHEEL}, {SDIST}\t1.2.0\n",
+        index_after=(),
+    ),
+    Case(
+        "plan-row-on-a-branch",
+        args=("plan",),
+        env={"GITHUB_REF": "refs/heads/main", "GITHUB_REF_NAME": "main"},
+        says="\twheel and sdist\tskip: ref main is not a version tag\n",
+        index_after=(),
+    ),
     Case("verify-ok", args=("verify",), prepare=_seed_both, says="2 file(s)"),
     Case(
         "verify-missing-file",
@@ -213,7 +226,7 @@ def test_publish(case: Case, pypi: PypiServer, tmp_path: Path) -> None:
     password = "not-the-password-123" if case.wrong_password else None
     run = publish(pypi, tmp_path, *case.args, password=password, env=case.env)
     assert run.result.returncode == case.status, run.out
-    assert case.says in run.out
+    assert case.says.replace("{url}", pypi.url) in run.out
     assert sorted(on_index(pypi)) == sorted(case.index_after)
     if case.status:
         lines = run.result.stderr.strip().splitlines()
