@@ -131,16 +131,19 @@ def kit_source() -> KitSource:
     raise BadInputError(f"cannot find the kit's files beside {here}")
 
 
-# The kit's own suite needs root for its peers; a project's checks job runs its own targets.
+# Steps that develop the kit itself (its suite needs root for its peers; `make setup` installs
+# the kit's dev tools): in a project they run the project's own targets. Whole lines only.
 KIT_ONLY_RUN = {
     "run: sudo --preserve-env=PATH,CI,GITHUB_ACTIONS bash .ci/run": "run: make check test",
+    "run: sudo --preserve-env=PATH,CI,GITHUB_ACTIONS make setup test": "run: make test",
+    "run: make setup": "run: make releasekit-deps",
 }
 
 
 def render_workflow(text: str, base_branch: str, tag_pattern: str) -> str:
     """The kit's workflow with the project's base branch and tag pattern in its triggers."""
     for kit_only, project in KIT_ONLY_RUN.items():
-        text = text.replace(kit_only, project)
+        text = re.sub(rf"(?m)^(\s*){re.escape(kit_only)}$", rf"\g<1>{project}", text)
     text = text.replace("branches: [main]", f"branches: [{base_branch}]")
     text = text.replace("refs/heads/main", f"refs/heads/{base_branch}")
     return text.replace('tags: ["v*"]', f"tags: [{json.dumps(tag_pattern)}]")
