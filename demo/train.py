@@ -16,6 +16,7 @@ import contextlib
 import io
 import json
 import os
+import platform
 import re
 import shutil
 import signal
@@ -214,6 +215,8 @@ def act(
         command += ["--env", f"{name}={value}"]
     for name, value in secrets(sandbox).items():
         command += ["-s", f"{name}={value}"]
+    # No buildx or QEMU on the host: a workflow reading vars.PLATFORMS builds the host's only.
+    command += ["--var", f"PLATFORMS={host_platform()}"]
     for name, value in (inputs or {}).items():
         command += ["--input", f"{name}={value}"]
     if payload is not None:
@@ -226,6 +229,12 @@ def act(
     if not (toolcache / "bin" / "python").exists():
         run(sandbox, ["python3", "-m", "venv", str(toolcache)], sandbox.root, {"PATH": path})
     return run(sandbox, command, checkout, env={"PATH": path}, what=f"act {event} {workflow}")
+
+
+def host_platform() -> str:
+    machine = platform.machine().lower()
+    arch = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
+    return f"linux/{arch}"
 
 
 def make(sandbox: Sandbox, cwd: Path, *targets: str, env: dict[str, str]) -> str:
