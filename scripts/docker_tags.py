@@ -1,0 +1,637 @@
+#!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.10"
+# dependencies = []
+# ///
+"""Compute the image tags (and OCI labels) a git ref publishes, for each configured image.
+
+| ref                              | every-build images      | release-only images |
+| -------------------------------- | ----------------------- | ------------------- |
+| the base branch                  | unstable                | nothing             |
+| vX.Y.Z, the highest release      | vX.Y.Z, vX.Y, latest    | same                |
+| a pre-release or dev release     | its own tag only        | same                |
+| vX.Y.Z.postN                     | own tag; vX.Y/latest when highest | same      |
+| a pull request                   | pr-N, built, never pushed | nothing           |
+| another branch, a non-version tag | nothing, and the reason | nothing            |
+
+`vX.Y` and `latest` go to a release only while it is the highest release (PEP 440 order,
+pre-releases, dev releases and local versions left out) of its X.Y series and of all the
+repository's version tags: patching an old series or re-running an old tag never moves them
+back. Standard library only, so the file can be copied alone into any repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+PROG = "docker_tags.py"
+
+EXAMPLE = """\
+examples:
+  docker_tags.py                                   # the current ref (Actions or local git)
+  docker_tags.py --ref refs/tags/v2.4.1 --format json
+  docker_tags.py --ref v2.4.1 --version-tags 'v2.4.0 v2.5.0'   # plan, no git needed
+  IMAGES_EVERY_BUILD=docker.io/acme/app IMAGES_RELEASE_ONLY=ghcr.io/acme/app docker_tags.py
+"""
+
+# The distribution spec's tag grammar.
+TAG_GRAMMAR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+EVERY_BUILD = "every-build"
+RELEASE_ONLY = "release-only"
+
+# ---- PEP 440 (the forms of the specification, ordered as `packaging` orders them) ------------
+
+_VERSION = re.compile(
+    r"""
+    v?
+    (?:(?P<epoch>[0-9]+)!)?
+    (?P<release>[0-9]+(?:\.[0-9]+)*)
+    (?P<pre>[-_.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?P<pre_n>[0-9]+)?)?
+    (?P<post>(?:-(?P<post_n1>[0-9]+))|(?:[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?))?
+    (?P<dev>[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?
+    (?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+_PRE_LETTERS = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre": "rc"}
+_PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
+_PRE_RANK = {"a": 0, "b": 1, "rc": 2}
+
+
+class InvalidVersionError(ValueError):
+    """The text is not a PEP 440 version."""
+
+
+@dataclass(frozen=True, eq=False)
+class Version:
+    """A PEP 440 version: `str()` is the normalised form; compares like packaging's Version."""
+
+    epoch: int
+    release: tuple[int, ...]
+    pre: tuple[str, int] | None = None
+    post: int | None = None
+    dev: int | None = None
+    local: tuple[int | str, ...] | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        match = _VERSION.fullmatch(text.strip())
+        if not match:
+            raise InvalidVersionError(f"not a PEP 440 version: {text!r}")
+        pre_l, post_n = match["pre_l"], match["post_n1"] or match["post_n2"]
+        local = match["local"]
+        return cls(
+            epoch=int(match["epoch"] or 0),
+            release=tuple(int(part) for part in match["release"].split(".")),
+            pre=(_PRE_LETTERS[pre_l.lower()], int(match["pre_n"] or 0)) if pre_l else None,
+            post=int(post_n or 0) if match["post"] else None,
+            dev=int(match["dev_n"] or 0) if match["dev"] else None,
+            local=tuple(
+                int(part) if part.isdigit() else part.lower() for part in re.split(r"[-_.]", local)
+            )
+            if local
+            else None,
+        )
+
+    def __str__(self) -> str:
+        text = f"{self.epoch}!" if self.epoch else ""
+        text += ".".join(str(part) for part in self.release)
+        if self.pre:
+            text += f"{self.pre[0]}{self.pre[1]}"
+        if self.post is not None:
+            text += f".post{self.post}"
+        if self.dev is not None:
+            text += f".dev{self.dev}"
+        if self.local:
+            text += "+" + ".".join(str(part) for part in self.local)
+        return text
+
+    @property
+    def is_prerelease(self) -> bool:
+        return self.pre is not None or self.dev is not None
+
+    @property
+    def is_local(self) -> bool:
+        return self.local is not None
+
+    @property
+    def series(self) -> tuple[int, int, int]:
+        """(epoch, X, Y): the `vX.Y` a release belongs to."""
+        minor = self.release[1] if len(self.release) > 1 else 0
+        return (self.epoch, self.release[0], minor)
+
+    def _key(self) -> tuple[Any, ...]:
+        release = list(self.release)
+        while len(release) > 1 and release[-1] == 0:
+            release.pop()
+        if self.pre is None and self.post is None and self.dev is not None:
+            pre: tuple[int, int] = (-1, 0)  # 1.0.dev0 sorts before 1.0a0
+        elif self.pre is None:
+            pre = (3, 0)
+        else:
+            pre = (_PRE_RANK[self.pre[0]], self.pre[1])
+        post = -1 if self.post is None else self.post
+        dev = (1, 0) if self.dev is None else (0, self.dev)
+        local: tuple[Any, ...] = (0,)
+        if self.local is not None:
+            parts = [(1, p, "") if isinstance(p, int) else (0, 0, p) for p in self.local]
+            local = (1, tuple(parts))
+        return (self.epoch, tuple(release), pre, post, dev, local)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Version) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __lt__(self, other: Version) -> bool:
+        return self._key() < other._key()
+
+    def __le__(self, other: Version) -> bool:
+        return self._key() <= other._key()
+
+    def __gt__(self, other: Version) -> bool:
+        return self._key() > other._key()
+
+    def __ge__(self, other: Version) -> bool:
+        return self._key() >= other._key()
+
+
+# ---- shared rules (each copy-alone script keeps its own copy; tests/test_contract.py) --------
+
+
+def _prefix(pattern: str) -> str:
+    return pattern.split("*", 1)[0]
+
+
+def tag_for(version: str, pattern: str) -> str:
+    """The tag for a version: the pattern's literal prefix + the normalised version."""
+    return _prefix(pattern) + str(Version.parse(version))
+
+
+def version_of_tag(tag: str, pattern: str) -> Version | None:
+    """The version a tag names, or None (no prefix, or the rest is not PEP 440)."""
+    prefix = _prefix(pattern)
+    if not tag.startswith(prefix):
+        return None
+    try:
+        return Version.parse(tag[len(prefix) :])
+    except InvalidVersionError:
+        return None
+
+
+def ref_kind(ref: str, event_name: str, base_branch: str, pattern: str) -> str:
+    """release-tag, base-branch, pull-request or other, for a full git ref."""
+    if event_name in ("pull_request", "pull_request_target") or ref.startswith("refs/pull/"):
+        return "pull-request"
+    if ref.startswith("refs/tags/"):
+        name = ref.removeprefix("refs/tags/")
+        return "release-tag" if version_of_tag(name, pattern) is not None else "other"
+    if ref == f"refs/heads/{base_branch}":
+        return "base-branch"
+    return "other"
+
+
+# ---- settings --------------------------------------------------------------------------------
+
+
+class BadInputError(Exception):
+    """Bad input or a refusal: one line, exit status 2."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    ref: str
+    event_name: str
+    base_branch: str
+    pattern: str
+    version_tags: tuple[str, ...]
+    every_build: tuple[str, ...]
+    release_only: tuple[str, ...]
+    labels: dict[str, str] = field(default_factory=dict)
+    output_format: str = "text"
+
+
+@dataclass(frozen=True)
+class ImageTags:
+    name: str
+    role: str
+    tags: tuple[str, ...]
+
+    @property
+    def refs(self) -> list[str]:
+        return [f"{self.name}:{tag}" for tag in self.tags]
+
+
+@dataclass(frozen=True)
+class Plan:
+    ref: str
+    kind: str
+    version: str
+    push: bool
+    reason: str
+    images: tuple[ImageTags, ...]
+    labels: dict[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "kind": self.kind,
+            "version": self.version,
+            "push": self.push,
+            "reason": self.reason,
+            "images": [
+                {"name": i.name, "role": i.role, "tags": list(i.tags), "refs": i.refs}
+                for i in self.images
+            ],
+            "labels": self.labels,
+        }
+
+
+# ---- the rules -------------------------------------------------------------------------------
+
+
+def image_tag(name: str) -> str:
+    """A registry tag for `name`: a local version's `+` becomes `-`; anything else is refused."""
+    mapped = name.replace("+", "-")
+    if not TAG_GRAMMAR.fullmatch(mapped):
+        raise BadInputError(
+            f"refused: {name!r} cannot be a registry tag "
+            "(grammar [A-Za-z0-9_][A-Za-z0-9_.-]{0,127})"
+        )
+    return mapped
+
+
+def releases_of(tags: Iterable[str], pattern: str) -> list[Version]:
+    """The versions of the tags that are releases: no pre, dev or local versions."""
+    found = (version_of_tag(tag, pattern) for tag in tags)
+    return [v for v in found if v is not None and not v.is_prerelease and not v.is_local]
+
+
+def release_tags(version: Version, settings: Settings) -> tuple[list[str], str]:
+    """The image tags of a version tag, and why."""
+    prefix = _prefix(settings.pattern)
+    own = image_tag(prefix + str(version))
+    if version.epoch:
+        raise BadInputError(f"refused: {version} has an epoch; registry tags cannot spell it")
+    if version.is_prerelease:
+        return [own], f"{version} is a pre-release: its own tag only"
+    if version.is_local:
+        return [own], f"{version} is a local version: its own tag only"
+    releases = [*releases_of(settings.version_tags, settings.pattern), version]
+    tags = [own]
+    notes = []
+    series = version.series
+    series_tag = image_tag(f"{prefix}{series[1]}.{series[2]}")
+    top_of_series = max(v for v in releases if v.series == series)
+    if version >= top_of_series:
+        tags.append(series_tag)
+    else:
+        notes.append(f"{series_tag} stays with {prefix}{top_of_series}")
+    top = max(releases)
+    if version >= top:
+        tags.append("latest")
+    else:
+        notes.append(f"latest stays with {prefix}{top}")
+    unique = list(dict.fromkeys(tags))
+    if notes:
+        return unique, f"{version} is not the highest release: " + "; ".join(notes)
+    return unique, f"{version} is the highest release"
+
+
+def plan(settings: Settings) -> Plan:
+    """What the ref publishes, for every configured image."""
+    kind = ref_kind(settings.ref, settings.event_name, settings.base_branch, settings.pattern)
+    every = settings.every_build
+    release_only = settings.release_only
+    images: list[ImageTags] = []
+    version, push = "", True
+    if kind == "release-tag":
+        tag_name = settings.ref.removeprefix("refs/tags/")
+        parsed = version_of_tag(tag_name, settings.pattern)
+        assert parsed is not None
+        version = str(parsed)
+        tags, reason = release_tags(parsed, settings)
+        images = [ImageTags(n, EVERY_BUILD, tuple(tags)) for n in every]
+        images += [ImageTags(n, RELEASE_ONLY, tuple(tags)) for n in release_only]
+    elif kind == "base-branch":
+        version = "unstable"
+        images = [ImageTags(n, EVERY_BUILD, ("unstable",)) for n in every]
+        reason = f"push to the base branch {settings.base_branch}: unstable, every-build images"
+    elif kind == "pull-request":
+        match = re.fullmatch(r"refs/pull/([0-9]+)/(merge|head)", settings.ref)
+        if not match:
+            raise BadInputError(
+                f"pull request ref {settings.ref!r} has no number (refs/pull/N/merge)"
+            )
+        version, push = f"pr-{match[1]}", False
+        images = [ImageTags(n, EVERY_BUILD, (version,)) for n in every]
+        reason = f"pull request {match[1]}: built, never pushed"
+    else:
+        reason = other_reason(settings)
+    if not images and kind != "other":
+        reason += " (no images configured)"
+        push = False
+    return Plan(
+        ref=settings.ref,
+        kind=kind,
+        version=version,
+        push=push and bool(images),
+        reason=reason,
+        images=tuple(images),
+        labels=labels_for(settings.labels, version),
+    )
+
+
+def other_reason(settings: Settings) -> str:
+    ref = settings.ref
+    if ref.startswith("refs/tags/"):
+        return f"tag {ref.removeprefix('refs/tags/')} is not a version tag ({settings.pattern})"
+    if ref.startswith("refs/heads/"):
+        branch = ref.removeprefix("refs/heads/")
+        return f"branch {branch} is not the base branch {settings.base_branch}"
+    return f"ref {ref} is neither the base branch nor a version tag"
+
+
+def labels_for(base: dict[str, str], version: str) -> dict[str, str]:
+    labels = dict(base)
+    if version:
+        labels["org.opencontainers.image.version"] = version
+    return labels
+
+
+# ---- where the inputs come from --------------------------------------------------------------
+
+
+def _git(*args: str) -> str | None:
+    try:
+        result = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def full_ref(name: str, pattern: str) -> str:
+    """A ref given by hand: full refs as they are; a version tag name is a tag; else a branch."""
+    if name.startswith("refs/"):
+        return name
+    if re.fullmatch(r"pr-[0-9]+", name):
+        return f"refs/pull/{name[3:]}/merge"
+    if version_of_tag(name, pattern) is not None:
+        return f"refs/tags/{name}"
+    return f"refs/heads/{name}"
+
+
+def ref_from_environment(env: dict[str, str], pattern: str) -> str:
+    """GITHUB_REF, else GITHUB_REF_NAME + GITHUB_REF_TYPE, else local git."""
+    if env.get("GITHUB_REF"):
+        return env["GITHUB_REF"]
+    name, kind = env.get("GITHUB_REF_NAME", ""), env.get("GITHUB_REF_TYPE", "")
+    if name and kind in ("tag", "branch"):
+        return f"refs/{'tags' if kind == 'tag' else 'heads'}/{name}"
+    if _git("rev-parse", "--git-dir") is None:
+        raise BadInputError(
+            "no ref: pass --ref, or set REF or GITHUB_REF (not in a git repository)"
+        )
+    at_head = (_git("tag", "--points-at", "HEAD", "--list", pattern) or "").split()
+    versions = [(version_of_tag(t, pattern), t) for t in at_head]
+    tagged = sorted((v, t) for v, t in versions if v is not None)
+    if tagged:
+        return f"refs/tags/{tagged[-1][1]}"
+    branch = _git("symbolic-ref", "--quiet", "--short", "HEAD")
+    if branch:
+        return f"refs/heads/{branch}"
+    return "HEAD"
+
+
+def version_tags_from_git(pattern: str) -> tuple[str, ...]:
+    if _git("rev-parse", "--git-dir") is None:
+        raise BadInputError("no version tags: pass --version-tags (not in a git repository)")
+    if _git("rev-parse", "--is-shallow-repository") == "true":
+        raise BadInputError(
+            "shallow clone: its tags are incomplete, so vX.Y/latest could move back; "
+            "fetch the history and tags (actions/checkout fetch-depth: 0) or pass --version-tags"
+        )
+    return tuple((_git("tag", "--list", pattern) or "").split())
+
+
+def default_image(env: dict[str, str], host: str) -> tuple[str, ...]:
+    repository = env.get("GITHUB_REPOSITORY", "").lower()
+    return (f"{host}/{repository}",) if repository else ()
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(word for word in re.split(r"[\s,]+", text) if word)
+
+
+def _check_image_name(name: str) -> str:
+    if not re.fullmatch(r"[a-z0-9]+(?:[._:-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)+", name):
+        raise BadInputError(f"image {name!r} is not host/path in lower case without a tag")
+    return name
+
+
+def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
+    pattern = args.tag_pattern
+    if "*" not in pattern:
+        raise BadInputError(f"--tag-pattern {pattern!r} has no '*'")
+    ref = full_ref(args.ref, pattern) if args.ref else ref_from_environment(env, pattern)
+    every = _words(args.every_build) if args.every_build is not None else None
+    release_only = _words(args.release_only) if args.release_only is not None else None
+    if every is None:
+        every = default_image(env, "docker.io")
+    if release_only is None:
+        release_only = default_image(env, "ghcr.io")
+    if not every and not release_only and args.every_build is None:
+        raise BadInputError(
+            "no images: set IMAGES_EVERY_BUILD / IMAGES_RELEASE_ONLY (or GITHUB_REPOSITORY)"
+        )
+    kind = ref_kind(ref, args.event_name, args.base_branch, pattern)
+    if args.version_tags is not None:
+        version_tags = _words(args.version_tags)
+    elif kind == "release-tag":
+        version_tags = version_tags_from_git(pattern)
+    else:
+        version_tags = ()
+    labels: dict[str, str] = {}
+    if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_REPOSITORY"):
+        labels["org.opencontainers.image.source"] = (
+            f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}"
+        )
+    revision = env.get("GITHUB_SHA") or (_git("rev-parse", "HEAD") if not args.ref else None)
+    if revision:
+        labels["org.opencontainers.image.revision"] = revision
+    return Settings(
+        ref=ref,
+        event_name=args.event_name,
+        base_branch=args.base_branch,
+        pattern=pattern,
+        version_tags=version_tags,
+        every_build=tuple(_check_image_name(n) for n in every),
+        release_only=tuple(_check_image_name(n) for n in release_only),
+        labels=labels,
+        output_format=args.format,
+    )
+
+
+# ---- output ----------------------------------------------------------------------------------
+
+
+def check_writable(variable: str) -> None:
+    path = os.environ.get(variable)
+    if path and not os.access(path, os.W_OK) and not os.access(Path(path).parent, os.W_OK):
+        raise BadInputError(f"${variable} ({path}) is not writable")
+
+
+def github_output(plan_: Plan) -> str:
+    """name=value lines; multi-line values in the name<<DELIM form."""
+    refs = [ref for image in plan_.images for ref in image.refs]
+    values = {
+        "kind": plan_.kind,
+        "version": plan_.version,
+        "push": "true" if plan_.push else "false",
+        "reason": plan_.reason,
+        "tags": "\n".join(refs),
+        "labels": "\n".join(f"{k}={v}" for k, v in plan_.labels.items()),
+        "json": json.dumps(plan_.to_json(), separators=(",", ":")),
+    }
+    text = ""
+    for name, value in values.items():
+        if "\n" in value:
+            delimiter = f"EOF_{uuid.uuid4().hex}"
+            text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+        else:
+            text += f"{name}={value}\n"
+    return text
+
+
+def render_text(plan_: Plan) -> str:
+    refs = [ref for image in plan_.images for ref in image.refs]
+    if not refs:
+        return f"skip: {plan_.reason}\n"
+    head = "" if plan_.push else f"# {plan_.reason}\n"
+    return head + "".join(f"{ref}\n" for ref in refs)
+
+
+def summary(plan_: Plan) -> str:
+    rows = "".join(
+        f"| `{image.name}` | {image.role} | {', '.join(f'`{t}`' for t in image.tags)} |\n"
+        for image in plan_.images
+    )
+    table = "| image | role | tags |\n| --- | --- | --- |\n" + rows if rows else ""
+    return f"## Image tags for `{plan_.ref}`\n\n{plan_.reason}\n\n{table}\n"
+
+
+def emit(plan_: Plan, output_format: str) -> None:
+    if output_format == "json":
+        sys.stdout.write(json.dumps(plan_.to_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(render_text(plan_))
+    for variable, text in (
+        ("GITHUB_OUTPUT", github_output(plan_)),
+        ("GITHUB_STEP_SUMMARY", summary(plan_)),
+    ):
+        path = os.environ.get(variable)
+        if path:
+            with Path(path).open("a", encoding="utf-8") as handle:
+                handle.write(text)
+
+
+# ---- command line ----------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        fail(message)
+
+
+def build_parser(env: dict[str, str]) -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description=__doc__,
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--ref",
+        default=env.get("REF") or None,
+        help="the ref: refs/tags/v1.2.3, refs/heads/main, refs/pull/42/merge, or a short "
+        "name (a version tag name is a tag, pr-N a pull request, else a branch) "
+        "(default: $REF, else $GITHUB_REF, else local git: a version tag at HEAD, else the branch)",
+    )
+    parser.add_argument(
+        "--event-name",
+        default=env.get("GITHUB_EVENT_NAME", ""),
+        help="the Actions event; pull_request makes any ref a pull request "
+        "(default: $GITHUB_EVENT_NAME)",
+    )
+    parser.add_argument(
+        "--base-branch",
+        default=env.get("BASE_BRANCH") or "main",
+        help="the branch whose pushes give `unstable` (default: $BASE_BRANCH, else main)",
+    )
+    parser.add_argument(
+        "--tag-pattern",
+        default=env.get("TAG_PATTERN") or "v*",
+        help="version tags: literal prefix + '*' (default: $TAG_PATTERN, else 'v*')",
+    )
+    parser.add_argument(
+        "--version-tags",
+        default=None,
+        metavar="TAGS",
+        help="the repository's tags, space or comma separated "
+        "(default: `git tag --list PATTERN`; a shallow clone is refused)",
+    )
+    parser.add_argument(
+        "--every-build",
+        default=env.get("IMAGES_EVERY_BUILD"),
+        metavar="IMAGES",
+        help="images that get unstable, pull request and release tags "
+        "(default: $IMAGES_EVERY_BUILD, else docker.io/$GITHUB_REPOSITORY)",
+    )
+    parser.add_argument(
+        "--release-only",
+        default=env.get("IMAGES_RELEASE_ONLY"),
+        metavar="IMAGES",
+        help="images that get release tags only "
+        "(default: $IMAGES_RELEASE_ONLY, else ghcr.io/$GITHUB_REPOSITORY)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: one image:tag a line, or 'skip: reason'; json: the whole plan "
+        "(GITHUB_OUTPUT is written whenever it is set)",
+    )
+    return parser
+
+
+def fail(message: str) -> NoReturn:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    env = dict(os.environ)
+    args = build_parser(env).parse_args(argv)
+    try:
+        check_writable("GITHUB_OUTPUT")
+        settings = settings_from(args, env)
+        result = plan(settings)
+    except BadInputError as exc:
+        fail(str(exc))
+    emit(result, settings.output_format)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
