@@ -39,6 +39,7 @@ COPIES: dict[str, set[str]] = {
         "heading_parts",
         "heading_date",
     },
+    "scripts/docker_tags.py": {"tag_for", "version_of_tag"},
     "scripts/release_tag.py": {"tag_for", "version_of_tag", "is_releasable"},
 }
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -491,3 +492,74 @@ def test_shallow_clone_is_refused_for_a_release(tmp_path: Path, repo: GitRepo) -
 
     assert result.returncode == 2
     assert "shallow clone" in result.stderr
+
+
+# ---- the script's own PEP 440 reader agrees with packaging -----------------------------------
+
+SPELLINGS = [
+    "1.0",
+    "1.0.0",
+    "1.0.0.0",
+    "1",
+    "v1.0",
+    "1.0a1",
+    "1.0-alpha1",
+    "1.0b2",
+    "1.0.beta.2",
+    "1.0rc1",
+    "1.0c1",
+    "1.0-pre1",
+    "1.0preview",
+    "1.0.dev1",
+    "1.0-dev",
+    "1.0a1.dev2",
+    "1.0.post1",
+    "1.0-1",
+    "1.0_r2",
+    "1.0.rev",
+    "1.0.post1.dev3",
+    "1.0rc1.post1",
+    "1.0+abc",
+    "1.0+1",
+    "1.0+abc.2",
+    "1.0+ubuntu-01",
+    "1.0+ABC_1",
+    "1!0.1",
+    "1.0.1",
+    "0.9",
+    "9.9.9",
+    "10.0.0",
+    "1.10",
+    "1.9",
+    "2.0.0-pre.3",
+    "01.02.03",
+]
+
+
+@pytest.mark.parametrize("text", SPELLINGS)
+def test_normal_form_and_order_match_packaging(text: str) -> None:
+    from packaging.version import Version as Packaging
+
+    module = load_alone_module()
+    mine = module.Version.parse(text)
+
+    assert str(mine) == str(Packaging(text))
+    for other in SPELLINGS:
+        theirs, them = Packaging(other), module.Version.parse(other)
+        assert (mine < them, mine == them, mine > them) == (
+            Packaging(text) < theirs,
+            Packaging(text) == theirs,
+            Packaging(text) > theirs,
+        ), other
+    assert mine.is_prerelease is Packaging(text).is_prerelease
+
+
+def load_alone_module() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("docker_tags_alone", SCRIPTS / "docker_tags.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
