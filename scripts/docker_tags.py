@@ -327,7 +327,9 @@ def plan(settings: Settings) -> Plan:
     elif kind == "base-branch":
         version = "unstable"
         images = [ImageTags(n, EVERY_BUILD, ("unstable",)) for n in every]
-        reason = f"push to the base branch {settings.base_branch}: unstable, every-build images"
+        images += [ImageTags(n, RELEASE_ONLY, ()) for n in release_only]
+        branch = settings.base_branch
+        reason = f"push to the base branch {branch}: unstable, every-build images only"
     elif kind == "pull-request":
         match = re.fullmatch(r"refs/pull/([0-9]+)/(merge|head)", settings.ref)
         if not match:
@@ -336,17 +338,20 @@ def plan(settings: Settings) -> Plan:
             )
         version, push = f"pr-{match[1]}", False
         images = [ImageTags(n, EVERY_BUILD, (version,)) for n in every]
+        images += [ImageTags(n, RELEASE_ONLY, ()) for n in release_only]
         reason = f"pull request {match[1]}: built, never pushed"
     else:
         reason = other_reason(settings)
-    if not images and kind != "other":
+        images = [ImageTags(n, EVERY_BUILD, ()) for n in every]
+        images += [ImageTags(n, RELEASE_ONLY, ()) for n in release_only]
+    tagged = any(image.tags for image in images)
+    if not tagged and kind != "other":
         reason += " (no images configured)"
-        push = False
     return Plan(
         ref=settings.ref,
         kind=kind,
         version=version,
-        push=push and bool(images),
+        push=push and tagged,
         reason=reason,
         images=tuple(images),
         labels=labels_for(settings.labels, version),
@@ -426,12 +431,19 @@ def version_tags_from_git(pattern: str) -> tuple[str, ...]:
 
 
 def default_image(env: dict[str, str], host: str) -> tuple[str, ...]:
-    repository = env.get("GITHUB_REPOSITORY", "").lower()
-    return (f"{host}/{repository}",) if repository else ()
+    """host/<owner>/<name> from GITHUB_REPOSITORY, else from the remote's URL."""
+    repository = env.get("GITHUB_REPOSITORY", "")
+    if not repository:
+        url = _git("remote", "get-url", env.get("REMOTE") or "origin") or ""
+        match = re.search(r"[:/]([^/:]+)/([^/:]+?)(?:\.git)?/?$", url)
+        repository = f"{match[1]}/{match[2]}" if match else ""
+    return (f"{host}/{repository.lower()}",) if repository else ()
 
 
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(word for word in re.split(r"[\s,]+", text) if word)
+    """Space or comma separated words; `none` is the empty list."""
+    words = tuple(word for word in re.split(r"[\s,]+", text) if word)
+    return () if words == ("none",) else words
 
 
 def _check_image_name(name: str) -> str:
@@ -524,10 +536,10 @@ def render_text(plan_: Plan) -> str:
 
 def summary(plan_: Plan) -> str:
     rows = "".join(
-        f"| `{image.name}` | {image.role} | {', '.join(f'`{t}`' for t in image.tags)} |\n"
+        f"| `{image.name}` | {image.role} | {', '.join(f'`{t}`' for t in image.tags) or '-'} |\n"
         for image in plan_.images
     )
-    table = "| image | role | tags |\n| --- | --- | --- |\n" + rows if rows else ""
+    table = "| image | role | tags |\n| --- | --- | --- |\n" + rows
     return f"## Image tags for `{plan_.ref}`\n\n{plan_.reason}\n\n{table}\n"
 
 
@@ -593,17 +605,19 @@ def build_parser(env: dict[str, str]) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--every-build",
-        default=env.get("IMAGES_EVERY_BUILD"),
+        default=env.get("IMAGES_EVERY_BUILD") or None,
         metavar="IMAGES",
-        help="images that get unstable, pull request and release tags "
-        "(default: $IMAGES_EVERY_BUILD, else docker.io/$GITHUB_REPOSITORY)",
+        help="images that get unstable, pull request and release tags; 'none' for none "
+        "(default: $IMAGES_EVERY_BUILD, else docker.io/$GITHUB_REPOSITORY, else docker.io/ "
+        "+ owner/name of the remote's URL)",
     )
     parser.add_argument(
         "--release-only",
-        default=env.get("IMAGES_RELEASE_ONLY"),
+        default=env.get("IMAGES_RELEASE_ONLY") or None,
         metavar="IMAGES",
-        help="images that get release tags only "
-        "(default: $IMAGES_RELEASE_ONLY, else ghcr.io/$GITHUB_REPOSITORY)",
+        help="images that get release tags only; 'none' for none "
+        "(default: $IMAGES_RELEASE_ONLY, else ghcr.io/$GITHUB_REPOSITORY, else ghcr.io/ "
+        "+ owner/name of the remote's URL)",
     )
     parser.add_argument(
         "--format",

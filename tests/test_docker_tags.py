@@ -277,7 +277,7 @@ ROWS = [
         [],
         [],
         push=False,
-        env={"IMAGES_EVERY_BUILD": ""},
+        env={"IMAGES_EVERY_BUILD": "none"},
         reason="no images",
     ),
 ]
@@ -460,7 +460,7 @@ def test_ref_from_local_git(alone: Path, repo: GitRepo, row: GitRow) -> None:
     for tag in row.tags:
         repo.git("tag", tag)
 
-    result = run_alone(repo.path, env={"IMAGES_EVERY_BUILD": HUB, "IMAGES_RELEASE_ONLY": ""})
+    result = run_alone(repo.path, env={"IMAGES_EVERY_BUILD": HUB, "IMAGES_RELEASE_ONLY": "none"})
 
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == row.stdout
