@@ -62,27 +62,3 @@ demo: ## The whole train end to end on local stand-ins, through the workflow fil
 .PHONY: clean
 clean: ## Remove build outputs and caches (keeps .venv)
 	rm -rf build dist .mypy_cache .ruff_cache .pytest_cache
-
-## ---- deploy: images ---------------------------------------------------------
-# Images: empty means the default (docker.io/ and ghcr.io/ + GITHUB_REPOSITORY or the remote's
-# owner/name); `none` means no image of that kind. Credentials come from the environment only:
-# DOCKERHUB_USERNAME/DOCKERHUB_TOKEN and GHCR_USERNAME/GHCR_TOKEN.
-DOCKER              ?= docker
-IMAGE_LOCAL         ?=
-IMAGES_EVERY_BUILD  ?=
-IMAGES_RELEASE_ONLY ?=
-REF                 ?=
-export DOCKER IMAGE_LOCAL IMAGES_EVERY_BUILD IMAGES_RELEASE_ONLY REF
-
-.PHONY: deploy-dockerhub deploy-ghcr verify-images plan
-deploy-dockerhub: ## Push the built image once, then its other tags by digest (every-build images)
-	bin/deploy-image dockerhub
-
-deploy-ghcr: ## Copy the built image by digest to the release-only images (version tags only)
-	bin/deploy-image ghcr
-
-verify-images: ## Check that every planned registry tag resolves to the built image's digest
-	bin/deploy-image verify
-
-plan: ## What every deploy target would publish for the ref (REF=... picks one); touches nothing
-	bin/plan

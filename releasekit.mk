@@ -109,8 +109,8 @@ release-tag: ## Check the notes, bumpver PACKAGE_DIR, tag from TAG_PATTERN, push
 
 # Each deploy target decides from the ref whether it applies (one line when it does not),
 # honours DRY_RUN=1, and checks what it published at its end. Safe under make -j.
-DEPLOY_TARGETS := deploy-pypi deploy-github-release
-VERIFY_TARGETS := verify-pypi verify-github-release
+DEPLOY_TARGETS := deploy-pypi deploy-github-release deploy-images
+VERIFY_TARGETS := verify-pypi verify-github-release verify-images
 
 .PHONY: deploy $(DEPLOY_TARGETS) verify $(VERIFY_TARGETS)
 deploy: $(DEPLOY_TARGETS) ## Publish the built release everywhere it goes (make -j deploy runs them side by side)
@@ -128,3 +128,31 @@ deploy-github-release: ## Create or complete the draft GitHub Release: notes as 
 
 verify-github-release: ## Check that every asset of the tag's GitHub Release matches its local file
 	"$$PY" "$$RELEASEKIT_DIR/scripts/draft_release.py" verify
+
+## ---- deploy: images ---------------------------------------------------------
+# Images: empty means the default (docker.io/ and ghcr.io/ + GITHUB_REPOSITORY or the remote's
+# owner/name); `none` means no image of that kind. Credentials come from the environment only:
+# DOCKERHUB_USERNAME/DOCKERHUB_TOKEN and GHCR_USERNAME/GHCR_TOKEN.
+DOCKER              ?= docker
+IMAGE_LOCAL         ?=
+IMAGES_EVERY_BUILD  ?=
+IMAGES_RELEASE_ONLY ?=
+REF                 ?=
+export DOCKER IMAGE_LOCAL IMAGES_EVERY_BUILD IMAGES_RELEASE_ONLY REF
+
+.PHONY: deploy-images deploy-dockerhub deploy-ghcr verify-images plan
+deploy-images: ## deploy-dockerhub then deploy-ghcr, in that order (GHCR copies Docker Hub's digest)
+	"$$RELEASEKIT_DIR/bin/deploy-image" dockerhub
+	"$$RELEASEKIT_DIR/bin/deploy-image" ghcr
+
+deploy-dockerhub: ## Push the built image once, then its other tags by digest (every-build images)
+	"$$RELEASEKIT_DIR/bin/deploy-image" dockerhub
+
+deploy-ghcr: ## Copy the built image by digest to the release-only images (version tags only)
+	"$$RELEASEKIT_DIR/bin/deploy-image" ghcr
+
+verify-images: ## Check that every planned registry tag resolves to the built image's digest
+	"$$RELEASEKIT_DIR/bin/deploy-image" verify
+
+plan: ## What every deploy target would publish for the ref (REF=... picks one); touches nothing
+	"$$RELEASEKIT_DIR/bin/plan"
