@@ -69,7 +69,7 @@ ROWS = [
 PRINT = (
     "print-config:\n"
     '\t@echo "BASE_BRANCH=$$BASE_BRANCH TAG_PATTERN=$$TAG_PATTERN'
-    "$(if $(filter-out undefined,$(origin IMAGES_EVERY_BUILD)),"
+    "$(if $(IMAGES_EVERY_BUILD),"
     ' IMAGES_EVERY_BUILD=$(IMAGES_EVERY_BUILD))"\n'
 )
 
