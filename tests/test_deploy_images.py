@@ -282,8 +282,8 @@ def test_a_wrong_password_is_one_line_and_never_printed(
     assert "refused the credentials" in result.stderr
     assert row.wrong in result.stderr
     assert secret not in result.stdout + result.stderr
-    assert (repo.path / "build" / f"tags-{row.target}.json").is_file()
-    assert secret not in (repo.path / "build" / f"tags-{row.target}.json").read_text(encoding="utf-8")
+    plan = repo.path / "build" / f"tags-{row.target}.json"
+    assert secret not in plan.read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
