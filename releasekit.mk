@@ -20,7 +20,8 @@ take_literally = $(foreach v,$(1),$(if $(filter command line environment environ
     $(origin $(v))),$(eval override $(v) := $$(value $(v)))$(eval export $(v))))
 shell_quote = '$(subst ','\'',$(1))'
 $(call take_literally,PYTHON VENV PY DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN \
-    PACKAGE_DIR DIST BUILD_NO_ISOLATION RESUME PYPI_REPOSITORY_URL PYPI_SIMPLE_URL GITHUB_API_URL)
+    PACKAGE_DIR DIST BUILD_NO_ISOLATION RESUME PYPI_REPOSITORY_URL PYPI_SIMPLE_URL GITHUB_API_URL \
+    DOCKER IMAGE_LOCAL IMAGES_EVERY_BUILD IMAGES_RELEASE_ONLY REF)
 
 # The folder of this fragment: its bin/ steps and scripts/ sit beside it.
 RELEASEKIT_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))

@@ -85,6 +85,16 @@ SPLICE_ONLY = {
     "build": ("PACKAGE_DIR", "DIST", "BUILD_NO_ISOLATION", "PY"),
     "deploy": ("PYPI_REPOSITORY_URL", "PYPI_SIMPLE_URL", "GITHUB_API_URL", "DIST", "DRY_RUN"),
     "verify": ("PYPI_REPOSITORY_URL", "PYPI_SIMPLE_URL", "GITHUB_API_URL", "DIST"),
+    "deploy-images": (
+        "DOCKER",
+        "IMAGE_LOCAL",
+        "IMAGES_EVERY_BUILD",
+        "IMAGES_RELEASE_ONLY",
+        "REF",
+        "DRY_RUN",
+    ),
+    "verify-images": ("DOCKER", "IMAGE_LOCAL", "IMAGES_EVERY_BUILD", "IMAGES_RELEASE_ONLY", "REF"),
+    "plan": ("IMAGE_LOCAL", "IMAGES_EVERY_BUILD", "IMAGES_RELEASE_ONLY", "REF", "TAG_PATTERN"),
 }
 # Variables that, when hostile, replace the program the recorder stands for.
 PROGRAMS = ("PY", "PYTHON", "VENV")
