@@ -63,6 +63,11 @@ MANIFEST_TYPES = ", ".join(
         "application/vnd.docker.distribution.manifest.v2+json",
     )
 )
+# What build/image.json may describe. A single image is pushed by the engine, an OCI archive
+# (docker buildx in Actions) by skopeo; a list or per-platform images by build_image.py (beside
+# this file, as `make image` left it).
+KINDS = ("image", "list", "per-platform", "oci-archive")
+BUILD_IMAGE = Path(__file__).resolve().with_name("build_image.py")
 TIMEOUT = 30.0  # seconds per registry request
 COMMAND_TIMEOUT = 600.0  # seconds per engine or skopeo command
 
@@ -116,6 +121,8 @@ class Settings:
     engine: str
     image_local: str
     image_id: str  # the built image's ID (its config digest), or its manifest digest
+    kind: str  # build/image.json's kind: image (one platform), list, per-platform, oci-archive
+    archive: str  # the OCI archive of kind oci-archive (build/image.oci.tar)
     credentials: dict[str, Credentials]  # target -> credentials
     dry_run: bool
 
@@ -138,18 +145,24 @@ def load_plan(path: Path) -> TagPlan:
         raise BadInputError(f"{path}: not a docker_tags.py JSON plan ({exc})") from None
 
 
-def load_built(path: Path, image_local: str) -> tuple[str, str]:
-    """(local name, id) from build/image.json; the name alone (id read later) without it."""
+def load_built(path: Path, image_local: str) -> tuple[str, str, str, str]:
+    """(local name, id, kind, archive) from build/image.json; the name alone without it."""
     if not path.is_file():
-        return image_local, ""
+        return image_local, "", "image", ""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         local, image_id = str(data.get("local") or image_local), str(data.get("id") or "")
+        kind = str(data.get("kind") or "image")
+        archive = str(data.get("archive") or "")
     except (OSError, ValueError, AttributeError) as exc:
         raise BadInputError(f"{path}: not an image record ({exc})") from None
     if re.fullmatch(r"[0-9a-f]{64}", image_id):
         image_id = f"sha256:{image_id}"  # podman prints IDs without the algorithm
-    return local, image_id
+    if kind not in KINDS:
+        raise BadInputError(f"{path}: unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    if kind == "oci-archive" and not archive:
+        raise BadInputError(f"{path}: kind oci-archive without an archive")
+    return local, image_id, kind, archive
 
 
 def credentials_from(env: dict[str, str]) -> dict[str, Credentials]:
@@ -393,40 +406,66 @@ def deploy(settings: Settings) -> str:
     image_id = built_id(settings)
     source = find_source(settings, image_id, cache)
     pushed = ""
-    if source is None:
-        first, tag = pairs[0]
-        pushed = f"{first.name}:{tag}"
-        push(settings, first, tag, credentials)
-        digest = holds_built(registry_for(first.host, settings, cache), first.path, tag, image_id)
-        if not digest:
-            raise FailedError(f"{pushed} does not hold the built image {image_id} after the push")
-        source = (first, digest)
-    image, digest = source
-    copied, kept = copy_tags(settings, pairs, image, digest, cache)
+    with auth_file(settings) as auth:
+        if source is None:
+            first, tag = pairs[0]
+            pushed = f"{first.name}:{tag}"
+            printed = push(settings, first, tag, credentials, auth)
+            registry = registry_for(first.host, settings, cache)
+            digest = holds_built(registry, first.path, tag, image_id)
+            found = registry.manifest(first.path, tag)
+            if printed and found and found[0] == printed:
+                digest = printed  # a list: the digest its push printed
+            if not digest:
+                raise FailedError(f"{pushed} does not hold the built image {image_id}")
+            source = (first, digest)
+        image, digest = source
+        copied, kept = copy_tags(settings, pairs, image, digest, cache, auth)
     parts = [f"pushed {pushed}" if pushed else f"copied from {image.name}@{digest}"]
     parts += [f"copied {len(copied)}", f"already right {len(kept)}"]
     refs = " ".join(f"{i.name}:{t}" for i, t in pairs)
     return f"{TARGETS[target][2]}: {digest}: {', '.join(parts)}: {refs}"
 
 
-def push(settings: Settings, image: Image, tag: str, credentials: Credentials | None) -> None:
+def push_commands(settings: Settings, remote: str, auth: Path) -> list[list[str]]:
+    """The commands that push the built image to `remote` (host/path:tag)."""
+    if settings.kind == "image":
+        engine = settings.engine
+        return [[engine, "tag", settings.image_local, remote], [engine, "push", remote]]
+    if settings.kind == "oci-archive":
+        return [skopeo_copy(f"oci-archive:{settings.archive}", remote, auth)]
+    if not BUILD_IMAGE.is_file():
+        raise BadInputError(f"a {settings.kind} is pushed by {BUILD_IMAGE.name}: copy it beside")
+    return [[sys.executable, str(BUILD_IMAGE), "push", remote]]
+
+
+def push(
+    settings: Settings, image: Image, tag: str, credentials: Credentials | None, auth: Path
+) -> str:
+    """Push the built image to image:tag; the digest build_image.py printed, if it ran."""
     assert credentials is not None
-    remote = f"{image.name}:{tag}"
-    engine = settings.engine
-    login = [engine, "login", "--username", credentials.username, "--password-stdin", image.host]
-    run(settings, login, secret=credentials.token)
-    run(settings, [engine, "tag", settings.image_local, remote])
-    run(settings, [engine, "push", remote])
+    if settings.kind != "oci-archive":  # skopeo reads the private auth file instead
+        engine, host = settings.engine, image.host
+        login = [engine, "login", "--username", credentials.username, "--password-stdin", host]
+        run(settings, login, secret=credentials.token)
+    output = ""
+    for command in push_commands(settings, f"{image.name}:{tag}", auth):
+        output = run(settings, command)
+    found = re.findall(r"sha256:[0-9a-f]{64}", output) if settings.kind != "image" else []
+    return found[-1] if found else ""
 
 
-def skopeo_copy(settings: Settings, source: str, dest: str, auth: Path | None) -> list[str]:
+def skopeo_copy(source: str, dest: str, auth: Path | None) -> list[str]:
+    """skopeo copy of a source (host/path@digest, or transport:path) to host/path:tag."""
     command = ["skopeo", "copy", "--all", "--preserve-digests", "--retry-times", "2"]
     if auth is not None:
         command += ["--src-authfile", str(auth), "--dest-authfile", str(auth)]
-    for side, ref in (("src", source), ("dest", dest)):
-        if is_loopback(ref.split("/", 1)[0]):
-            command.append(f"--{side}-tls-verify=false")
-    return [*command, f"docker://{source}", f"docker://{dest}"]
+    transport = source if source.startswith("oci-archive:") else f"docker://{source}"
+    if transport.startswith("docker://") and is_loopback(source.split("/", 1)[0]):
+        command.append("--src-tls-verify=false")
+    if is_loopback(dest.split("/", 1)[0]):
+        command.append("--dest-tls-verify=false")
+    return [*command, transport, f"docker://{dest}"]
 
 
 def copy_tags(
@@ -435,24 +474,24 @@ def copy_tags(
     source: Image,
     digest: str,
     cache: dict[str, Registry],
+    auth: Path,
 ) -> tuple[list[str], list[str]]:
     copied: list[str] = []
     kept: list[str] = []
-    with auth_file(settings) as auth:
-        for image, tag in pairs:
-            registry = registry_for(image.host, settings, cache)
-            found = registry.manifest(image.path, tag)
-            if found and found[0] == digest:
-                kept.append(f"{image.name}:{tag}")
-                continue
-            src = f"{source.name}@{digest}"
-            run(settings, skopeo_copy(settings, src, f"{image.name}:{tag}", auth))
-            copied.append(f"{image.name}:{tag}")
-        for image, tag in pairs:
-            found = registry_for(image.host, settings, cache).manifest(image.path, tag)
-            if not found or found[0] != digest:
-                got = found[0] if found else "nothing"
-                raise FailedError(f"{image.name}:{tag} resolves to {got}, not {digest}")
+    for image, tag in pairs:
+        registry = registry_for(image.host, settings, cache)
+        found = registry.manifest(image.path, tag)
+        if found and found[0] == digest:
+            kept.append(f"{image.name}:{tag}")
+            continue
+        src = f"{source.name}@{digest}"
+        run(settings, skopeo_copy(src, f"{image.name}:{tag}", auth))
+        copied.append(f"{image.name}:{tag}")
+    for image, tag in pairs:
+        found = registry_for(image.host, settings, cache).manifest(image.path, tag)
+        if not found or found[0] != digest:
+            got = found[0] if found else "nothing"
+            raise FailedError(f"{image.name}:{tag} resolves to {got}, not {digest}")
     return copied, kept
 
 
@@ -469,15 +508,13 @@ def dry_run(settings: Settings, pairs: list[tuple[Image, str]]) -> str:
     )
     print(f"DRY_RUN: if none holds it, would push it once to {first.name}:{tag}:", file=sys.stderr)
     engine = settings.engine
-    for command in (
-        [engine, "login", "--username", username, "--password-stdin", first.host],
-        [engine, "tag", settings.image_local, f"{first.name}:{tag}"],
-        [engine, "push", f"{first.name}:{tag}"],
-    ):
+    if settings.kind != "oci-archive":
+        run(settings, [engine, "login", "--username", username, "--password-stdin", first.host])
+    for command in push_commands(settings, f"{first.name}:{tag}", Path("AUTHFILE")):
         run(settings, command)
     for image, other in pairs:
         dest = f"{image.name}:{other}"
-        run(settings, skopeo_copy(settings, f"{first.name}@DIGEST", dest, Path("AUTHFILE")))
+        run(settings, skopeo_copy(f"{first.name}@DIGEST", dest, Path("AUTHFILE")))
     refs = " ".join(f"{i.name}:{t}" for i, t in pairs)
     return (
         f"DRY_RUN: {TARGETS[target][2]}: would publish {refs} "
@@ -569,7 +606,7 @@ def build_parser(env: dict[str, str]) -> argparse.ArgumentParser:
 
 def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
     mode = "plan" if args.plan else "verify" if args.verify else "deploy"
-    image_local, image_id = load_built(args.image_json, args.image_local)
+    image_local, image_id, kind, archive = load_built(args.image_json, args.image_local)
     return Settings(
         mode=mode,
         target=args.target or "",
@@ -577,6 +614,8 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
         engine=args.engine,
         image_local=image_local,
         image_id=image_id,
+        kind=kind,
+        archive=archive,
         credentials=credentials_from(env),
         dry_run=env.get("DRY_RUN", "0").lower() in ("1", "true", "yes", "on"),
     )

@@ -7,8 +7,12 @@ again on the same port, with its access log on, so that blob uploads can be coun
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import io
 import json
 import subprocess
+import tarfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -404,3 +408,85 @@ def test_make_plan_shows_every_target_and_touches_nothing(repo: GitRepo, row: Pl
     assert rows["deploy-dockerhub"][3].startswith(row.hub)
     assert rows["deploy-ghcr"][1:3] == ["ghcr.io/acme/app", "app:built"]
     assert rows["deploy-ghcr"][3].startswith(row.ghcr)
+
+
+# ---- an OCI archive (what docker buildx leaves in Actions): skopeo pushes it, no engine ------
+
+
+def _blob(root: Path, data: bytes) -> dict[str, object]:
+    digest = hashlib.sha256(data).hexdigest()
+    (root / "blobs" / "sha256" / digest).write_bytes(data)
+    return {"digest": f"sha256:{digest}", "size": len(data)}
+
+
+def write_oci_archive(path: Path, text: str) -> str:
+    """A one-layer OCI image archive holding hello.txt; returns its manifest's digest."""
+    root = path.parent / "oci-layout"
+    (root / "blobs" / "sha256").mkdir(parents=True)
+    layer_tar = io.BytesIO()
+    with tarfile.open(fileobj=layer_tar, mode="w") as layer:
+        data = text.encode()
+        info = tarfile.TarInfo("hello.txt")
+        info.size = len(data)
+        layer.addfile(info, io.BytesIO(data))
+    layer_bytes = gzip.compress(layer_tar.getvalue(), mtime=0)
+    config = {
+        "architecture": "amd64",
+        "os": "linux",
+        "rootfs": {
+            "type": "layers",
+            "diff_ids": [f"sha256:{hashlib.sha256(layer_tar.getvalue()).hexdigest()}"],
+        },
+    }
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            **_blob(root, json.dumps(config).encode()),
+        },
+        "layers": [
+            {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", **_blob(root, layer_bytes)}
+        ],
+    }
+    entry = {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        **_blob(root, json.dumps(manifest).encode()),
+    }
+    (root / "index.json").write_text(
+        json.dumps({"schemaVersion": 2, "manifests": [entry]}), encoding="utf-8"
+    )
+    (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}', encoding="utf-8")
+    with tarfile.open(path, "w") as archive:
+        for item in sorted(root.rglob("*")):
+            archive.add(item, arcname=str(item.relative_to(root)), recursive=False)
+    return str(entry["digest"])
+
+
+def test_an_oci_archive_is_pushed_by_skopeo_once_and_copied_by_digest(
+    registries: Registries, own_ghcr: OwnRegistry, repo: GitRepo, request: pytest.FixtureRequest
+) -> None:
+    project = make_project(repo, registries.dockerhub, own_ghcr.registry, request.node.nodeid)
+    build = repo.path / "build"
+    build.mkdir()
+    digest = write_oci_archive(build / "image.oci.tar", f"{uuid.uuid4()}\n")
+    record: dict[str, object] = {"local": "app:built", "kind": "oci-archive", "id": digest}
+    record |= {"archive": "build/image.oci.tar", "platforms": ["linux/amd64"]}
+    (build / "image.json").write_text(json.dumps(record), encoding="utf-8")
+    tag_release(repo, "v1.0.0", "v1.1.0")
+    project.env["GITHUB_REF"] = "refs/tags/v1.1.0"
+
+    hub = project.deploy("dockerhub")
+    ghcr = project.deploy("ghcr")
+    uploads = own_ghcr.blob_uploads()
+    again = project.deploy("ghcr")
+
+    assert (hub.returncode, ghcr.returncode, again.returncode) == (0, 0, 0), (
+        hub.stderr + ghcr.stderr
+    )
+    assert f": {digest}: pushed " in one_line(hub)
+    assert f": {digest}: copied from " in one_line(ghcr)
+    assert "copied 0, already right 3" in one_line(again)
+    assert own_ghcr.blob_uploads() == uploads
+    assert project.tags(project.hub) == project.tags(project.ghcr) == RELEASE_TAGS
+    assert project.digests(project.hub) | project.digests(project.ghcr) == {digest}
