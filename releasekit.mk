@@ -21,7 +21,8 @@ take_literally = $(foreach v,$(1),$(if $(filter command line environment environ
 shell_quote = '$(subst ','\'',$(1))'
 $(call take_literally,PYTHON VENV PY DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN \
     PACKAGE_DIR DIST BUILD_NO_ISOLATION RESUME PYPI_REPOSITORY_URL PYPI_SIMPLE_URL GITHUB_API_URL \
-    DOCKER IMAGE_LOCAL IMAGES_EVERY_BUILD IMAGES_RELEASE_ONLY REF)
+    DOCKER IMAGE_LOCAL IMAGES_EVERY_BUILD IMAGES_RELEASE_ONLY REF BASE_IMAGE_LOCAL BASE_IMAGE \
+    PLATFORMS DOCKERFILE)
 
 # The folder of this fragment: its bin/ steps and scripts/ sit beside it.
 RELEASEKIT_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
@@ -54,10 +55,15 @@ RESUME       ?=
 PYPI_REPOSITORY_URL ?= https://upload.pypi.org/legacy/
 PYPI_SIMPLE_URL ?=
 GITHUB_API_URL ?= https://api.github.com
+BASE_IMAGE_LOCAL ?= localhost/releasekit-base:python3
+BASE_IMAGE   ?=
+PLATFORMS    ?=
+DOCKERFILE   ?= Dockerfile
 
 export DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN RELEASEKIT_DIR PY HELP_MAKEFILES
 export PACKAGE_DIR DIST BUILD_NO_ISOLATION RESUME
 export PYPI_REPOSITORY_URL PYPI_SIMPLE_URL GITHUB_API_URL
+export DOCKER BASE_IMAGE_LOCAL BASE_IMAGE PLATFORMS IMAGE_LOCAL DOCKERFILE
 
 # What `make build` reads: the package folder's files that git knows or would add. When
 # none is newer than $(DIST)/SHA256SUMS, `make build` has nothing to do. Outside a git
@@ -90,6 +96,14 @@ $(DIST)/SHA256SUMS: $(or $(BUILD_INPUTS),FORCE)
 
 .PHONY: FORCE
 FORCE:
+
+.PHONY: image
+image: build ## The image from DIST's wheel (DOCKER, BASE_IMAGE, PLATFORMS) as IMAGE_LOCAL; build/image.json
+	"$$RELEASEKIT_DIR/bin/image"
+
+.PHONY: base-image
+base-image: ## A Python base image made offline from Debian packages (mmdebstrap), cached in .cache/
+	"$$RELEASEKIT_DIR/bin/base-image"
 
 ## ---- release train ---------------------------------------------------------
 

@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.peers.pypi",
     "tests.peers.registry",
     "tests.peers.engines",
+    "tests.peers.base_image",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
