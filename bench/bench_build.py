@@ -43,6 +43,7 @@ def copy_checkout(dest: Path) -> None:
 
 
 def start_dockerd(root: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+    root.mkdir(parents=True)
     (root / "daemon.json").write_text("{}", encoding="utf-8")
     env = {"DOCKER_HOST": f"unix://{root}/sock", "DOCKER_CONFIG": str(root / "cli")}
     (root / "cli").mkdir()
