@@ -490,3 +490,40 @@ def test_an_oci_archive_is_pushed_by_skopeo_once_and_copied_by_digest(
     assert own_ghcr.blob_uploads() == uploads
     assert project.tags(project.hub) == project.tags(project.ghcr) == RELEASE_TAGS
     assert project.digests(project.hub) | project.digests(project.ghcr) == {digest}
+
+
+def test_verify_fails_on_a_registry_tag_re_pointed_by_hand(
+    registries: Registries, own_ghcr: OwnRegistry, repo: GitRepo, request: pytest.FixtureRequest
+) -> None:
+    project = make_project(repo, registries.dockerhub, own_ghcr.registry, request.node.nodeid)
+    build = repo.path / "build"
+    build.mkdir()
+    digest = write_oci_archive(build / "image.oci.tar", f"{uuid.uuid4()}\n")
+    record: dict[str, object] = {"local": "app:built", "kind": "oci-archive", "id": digest}
+    record |= {"archive": "build/image.oci.tar", "platforms": ["linux/amd64"]}
+    (build / "image.json").write_text(json.dumps(record), encoding="utf-8")
+    tag_release(repo, "v1.0.0", "v1.1.0")
+    project.env["GITHUB_REF"] = "refs/tags/v1.1.0"
+    published = [project.deploy("dockerhub"), project.deploy("ghcr")]
+    assert [r.returncode for r in published] == [0, 0], published[0].stderr + published[1].stderr
+    assert project.deploy("verify").returncode == 0
+
+    # Someone moves GHCR's v1.1 to another image by hand.
+    other = repo.path.parent / "other" / "image.oci.tar"
+    other.parent.mkdir()
+    other_digest = write_oci_archive(other, "another image\n")
+    ghcr = project.ghcr
+    subprocess.run(
+        ["skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+         "--dest-creds", f"{ghcr.username}:{ghcr.password}",
+         f"oci-archive:{other}", f"docker://{ghcr.host}/{project.name}:v1.1"],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    assert ghcr.manifest_digest(project.name, "v1.1") == other_digest
+
+    verify = project.deploy("verify")
+
+    assert verify.returncode == 1, verify.stdout + verify.stderr
+    output = verify.stdout + verify.stderr
+    assert f"{project.name}:v1.1={other_digest}" in output
+    assert "Traceback" not in output and ghcr.password not in output
