@@ -463,10 +463,8 @@ def write_oci_archive(path: Path, text: str) -> str:
     return str(entry["digest"])
 
 
-def test_an_oci_archive_is_pushed_by_skopeo_once_and_copied_by_digest(
-    registries: Registries, own_ghcr: OwnRegistry, repo: GitRepo, request: pytest.FixtureRequest
-) -> None:
-    project = make_project(repo, registries.dockerhub, own_ghcr.registry, request.node.nodeid)
+def oci_release(project: Project, repo: GitRepo) -> str:
+    """build/ as Actions' image job leaves it (an OCI archive), on release tag v1.1.0."""
     build = repo.path / "build"
     build.mkdir()
     digest = write_oci_archive(build / "image.oci.tar", f"{uuid.uuid4()}\n")
@@ -475,6 +473,14 @@ def test_an_oci_archive_is_pushed_by_skopeo_once_and_copied_by_digest(
     (build / "image.json").write_text(json.dumps(record), encoding="utf-8")
     tag_release(repo, "v1.0.0", "v1.1.0")
     project.env["GITHUB_REF"] = "refs/tags/v1.1.0"
+    return digest
+
+
+def test_an_oci_archive_is_pushed_by_skopeo_once_and_copied_by_digest(
+    registries: Registries, own_ghcr: OwnRegistry, repo: GitRepo, request: pytest.FixtureRequest
+) -> None:
+    project = make_project(repo, registries.dockerhub, own_ghcr.registry, request.node.nodeid)
+    digest = oci_release(project, repo)
 
     hub = project.deploy("dockerhub")
     ghcr = project.deploy("ghcr")
@@ -496,14 +502,7 @@ def test_verify_fails_on_a_registry_tag_re_pointed_by_hand(
     registries: Registries, own_ghcr: OwnRegistry, repo: GitRepo, request: pytest.FixtureRequest
 ) -> None:
     project = make_project(repo, registries.dockerhub, own_ghcr.registry, request.node.nodeid)
-    build = repo.path / "build"
-    build.mkdir()
-    digest = write_oci_archive(build / "image.oci.tar", f"{uuid.uuid4()}\n")
-    record: dict[str, object] = {"local": "app:built", "kind": "oci-archive", "id": digest}
-    record |= {"archive": "build/image.oci.tar", "platforms": ["linux/amd64"]}
-    (build / "image.json").write_text(json.dumps(record), encoding="utf-8")
-    tag_release(repo, "v1.0.0", "v1.1.0")
-    project.env["GITHUB_REF"] = "refs/tags/v1.1.0"
+    digest = oci_release(project, repo)
     published = [project.deploy("dockerhub"), project.deploy("ghcr")]
     assert [r.returncode for r in published] == [0, 0], published[0].stderr + published[1].stderr
     assert project.deploy("verify").returncode == 0
@@ -520,6 +519,7 @@ def test_verify_fails_on_a_registry_tag_re_pointed_by_hand(
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     assert ghcr.manifest_digest(project.name, "v1.1") == other_digest
+    assert ghcr.manifest_digest(project.name, "v1.1.0") == digest
 
     verify = project.deploy("verify")
 
