@@ -50,7 +50,6 @@ class Row:
     says: str = ""  # a part of the one stderr line
     env: Mapping[str, str | None] = field(default_factory=dict)
     setup: Setup | None = None
-    gap: str = ""  # a known gap: the row is expected to fail (strict xfail) until it is fixed
 
 
 def script(name: str, *args: str, **row: object) -> Row:
@@ -408,14 +407,7 @@ def snapshot(project: Project) -> dict[str, str]:
 
 
 def params(rows: list[Row]) -> list[object]:
-    return [
-        pytest.param(
-            row,
-            id=row.id,
-            marks=[pytest.mark.xfail(strict=True, reason=row.gap)] if row.gap else [],
-        )
-        for row in rows
-    ]
+    return [pytest.param(row, id=row.id) for row in rows]
 
 
 @pytest.mark.parametrize("row", params(ROWS))
