@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 from dataclasses import dataclass
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from tests.conftest import ROOT
 
@@ -97,3 +99,45 @@ def test_every_pin_has_hashes_and_a_reason() -> None:
         assert pin.via, pin
     direct = {name for name, pin in found.items() if any(via.startswith("-r ") for via in pin.via)}
     assert direct == {canonicalize_name(Requirement(line).name) for line in IN_LINES}
+
+
+def kit_dependencies() -> list[Requirement]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return [Requirement(spec) for spec in pyproject["project"]["dependencies"]]
+
+
+def lowest(requirement: Requirement) -> Version | None:
+    """The `>=` bound of a requirement, or None when it has none."""
+    bounds = [Version(s.version) for s in requirement.specifier if s.operator == ">="]
+    return max(bounds, default=None)
+
+
+def applies(requirement: Requirement, python: str) -> bool:
+    return requirement.marker is None or requirement.marker.evaluate({"python_version": python})
+
+
+SCRIPT_DEPENDENCIES = [
+    pytest.param(script.name, spec, id=f"{script.name}:{spec}")
+    for script in sorted((ROOT / "scripts").glob("*.py"))
+    for spec in load_tool().script_dependencies(script)  # type: ignore[attr-defined]
+]
+
+
+@pytest.mark.parametrize(("script", "spec"), SCRIPT_DEPENDENCIES)
+def test_the_kit_wheel_installs_what_each_script_header_declares(script: str, spec: str) -> None:
+    """A script run from the installed kit has its PEP 723 dependencies: on every Python the
+    header needs one, the kit's [project].dependencies name it, at least as new."""
+    wanted = Requirement(spec)
+    kit = [
+        r for r in kit_dependencies() if canonicalize_name(r.name) == canonicalize_name(wanted.name)
+    ]
+    for python in (p for p in PYTHONS if applies(wanted, p)):
+        here = [r for r in kit if applies(r, python)]
+        assert here, f"{script} needs {spec} on Python {python}: add it to [project].dependencies"
+        needed, given = lowest(wanted), max((lowest(r) or Version("0")) for r in here)
+        assert needed is None or given >= needed, f"{script} needs {spec}; the kit gives {here}"
