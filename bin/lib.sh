@@ -26,16 +26,26 @@ info() {
   printf '%s: %s\n' "${0##*/}" "$*" >&2
 }
 
-# A yes/no setting as users write it: 1, true, yes or on.
+# The yes/no setting named $1: 1/true/yes/on is yes (status 0), 0/false/no/off or empty is no
+# (status 1), any case, spaces around ignored. Anything else stops the step (exit 2): a typo
+# never decides. The scripts' yes_no() reads the same way (tests/test_contract.py).
 is_true() {
-  case "$1" in
+  local name=$1 word shown nl=$'\n' cr=$'\r'
+  word=$(printf '%s' "${!name:-}" | tr '[:upper:]' '[:lower:]')
+  word=${word#"${word%%[![:space:]]*}"}
+  word=${word%"${word##*[![:space:]]}"}
+  case "$word" in
     1 | true | yes | on) return 0 ;;
-    *) return 1 ;;
+    0 | false | no | off | '') return 1 ;;
   esac
+  shown=${!name}
+  shown=${shown//$nl/\\n}
+  shown=${shown//$cr/\\r} # one line, as Python's repr() shows it
+  die "$name='$shown' is not a yes/no value (use 1/0, true/false, yes/no, on/off)" 2
 }
 
 is_dry_run() {
-  is_true "$DRY_RUN"
+  is_true DRY_RUN
 }
 
 # Run a command that changes something outside the checkout; in dry-run, only show it.
@@ -88,3 +98,6 @@ require_clean_tree() {
 current_branch() {
   git symbolic-ref --quiet --short HEAD || true
 }
+
+# Every step reads DRY_RUN before it does anything: one that is no yes/no stops it here.
+is_dry_run || :

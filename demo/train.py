@@ -740,13 +740,27 @@ def run_demo(sandbox: Sandbox) -> int:
     return 1 if failed else 0
 
 
+def yes_no(name: str, value: str | None) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
+    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
+    word = (value or "").strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="demo", description=__doc__)
+    try:  # one line and exit 2, before the sandbox is made
+        keep = yes_no("KEEP", os.environ.get("KEEP"))
+    except ValueError as bad:
+        parser.exit(2, f"demo: error: {bad}\n")
     parser.add_argument(
-        "--keep",
-        action="store_true",
-        default=os.environ.get("KEEP", "") in ("1", "true", "yes"),
-        help="keep the sandbox (default: $KEEP)",
+        "--keep", action="store_true", default=keep, help="keep the sandbox (default: $KEEP)"
     )
     return parser.parse_args(argv)
 

@@ -326,12 +326,29 @@ def kit_version() -> str:
         return "unknown"
 
 
+def yes_no(name: str, value: str | None) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
+    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
+    word = (value or "").strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
+
+
 def parse_args(argv: Sequence[str] | None, env: Mapping[str, str]) -> argparse.Namespace:
     parser = Parser(
         prog=PROG,
         description=__doc__.split("\n", 1)[0] if __doc__ else None,
         epilog="exit status: 0 built, 1 a check failed (DIST unchanged), 2 bad input",
     )
+    try:  # refused before any work
+        no_isolation = yes_no("BUILD_NO_ISOLATION", env.get("BUILD_NO_ISOLATION"))
+    except ValueError as bad:
+        parser.error(str(bad))
     parser.add_argument(
         "--package-dir",
         default=env.get("PACKAGE_DIR") or ".",
@@ -348,7 +365,7 @@ def parse_args(argv: Sequence[str] | None, env: Mapping[str, str]) -> argparse.N
     parser.add_argument(
         "--no-isolation",
         action="store_true",
-        default=env.get("BUILD_NO_ISOLATION", "") in {"1", "true", "yes", "on"},
+        default=no_isolation,
         help="build with the installed build backend (default: $BUILD_NO_ISOLATION)",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {kit_version()}")

@@ -474,12 +474,29 @@ def fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
+def yes_no(name: str, value: str | None) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
+    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
+    word = (value or "").strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
+
+
 def parse_args(argv: Sequence[str] | None, env: Mapping[str, str]) -> argparse.Namespace:
     parser = Parser(
         prog=PROG,
         description=__doc__.split("\n", 1)[0] if __doc__ else None,
         epilog="exit status: 0 done, 1 the engine failed or the result is wrong, 2 bad input",
     )
+    try:  # refused before any work: a typo must not decide whether anything is pushed
+        dry_run = yes_no("DRY_RUN", env.get("DRY_RUN"))
+    except ValueError as bad:
+        parser.error(str(bad))
     parser.add_argument("--engine", default=env.get("DOCKER") or "docker", help="$DOCKER")
     commands = parser.add_subparsers(dest="command")
     build_parser = commands.add_parser("build", help="build the image")
@@ -520,6 +537,7 @@ def parse_args(argv: Sequence[str] | None, env: Mapping[str, str]) -> argparse.N
     )
     push_parser = commands.add_parser("push", help="push what `build` left to DEST")
     push_parser.add_argument("dest", help="registry/repository:tag")
+    push_parser.set_defaults(dry_run=dry_run)  # $DRY_RUN
     args = parser.parse_args(argv)
     if args.command is None:
         fail("say what to do: build or push DEST (see --help)", 2)
@@ -559,8 +577,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv, env)
     try:
         if args.command == "push":
-            dry_run = env.get("DRY_RUN", "") in {"1", "true", "yes", "on"}
-            digest = push(PushSettings(Path.cwd().resolve(), args.dest, dry_run, env))
+            digest = push(PushSettings(Path.cwd().resolve(), args.dest, args.dry_run, env))
             if digest:
                 print(digest)
             return 0

@@ -603,12 +603,25 @@ def fail(message: str, status: int) -> NoReturn:
 # ---- command line ------------------------------------------------------------
 
 
-def truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+def yes_no(name: str, value: str | None) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
+    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
+    word = (value or "").strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     env = os.environ
+    try:  # refused before any work: a typo must not decide whether anything is published
+        dry_run = yes_no("DRY_RUN", env.get("DRY_RUN"))
+    except ValueError as bad:
+        raise FatalError(str(bad), 2) from None
     parser = argparse.ArgumentParser(
         prog=PROG,
         description=(
@@ -679,7 +692,7 @@ def build_parser() -> argparse.ArgumentParser:
     publisher.add_argument(
         "--dry-run",
         action="store_true",
-        default=truthy(env.get("DRY_RUN")),
+        default=dry_run,
         help="read only; print what would change (default: on when $DRY_RUN is 1/true/yes/on)",
     )
     return parser

@@ -604,7 +604,24 @@ def build_parser(env: dict[str, str]) -> argparse.ArgumentParser:
     return parser
 
 
+def yes_no(name: str, value: str | None) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
+    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
+    word = (value or "").strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
+
+
 def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
+    try:  # first: a typo must not decide whether anything is pushed
+        dry_run = yes_no("DRY_RUN", env.get("DRY_RUN"))
+    except ValueError as bad:
+        raise BadInputError(str(bad)) from None
     mode = "plan" if args.plan else "verify" if args.verify else "deploy"
     image_local, image_id, kind, archive = load_built(args.image_json, args.image_local)
     return Settings(
@@ -617,7 +634,7 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
         kind=kind,
         archive=archive,
         credentials=credentials_from(env),
-        dry_run=env.get("DRY_RUN", "0").lower() in ("1", "true", "yes", "on"),
+        dry_run=dry_run,
     )
 
 

@@ -515,8 +515,17 @@ def valid_branch(value: str) -> bool:
     return bool(BRANCH_RE.fullmatch(value)) and not BRANCH_FORBIDDEN.search(value)
 
 
-def truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+def yes_no(name: str, value: str | None) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
+    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
+    word = (value or "").strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -546,6 +555,10 @@ def seconds(low: float, high: float) -> Callable[[str], float]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     env = os.environ
+    try:  # refused before any work: a typo must not decide whether anything is pushed
+        dry_run = yes_no("DRY_RUN", env.get("DRY_RUN"))
+    except ValueError as bad:
+        raise FatalError(str(bad), status=2) from None
     parser = OneLineParser(
         prog=PROG,
         description=(
@@ -579,7 +592,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--dry-run",
         action="store_true",
-        default=truthy(env.get("DRY_RUN")),
+        default=dry_run,
         help="change nothing on GitHub; show what would be done "
         "(default: on when $DRY_RUN is 1/true/yes/on)",
     )

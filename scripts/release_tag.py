@@ -717,8 +717,17 @@ def release_tag(settings: Settings) -> int:
 # ---- command line ----------------------------------------------------------------------------
 
 
-def is_true(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def yes_no(name: str, value: str | None) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
+    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
+    word = (value or "").strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
 
 
 class Parser(argparse.ArgumentParser):
@@ -743,8 +752,12 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
     )
     parser.add_argument("--tag-pattern", default=env("TAG_PATTERN") or "v*")
     parser.add_argument("--version", default=env("VERSION") or "", help="guard: must match")
-    parser.add_argument("--sign", action="store_true", default=is_true(env("SIGN") or "0"))
-    parser.add_argument("--dry-run", action="store_true", default=is_true(env("DRY_RUN") or "0"))
+    try:  # refused before any work: a typo must not decide whether a release goes out
+        sign, dry_run = yes_no("SIGN", env("SIGN")), yes_no("DRY_RUN", env("DRY_RUN"))
+    except ValueError as bad:
+        parser.error(str(bad))
+    parser.add_argument("--sign", action="store_true", default=sign)
+    parser.add_argument("--dry-run", action="store_true", default=dry_run)
     parser.add_argument(
         "--package-dir",
         default=env("PACKAGE_DIR") or ".",

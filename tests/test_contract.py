@@ -1,7 +1,8 @@
 """One table per shared rule, run over every copy of it: a copy that drifts fails here.
 
 Each copy-alone script keeps its own copy of the rules it needs (same name, same signature).
-To register a copy, add the script's path and the rule names it carries to COPIES.
+To register a copy, add the script's path and the rule names it carries to COPIES; a bash
+copy (a function in a sourced file) goes in BASH_COPIES.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib.util
+import os
+import re
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,9 +26,9 @@ from tests.conftest import ROOT
 
 # script (relative to the repository root) -> the shared rules it carries
 COPIES: dict[str, set[str]] = {
-    "scripts/build_dist.py": {"tag_for", "version_of_tag"},
-    "scripts/pypi_publish.py": {"tag_for", "version_of_tag"},
-    "scripts/draft_release.py": {"tag_for", "version_of_tag"},
+    "scripts/build_dist.py": {"tag_for", "version_of_tag", "yes_no"},
+    "scripts/pypi_publish.py": {"tag_for", "version_of_tag", "yes_no"},
+    "scripts/draft_release.py": {"tag_for", "version_of_tag", "yes_no"},
     "scripts/changes.py": {
         "tag_for",
         "version_of_tag",
@@ -40,7 +44,16 @@ COPIES: dict[str, set[str]] = {
         "heading_date",
     },
     "scripts/docker_tags.py": {"tag_for", "version_of_tag"},
-    "scripts/release_tag.py": {"tag_for", "version_of_tag", "is_releasable"},
+    "scripts/release_tag.py": {"tag_for", "version_of_tag", "is_releasable", "yes_no"},
+    "scripts/rc_pull_request.py": {"yes_no"},
+    "scripts/build_image.py": {"yes_no"},
+    "scripts/push_image.py": {"yes_no"},
+    "demo/train.py": {"yes_no"},
+}
+# sourced bash file -> rule -> its function there (`is_true NAME`: status 0 yes, 1 no, else
+# one line and exit 2)
+BASH_COPIES: dict[str, dict[str, str]] = {
+    "bin/lib.sh": {"yes_no": "is_true"},
 }
 
 # (version, TAG_PATTERN) -> tag
@@ -109,6 +122,44 @@ HEADING_PARTS = [
     ("x.y.z (tbd)", None),
     ("2 new features", None),
 ]
+
+# a yes/no setting's value (None: unset) -> True (yes), False (no) or None (refused, naming
+# the setting and the value: a typo never decides whether a release goes out)
+YES_NO = [
+    ("1", True),
+    ("true", True),
+    ("yes", True),
+    ("on", True),
+    ("TRUE", True),
+    ("Yes", True),
+    ("oN", True),
+    (" on ", True),
+    ("\ttrue\n", True),
+    ("0", False),
+    ("false", False),
+    ("no", False),
+    ("off", False),
+    ("FALSE", False),
+    ("Off", False),
+    (" 0 ", False),
+    ("", False),
+    ("  ", False),
+    (None, False),
+    ("ture", None),
+    ("flase", None),
+    ("2", None),
+    ("-1", None),
+    ("01", None),
+    ("y", None),
+    ("n", None),
+    ("t", None),
+    ("enabled", None),
+    ("o n", None),
+    ("yes please", None),
+    ("'1'", None),
+    ("1\n0", None),
+]
+REFUSED = "is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
 
 # date text -> date or None
 HEADING_DATE = [
@@ -188,3 +239,48 @@ def test_heading_parts(path: str, title: str, parts: tuple[str, str] | None) -> 
 @pytest.mark.parametrize(("path", "text", "date"), _rows("heading_date", HEADING_DATE))
 def test_heading_date(path: str, text: str, date: dt.date | None) -> None:
     assert _rule(path, "heading_date")(text) == date
+
+
+def _yes_no_rows(paths: list[str]) -> list[Any]:
+    return [
+        pytest.param(path, value, yes, id=f"{Path(path).name}:{value!r}")
+        for path in paths
+        for value, yes in YES_NO
+    ]
+
+
+@pytest.mark.parametrize(("path", "value", "yes"), _yes_no_rows(_copies("yes_no")))
+def test_yes_no(path: str, value: str | None, yes: bool | None) -> None:
+    yes_no = _rule(path, "yes_no")
+    if yes is None:
+        with pytest.raises(ValueError, match=f"^{re.escape(f'SIGN={value!r} {REFUSED}')}$"):
+            yes_no("SIGN", value)
+    else:
+        assert yes_no("SIGN", value) is yes
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "yes"),
+    _yes_no_rows(sorted(path for path, rules in BASH_COPIES.items() if "yes_no" in rules)),
+)
+def test_yes_no_in_bash(path: str, value: str | None, yes: bool | None) -> None:
+    env = {name: text for name, text in os.environ.items() if name not in ("SIGN", "DRY_RUN")}
+    if value is not None:
+        env["SIGN"] = value
+    script = f'set -euo pipefail; . "$1"; {BASH_COPIES[path]["yes_no"]} SIGN'
+    result = subprocess.run(
+        ["bash", "-c", script, "step", str(ROOT / path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == {True: 0, False: 1, None: 2}[yes], result.stderr
+    if yes is None:
+        assert value is not None
+        [line] = result.stderr.splitlines()
+        if value.isprintable() and "'" not in value:  # what Python's repr() shows as is
+            assert line == f"step: error: SIGN={value!r} {REFUSED}"
+        assert line.startswith("step: error: SIGN='") and line.endswith(REFUSED)
+    else:
+        assert result.stderr == ""
