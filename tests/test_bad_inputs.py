@@ -344,7 +344,56 @@ PREPARATION_ROWS = [
     make("check-changes", "PACKAGE_DIR=/etc", id="make-check-changes-outside", says="outside"),
 ]
 
-ROWS: list[Row] = [*RC_PULL_REQUEST_ROWS, *MAKE_ROWS, *MAKE_AROUND_ROWS, *PREPARATION_ROWS]
+# ---- yes/no settings: a typo is refused before anything is done, never read as "no" ---------
+
+
+def not_yes_no(name: str, value: str = "ture") -> str:
+    return f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+
+
+YES_NO_ROWS = [
+    *(
+        make(target, "DRY_RUN=ture", id=f"make-{target}-dry-run-typo", says=not_yes_no("DRY_RUN"))
+        for target in (
+            "rc",
+            "release-tag",
+            "deploy-pypi",
+            "deploy-github-release",
+            "deploy-dockerhub",
+            "build",
+        )
+    ),
+    make("deploy", id="make-deploy-dry-run-typo-env", env={"DRY_RUN": "Ture"}, says="'Ture'"),
+    make("release-tag", "DRY_RUN=1", "SIGN=ture", id="make-release-tag-sign-typo", says="SIGN="),
+    make("release-tag", "SIGN=ture", id="make-release-tag-sign-typo-for-real", says="SIGN="),
+    make(
+        "build",
+        "BUILD_NO_ISOLATION=yes please",
+        id="make-build-no-isolation-typo",
+        says=not_yes_no("BUILD_NO_ISOLATION", "yes please"),
+    ),
+    # Each script's own copy, run without the bin/ step that checks DRY_RUN first.
+    *(
+        script(name, *args, id=f"{name}-dry-run-typo", env={"DRY_RUN": "ture"}, says="DRY_RUN=")
+        for name, args in {
+            "release_tag.py": (),
+            "rc_pull_request.py": ("find",),
+            "draft_release.py": ("publish",),
+            "pypi_publish.py": ("publish",),
+            "push_image.py": ("--target", "dockerhub", "--tags", "build/tags.json"),
+            "build_image.py": ("push", "127.0.0.1:1/demo:1.3.0"),
+        }.items()
+    ),
+    script("release_tag.py", id="release_tag.py-sign-typo", env={"SIGN": "2"}, says="SIGN='2'"),
+]
+
+ROWS: list[Row] = [
+    *RC_PULL_REQUEST_ROWS,
+    *MAKE_ROWS,
+    *MAKE_AROUND_ROWS,
+    *PREPARATION_ROWS,
+    *YES_NO_ROWS,
+]
 
 
 # ---- the runner ------------------------------------------------------------------------------
