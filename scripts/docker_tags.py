@@ -29,7 +29,7 @@ import re
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -200,6 +200,37 @@ def ref_kind(ref: str, event_name: str, base_branch: str, pattern: str) -> str:
     if ref == f"refs/heads/{base_branch}":
         return "base-branch"
     return "other"
+
+
+def full_ref(name: str, pattern: str) -> str:
+    """A ref given by hand: full refs as they are; a version tag name is a tag; else a branch."""
+    if name.startswith("refs/"):
+        return name
+    if re.fullmatch(r"pr-[0-9]+", name):
+        return f"refs/pull/{name[3:]}/merge"
+    if version_of_tag(name, pattern) is not None:
+        return f"refs/tags/{name}"
+    return f"refs/heads/{name}"
+
+
+def current_ref(
+    env: Mapping[str, str], pattern: str, head: Callable[[], tuple[list[str], str]]
+) -> str:
+    """The full ref being deployed: REF (by hand: it wins), else GITHUB_REF, else
+    GITHUB_REF_NAME + GITHUB_REF_TYPE, else the checkout: `head()` gives the tags at HEAD
+    and its branch ("" when detached); the highest version tag wins, else the branch."""
+    if env.get("REF"):
+        return full_ref(env["REF"], pattern)
+    if env.get("GITHUB_REF"):
+        return env["GITHUB_REF"]
+    name, kind = env.get("GITHUB_REF_NAME", ""), env.get("GITHUB_REF_TYPE", "")
+    if name and kind in ("tag", "branch"):
+        return f"refs/{'tags' if kind == 'tag' else 'heads'}/{name}"
+    tags, branch = head()
+    versions = [(v, tag) for tag in tags if (v := version_of_tag(tag, pattern)) is not None]
+    if versions:
+        return f"refs/tags/{max(versions)[1]}"
+    return f"refs/heads/{branch}" if branch else "HEAD"
 
 
 # ---- settings --------------------------------------------------------------------------------
@@ -386,37 +417,14 @@ def _git(*args: str) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def full_ref(name: str, pattern: str) -> str:
-    """A ref given by hand: full refs as they are; a version tag name is a tag; else a branch."""
-    if name.startswith("refs/"):
-        return name
-    if re.fullmatch(r"pr-[0-9]+", name):
-        return f"refs/pull/{name[3:]}/merge"
-    if version_of_tag(name, pattern) is not None:
-        return f"refs/tags/{name}"
-    return f"refs/heads/{name}"
-
-
-def ref_from_environment(env: dict[str, str], pattern: str) -> str:
-    """GITHUB_REF, else GITHUB_REF_NAME + GITHUB_REF_TYPE, else local git."""
-    if env.get("GITHUB_REF"):
-        return env["GITHUB_REF"]
-    name, kind = env.get("GITHUB_REF_NAME", ""), env.get("GITHUB_REF_TYPE", "")
-    if name and kind in ("tag", "branch"):
-        return f"refs/{'tags' if kind == 'tag' else 'heads'}/{name}"
+def checkout_head(pattern: str) -> tuple[list[str], str]:
+    """The version-pattern tags at HEAD and the branch checked out ("" when detached)."""
     if _git("rev-parse", "--git-dir") is None:
         raise BadInputError(
             "no ref: pass --ref, or set REF or GITHUB_REF (not in a git repository)"
         )
-    at_head = (_git("tag", "--points-at", "HEAD", "--list", pattern) or "").split()
-    versions = [(version_of_tag(t, pattern), t) for t in at_head]
-    tagged = sorted((v, t) for v, t in versions if v is not None)
-    if tagged:
-        return f"refs/tags/{tagged[-1][1]}"
-    branch = _git("symbolic-ref", "--quiet", "--short", "HEAD")
-    if branch:
-        return f"refs/heads/{branch}"
-    return "HEAD"
+    tags = (_git("tag", "--points-at", "HEAD", "--list", pattern) or "").split()
+    return tags, _git("symbolic-ref", "--quiet", "--short", "HEAD") or ""
 
 
 def version_tags_from_git(pattern: str) -> tuple[str, ...]:
@@ -456,7 +464,8 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
     pattern = args.tag_pattern
     if "*" not in pattern:
         raise BadInputError(f"--tag-pattern {pattern!r} has no '*'")
-    ref = full_ref(args.ref, pattern) if args.ref else ref_from_environment(env, pattern)
+    given = {**env, "REF": args.ref} if args.ref else env
+    ref = current_ref(given, pattern, lambda: checkout_head(pattern))
     every = _words(args.every_build) if args.every_build is not None else None
     release_only = _words(args.release_only) if args.release_only is not None else None
     if every is None:

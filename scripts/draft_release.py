@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -85,21 +85,63 @@ def version_of_tag(tag: str, pattern: str) -> Version | None:
         return None
 
 
-def release_tag_of_ref(pattern: str, cwd: Path) -> tuple[str | None, str]:
-    """(the version tag being released, the ref's name): from Actions' variables, else git."""
-    env = os.environ
+def ref_kind(ref: str, event_name: str, base_branch: str, pattern: str) -> str:
+    """release-tag, base-branch, pull-request or other, for a full git ref."""
+    if event_name in ("pull_request", "pull_request_target") or ref.startswith("refs/pull/"):
+        return "pull-request"
+    if ref.startswith("refs/tags/"):
+        name = ref.removeprefix("refs/tags/")
+        return "release-tag" if version_of_tag(name, pattern) is not None else "other"
+    if ref == f"refs/heads/{base_branch}":
+        return "base-branch"
+    return "other"
+
+
+def full_ref(name: str, pattern: str) -> str:
+    """A ref given by hand: full refs as they are; a version tag name is a tag; else a branch."""
+    if name.startswith("refs/"):
+        return name
+    if re.fullmatch(r"pr-[0-9]+", name):
+        return f"refs/pull/{name[3:]}/merge"
+    if version_of_tag(name, pattern) is not None:
+        return f"refs/tags/{name}"
+    return f"refs/heads/{name}"
+
+
+def current_ref(
+    env: Mapping[str, str], pattern: str, head: Callable[[], tuple[list[str], str]]
+) -> str:
+    """The full ref being deployed: REF (by hand: it wins), else GITHUB_REF, else
+    GITHUB_REF_NAME + GITHUB_REF_TYPE, else the checkout: `head()` gives the tags at HEAD
+    and its branch ("" when detached); the highest version tag wins, else the branch."""
+    if env.get("REF"):
+        return full_ref(env["REF"], pattern)
     if env.get("GITHUB_REF"):
-        ref = env["GITHUB_REF"]
-        name = env.get("GITHUB_REF_NAME") or ref.rsplit("/", 1)[-1]
-        if ref.startswith("refs/tags/") and version_of_tag(ref[len("refs/tags/") :], pattern):
-            return ref[len("refs/tags/") :], name
-        return None, name
-    tags = _git(cwd, "tag", "--points-at", "HEAD").split()
-    for tag in sorted(tags):
-        if version_of_tag(tag, pattern) is not None:
-            return tag, tag
-    branch = _git(cwd, "rev-parse", "--abbrev-ref", "HEAD").strip()
-    return None, branch or "HEAD"
+        return env["GITHUB_REF"]
+    name, kind = env.get("GITHUB_REF_NAME", ""), env.get("GITHUB_REF_TYPE", "")
+    if name and kind in ("tag", "branch"):
+        return f"refs/{'tags' if kind == 'tag' else 'heads'}/{name}"
+    tags, branch = head()
+    versions = [(v, tag) for tag in tags if (v := version_of_tag(tag, pattern)) is not None]
+    if versions:
+        return f"refs/tags/{max(versions)[1]}"
+    return f"refs/heads/{branch}" if branch else "HEAD"
+
+
+# ---- the ref ---------------------------------------------------------------------------------
+
+
+def checkout_head(pattern: str, cwd: Path) -> tuple[list[str], str]:
+    """The version-pattern tags at HEAD and the branch checked out ("" when detached)."""
+    tags = _git(cwd, "tag", "--points-at", "HEAD", "--list", pattern).split()
+    return tags, _git(cwd, "symbolic-ref", "--quiet", "--short", "HEAD").strip()
+
+
+def release_tag_of(ref: str, pattern: str) -> str | None:
+    """The version tag a ref releases, or None: then every deploy target but Docker Hub's
+    every-build images skips it (reason: `not a release tag: <ref>`)."""
+    kind = ref_kind(ref, os.environ.get("GITHUB_EVENT_NAME", ""), "", pattern)
+    return ref.removeprefix("refs/tags/") if kind == "release-tag" else None
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -120,7 +162,8 @@ class Settings:
     repository: str
     token: str = field(repr=False)  # never shown, not even in a repr
     tag_pattern: str = "v*"
-    tag: str | None = None
+    ref: str = "HEAD"  # the full ref being deployed
+    tag: str | None = None  # the version tag it releases; None: no release for this ref
     notes: Path | None = None
     assets: tuple[Path, ...] = ()
     update_notes: bool = False
@@ -363,14 +406,13 @@ class Report:
         self.lines.append(text)
 
 
-def resolve_tag(settings: Settings, cwd: Path, what: str) -> str | None:
+def resolve_tag(settings: Settings, what: str) -> str | None:
+    """The version tag to release; None after `what`'s one skip line (`what` "": silent)."""
     tag = settings.tag
     if tag is None:
-        tag, ref = release_tag_of_ref(settings.tag_pattern, cwd)
-        if tag is None:
-            # On stderr: the `version` command's stdout is the version alone.
-            print(f"{what}: skipped (ref {ref} is not a version tag)", file=sys.stderr)
-            return None
+        if what:
+            print(f"{what}: skipped (not a release tag: {settings.ref})")
+        return None
     if version_of_tag(tag, settings.tag_pattern) is None:
         raise FatalError(f"tag {tag} is not a version under TAG_PATTERN {settings.tag_pattern}", 2)
     return tag
@@ -397,7 +439,7 @@ def read_assets(settings: Settings) -> list[tuple[Path, bytes]]:
 
 
 def publish(settings: Settings, cwd: Path) -> int:
-    tag = resolve_tag(settings, cwd, "deploy-github-release")
+    tag = resolve_tag(settings, "deploy-github-release")
     if tag is None:
         return 0
     version = version_of_tag(tag, settings.tag_pattern)
@@ -524,7 +566,7 @@ def check_assets(client: Client, release: JSON, files: list[tuple[Path, bytes]])
 
 
 def verify(settings: Settings, cwd: Path) -> int:
-    tag = resolve_tag(settings, cwd, "verify-github-release")
+    tag = resolve_tag(settings, "verify-github-release")
     if tag is None:
         return 0
     files = read_assets(settings)
@@ -536,8 +578,9 @@ def verify(settings: Settings, cwd: Path) -> int:
 
 
 def version_command(settings: Settings, cwd: Path) -> int:
-    """Print the version of the tag being released; nothing (and exit 0) for other refs."""
-    tag = resolve_tag(settings, cwd, "deploy-github-release")
+    """Print the version of the tag being released; nothing (and exit 0) for other refs:
+    `publish` prints the skip line for those."""
+    tag = resolve_tag(settings, "")
     if tag is not None:
         print(version_of_tag(tag, settings.tag_pattern))
     return 0
@@ -547,13 +590,8 @@ def plan_command(settings: Settings, cwd: Path) -> int:
     """`make plan`'s row for deploy-github-release; no request is made."""
     where = f"{settings.api_url.rstrip('/')}/repos/{settings.repository or 'GITHUB_REPOSITORY'}"
     what = "draft release: notes, DIST/*, CHANGES"
-    tag = settings.tag
-    if tag is None:
-        tag, ref = release_tag_of_ref(settings.tag_pattern, cwd)
-        if tag is None:
-            print(f"deploy-github-release\t{where}\t{what}\tskip: ref {ref} is not a version tag")
-            return 0
-    print(f"deploy-github-release\t{where}\t{what}\t{tag}")
+    cell = settings.tag or f"skip: not a release tag: {settings.ref}"
+    print(f"deploy-github-release\t{where}\t{what}\t{cell}")
     return 0
 
 
@@ -649,7 +687,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="version tags (default: $TAG_PATTERN or %(default)s)",
     )
     parser.add_argument(
-        "--tag", help="the version tag (default: from GITHUB_REF, else the version tag at HEAD)"
+        "--tag",
+        help="the version tag (default: from $REF, else $GITHUB_REF, else the version tag at HEAD)",
     )
     parser.add_argument(
         "--timeout", type=float, default=60.0, help="seconds per HTTP response (default: 60)"
@@ -720,28 +759,36 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     parser = build_parser()
     parser.error = _bad_usage  # type: ignore[method-assign]
     args = parser.parse_args(argv)
-    token = os.environ.get("GITHUB_TOKEN", "").strip()
-    dry_run = bool(getattr(args, "dry_run", False))
-    if args.command not in ("version", "plan") and not token and not dry_run:
-        raise FatalError("GITHUB_TOKEN is not set", 2)
-    repository = (args.repository or "").strip()
-    if args.command not in ("version", "plan") and not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
-        raise FatalError("set GITHUB_REPOSITORY or --repository to OWNER/REPO", 2)
     if not str(args.api_url).startswith(("http://", "https://")):
         raise FatalError(f"--api-url must be an http(s) URL, got {args.api_url!r}", 2)
-    if "*" not in args.tag_pattern:
-        raise FatalError(f"--tag-pattern must contain '*', got {args.tag_pattern!r}", 2)
-    assets: tuple[Path, ...] = ()
-    if args.command in ("publish", "verify"):
-        assets = asset_paths(args.dist, args.changes)
+    pattern = str(args.tag_pattern)
+    if "*" not in pattern:
+        raise FatalError(f"--tag-pattern must contain '*', got {pattern!r}", 2)
+    ref = (
+        f"refs/tags/{args.tag}"
+        if args.tag
+        else current_ref(os.environ, pattern, lambda: checkout_head(pattern, Path.cwd()))
+    )
+    tag = args.tag or release_tag_of(ref, pattern)
+    # A ref that releases nothing is skipped before what only a release needs is checked.
+    releasing = args.command in ("publish", "verify") and tag is not None
+    token = os.environ.get("GITHUB_TOKEN", "").strip()
+    dry_run = bool(getattr(args, "dry_run", False))
+    if releasing and not token and not dry_run:
+        raise FatalError("GITHUB_TOKEN is not set", 2)
+    repository = (args.repository or "").strip()
+    if releasing and not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
+        raise FatalError("set GITHUB_REPOSITORY or --repository to OWNER/REPO", 2)
+    assets = asset_paths(args.dist, args.changes) if releasing else ()
     notes = getattr(args, "notes", None)
     return Settings(
         command=args.command,
         api_url=str(args.api_url),
         repository=repository,
         token=token,
-        tag_pattern=args.tag_pattern,
-        tag=args.tag,
+        tag_pattern=pattern,
+        ref=ref,
+        tag=tag,
         notes=Path(notes) if notes else None,
         assets=assets,
         update_notes=bool(getattr(args, "update_notes", False)),

@@ -55,6 +55,8 @@ TARGETS = {
     "dockerhub": ("every-build", "DOCKERHUB", "deploy-dockerhub"),
     "ghcr": ("release-only", "GHCR", "deploy-ghcr"),
 }
+# target -> the ref kinds (docker_tags.py's) it publishes; it skips every other ref.
+PUBLISHES = {"dockerhub": ("release-tag", "base-branch"), "ghcr": ("release-tag",)}
 MANIFEST_TYPES = ", ".join(
     (
         "application/vnd.oci.image.index.v1+json",
@@ -268,16 +270,28 @@ class Registry:
 
 
 def plan_of(settings: Settings, target: str) -> tuple[list[tuple[Image, str]], str]:
-    """The (image, tag) pairs this target publishes, or a reason to skip."""
-    role = TARGETS[target][0]
-    pairs = [(i, t) for i in settings.plan.images if i.role == role for t in i.tags]
-    if not settings.plan.push:
-        return [], settings.plan.reason
-    if not pairs and any(i.role == role for i in settings.plan.images):
-        return [], f"{settings.plan.reason}; nothing for the {role} images"
+    """The (image, tag) pairs this target publishes, or why it skips the ref: the same words
+    in `make plan`'s cell and in the deploy's one line."""
+    role, plan = TARGETS[target][0], settings.plan
+    if plan.kind not in PUBLISHES[target]:
+        return [], skip_reason(plan, PUBLISHES[target])
+    pairs = [(i, t) for i in plan.images if i.role == role for t in i.tags]
     if not pairs:
         return [], f"no {role} images configured"
     return pairs, ""
+
+
+def skip_reason(plan: TagPlan, kinds: tuple[str, ...]) -> str:
+    """A target of release tags alone says what PyPI's and the GitHub Release's say; Docker
+    Hub's every-build images say why docker_tags.py tags nothing for the ref."""
+    if kinds == ("release-tag",):
+        return f"not a release tag: {plan.ref}"
+    return plan.reason
+
+
+def skipped(make_target: str, reason: str) -> str:
+    """The one line a target prints for a ref it does not publish."""
+    return f"{make_target}: skipped ({reason})"
 
 
 def scrub(text: str, settings: Settings) -> str:
@@ -391,7 +405,7 @@ def deploy(settings: Settings) -> str:
     target = settings.target
     pairs, reason = plan_of(settings, target)
     if not pairs:
-        return f"skip: {reason}"
+        return skipped(TARGETS[target][2], reason)
     prefix = TARGETS[target][1]
     credentials = settings.credentials.get(target)
     if credentials is None and not settings.dry_run:
@@ -526,7 +540,7 @@ def verify(settings: Settings) -> str:
     """Every planned tag of a pushed plan resolves to one digest that holds the built image."""
     images = [image for image in settings.plan.images if image.tags]
     if not settings.plan.push or not images:
-        return f"skip: {settings.plan.reason}"
+        return skipped("verify-images", settings.plan.reason)
     image_id = built_id(settings)
     cache: dict[str, Registry] = {}
     digests: dict[str, str] = {}

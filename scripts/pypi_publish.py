@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -77,21 +77,63 @@ def version_of_tag(tag: str, pattern: str) -> Version | None:
         return None
 
 
-def release_tag_of_ref(pattern: str, cwd: Path) -> tuple[str | None, str]:
-    """(the version tag being released, the ref's name): from Actions' variables, else git."""
-    env = os.environ
+def ref_kind(ref: str, event_name: str, base_branch: str, pattern: str) -> str:
+    """release-tag, base-branch, pull-request or other, for a full git ref."""
+    if event_name in ("pull_request", "pull_request_target") or ref.startswith("refs/pull/"):
+        return "pull-request"
+    if ref.startswith("refs/tags/"):
+        name = ref.removeprefix("refs/tags/")
+        return "release-tag" if version_of_tag(name, pattern) is not None else "other"
+    if ref == f"refs/heads/{base_branch}":
+        return "base-branch"
+    return "other"
+
+
+def full_ref(name: str, pattern: str) -> str:
+    """A ref given by hand: full refs as they are; a version tag name is a tag; else a branch."""
+    if name.startswith("refs/"):
+        return name
+    if re.fullmatch(r"pr-[0-9]+", name):
+        return f"refs/pull/{name[3:]}/merge"
+    if version_of_tag(name, pattern) is not None:
+        return f"refs/tags/{name}"
+    return f"refs/heads/{name}"
+
+
+def current_ref(
+    env: Mapping[str, str], pattern: str, head: Callable[[], tuple[list[str], str]]
+) -> str:
+    """The full ref being deployed: REF (by hand: it wins), else GITHUB_REF, else
+    GITHUB_REF_NAME + GITHUB_REF_TYPE, else the checkout: `head()` gives the tags at HEAD
+    and its branch ("" when detached); the highest version tag wins, else the branch."""
+    if env.get("REF"):
+        return full_ref(env["REF"], pattern)
     if env.get("GITHUB_REF"):
-        ref = env["GITHUB_REF"]
-        name = env.get("GITHUB_REF_NAME") or ref.rsplit("/", 1)[-1]
-        if ref.startswith("refs/tags/") and version_of_tag(ref[len("refs/tags/") :], pattern):
-            return ref[len("refs/tags/") :], name
-        return None, name
-    tags = _git(cwd, "tag", "--points-at", "HEAD").split()
-    for tag in sorted(tags):
-        if version_of_tag(tag, pattern) is not None:
-            return tag, tag
-    branch = _git(cwd, "rev-parse", "--abbrev-ref", "HEAD").strip()
-    return None, branch or "HEAD"
+        return env["GITHUB_REF"]
+    name, kind = env.get("GITHUB_REF_NAME", ""), env.get("GITHUB_REF_TYPE", "")
+    if name and kind in ("tag", "branch"):
+        return f"refs/{'tags' if kind == 'tag' else 'heads'}/{name}"
+    tags, branch = head()
+    versions = [(v, tag) for tag in tags if (v := version_of_tag(tag, pattern)) is not None]
+    if versions:
+        return f"refs/tags/{max(versions)[1]}"
+    return f"refs/heads/{branch}" if branch else "HEAD"
+
+
+# ---- the ref ---------------------------------------------------------------------------------
+
+
+def checkout_head(pattern: str, cwd: Path) -> tuple[list[str], str]:
+    """The version-pattern tags at HEAD and the branch checked out ("" when detached)."""
+    tags = _git(cwd, "tag", "--points-at", "HEAD", "--list", pattern).split()
+    return tags, _git(cwd, "symbolic-ref", "--quiet", "--short", "HEAD").strip()
+
+
+def release_tag_of(ref: str, pattern: str) -> str | None:
+    """The version tag a ref releases, or None: then every deploy target but Docker Hub's
+    every-build images skips it (reason: `not a release tag: <ref>`)."""
+    kind = ref_kind(ref, os.environ.get("GITHUB_EVENT_NAME", ""), "", pattern)
+    return ref.removeprefix("refs/tags/") if kind == "release-tag" else None
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -112,7 +154,8 @@ class Settings:
     repository_url: str
     simple_url: str
     tag_pattern: str
-    tag: str | None  # None: take it from the ref
+    ref: str  # the full ref being deployed
+    tag: str | None  # the version tag it releases; None: this ref is not for PyPI
     dry_run: bool
     attestations: str  # auto | never
     secrets: tuple[str, ...] = field(repr=False, default=())
@@ -323,13 +366,16 @@ def run_quiet(command: list[str], settings: Settings, what: str) -> str:
     return output
 
 
+def skipped(target: str, settings: Settings) -> int:
+    """The one line a target prints for a ref it does not publish."""
+    print(f"{target}: skipped (not a release tag: {settings.ref})")
+    return 0
+
+
 def publish(settings: Settings, cwd: Path) -> int:
     tag = settings.tag
     if tag is None:
-        tag, ref = release_tag_of_ref(settings.tag_pattern, cwd)
-        if tag is None:
-            print(f"deploy-pypi: skipped (ref {ref} is not a version tag)")
-            return 0
+        return skipped("deploy-pypi", settings)
     version = version_of_tag(tag, settings.tag_pattern)
     if version is None:
         raise RefusalError(
@@ -417,11 +463,9 @@ def plan(settings: Settings, cwd: Path) -> int:
     """`make plan`'s row: what deploy-pypi would upload for this ref, without asking the index."""
     tag = settings.tag
     if tag is None:
-        tag, ref = release_tag_of_ref(settings.tag_pattern, cwd)
-        if tag is None:
-            row = ("wheel and sdist", f"skip: ref {ref} is not a version tag")
-            print("\t".join(("deploy-pypi", settings.repository_url, *row)))
-            return 0
+        row = ("wheel and sdist", f"skip: not a release tag: {settings.ref}")
+        print("\t".join(("deploy-pypi", settings.repository_url, *row)))
+        return 0
     version = version_of_tag(tag, settings.tag_pattern)
     try:
         files = ", ".join(p.name for p in dist_files(settings.dist))
@@ -436,12 +480,8 @@ def plan(settings: Settings, cwd: Path) -> int:
 
 def verify(settings: Settings, cwd: Path) -> int:
     """Every dist named in SHA256SUMS is on the index with that hash; exit 1 naming each miss."""
-    tag = settings.tag
-    if tag is None:
-        tag, ref = release_tag_of_ref(settings.tag_pattern, cwd)
-        if tag is None:
-            print(f"verify-pypi: skipped (ref {ref} is not a version tag)")
-            return 0
+    if settings.tag is None:
+        return skipped("verify-pypi", settings)
     sums = {
         name: hexdigest
         for name, hexdigest in read_sums(settings.dist).items()
@@ -533,7 +573,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--tag",
-        help="the version tag to publish (default: from GITHUB_REF, else the version tag at HEAD)",
+        help="the version tag to publish (default: from $REF, else $GITHUB_REF, else the "
+        "version tag at HEAD)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     publisher = sub.add_parser("publish", help="upload the files the index does not have")
@@ -571,6 +612,12 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     simple = simple if simple.endswith("/") else simple + "/"
     if "*" not in args.tag_pattern:
         raise RefusalError(f"--tag-pattern must contain '*', got {args.tag_pattern!r}", 2)
+    pattern = str(args.tag_pattern)
+    ref = (
+        f"refs/tags/{args.tag}"
+        if args.tag
+        else current_ref(os.environ, pattern, lambda: checkout_head(pattern, Path.cwd()))
+    )
     secrets = tuple(
         value
         for value in (os.environ.get("TWINE_PASSWORD"), os.environ.get("TWINE_USERNAME"))
@@ -581,8 +628,9 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
         dist=Path(args.dist),
         repository_url=url,
         simple_url=simple,
-        tag_pattern=args.tag_pattern,
-        tag=args.tag,
+        tag_pattern=pattern,
+        ref=ref,
+        tag=args.tag or release_tag_of(ref, pattern),
         dry_run=bool(getattr(args, "dry_run", False)),
         attestations=str(getattr(args, "attestations", "never")),
         secrets=secrets,

@@ -24,11 +24,14 @@ from packaging.version import Version
 
 from tests.conftest import ROOT
 
+# Which ref a deploy target works for, and what kind it is: every deploy planner agrees.
+REF_RULES = ("ref_kind", "full_ref", "current_ref")
+
 # script (relative to the repository root) -> the shared rules it carries
 COPIES: dict[str, set[str]] = {
     "scripts/build_dist.py": {"tag_for", "version_of_tag", "yes_no"},
-    "scripts/pypi_publish.py": {"tag_for", "version_of_tag", "yes_no"},
-    "scripts/draft_release.py": {"tag_for", "version_of_tag", "yes_no"},
+    "scripts/pypi_publish.py": {"tag_for", "version_of_tag", "yes_no", *REF_RULES},
+    "scripts/draft_release.py": {"tag_for", "version_of_tag", "yes_no", *REF_RULES},
     "scripts/changes.py": {
         "tag_for",
         "version_of_tag",
@@ -43,7 +46,7 @@ COPIES: dict[str, set[str]] = {
         "heading_parts",
         "heading_date",
     },
-    "scripts/docker_tags.py": {"tag_for", "version_of_tag"},
+    "scripts/docker_tags.py": {"tag_for", "version_of_tag", *REF_RULES},
     "scripts/release_tag.py": {"tag_for", "version_of_tag", "is_releasable", "yes_no"},
     "scripts/rc_pull_request.py": {"yes_no"},
     "scripts/build_image.py": {"yes_no"},
@@ -78,6 +81,52 @@ VERSION_OF_TAG = [
     ("v", "v*", None),
     ("other-v1.0.0", "pkg-v*", None),
     ("pkg-v2.0.0rc1", "pkg-v*", "2.0.0rc1"),
+]
+
+# (full ref, GITHUB_EVENT_NAME, BASE_BRANCH, TAG_PATTERN) -> kind
+REF_KIND = [
+    ("refs/tags/v1.2.3", "push", "main", "v*", "release-tag"),
+    ("refs/tags/v1.2.3rc1", "", "main", "v*", "release-tag"),
+    ("refs/tags/pkg-v2.0.0", "", "main", "pkg-v*", "release-tag"),
+    ("refs/tags/v1.2.3", "", "main", "pkg-v*", "other"),
+    ("refs/tags/nightly", "", "main", "v*", "other"),
+    ("refs/heads/main", "push", "main", "v*", "base-branch"),
+    ("refs/heads/main", "", "trunk", "v*", "other"),
+    ("refs/heads/topic", "", "main", "v*", "other"),
+    ("refs/pull/7/merge", "pull_request", "main", "v*", "pull-request"),
+    ("refs/pull/7/head", "", "main", "v*", "pull-request"),
+    ("refs/heads/main", "pull_request_target", "main", "v*", "pull-request"),
+    ("HEAD", "", "main", "v*", "other"),
+]
+
+# (a ref given by hand, TAG_PATTERN) -> the full ref
+FULL_REF = [
+    ("refs/tags/v1.2.3", "v*", "refs/tags/v1.2.3"),
+    ("refs/heads/main", "v*", "refs/heads/main"),
+    ("v1.2.3", "v*", "refs/tags/v1.2.3"),  # a version tag, even one not made yet
+    ("pkg-v1.0.0", "pkg-v*", "refs/tags/pkg-v1.0.0"),
+    ("v1.2.3", "pkg-v*", "refs/heads/v1.2.3"),
+    ("main", "v*", "refs/heads/main"),
+    ("nightly", "v*", "refs/heads/nightly"),
+    ("pr-42", "v*", "refs/pull/42/merge"),
+]
+
+# (environment, tags at HEAD, branch at HEAD, TAG_PATTERN) -> the full ref: REF, else
+# GITHUB_REF, else GITHUB_REF_NAME + GITHUB_REF_TYPE, else the checkout
+CURRENT_REF = [
+    ({"REF": "v1.2.3", "GITHUB_REF": "refs/heads/main"}, [], "main", "v*", "refs/tags/v1.2.3"),
+    ({"REF": "refs/heads/topic"}, ["v1.0.0"], "main", "v*", "refs/heads/topic"),
+    ({"REF": "pr-9"}, [], "main", "v*", "refs/pull/9/merge"),
+    ({"REF": "", "GITHUB_REF": "refs/tags/v2.0.0"}, [], "main", "v*", "refs/tags/v2.0.0"),
+    ({"GITHUB_REF": "refs/pull/3/merge"}, ["v1.0.0"], "main", "v*", "refs/pull/3/merge"),
+    ({"GITHUB_REF_NAME": "v1.0.0", "GITHUB_REF_TYPE": "tag"}, [], "", "v*", "refs/tags/v1.0.0"),
+    ({"GITHUB_REF_NAME": "dev", "GITHUB_REF_TYPE": "branch"}, [], "", "v*", "refs/heads/dev"),
+    ({"GITHUB_REF_NAME": "dev"}, [], "main", "v*", "refs/heads/main"),
+    ({}, ["v1.0.0", "v1.10.0", "v1.9.0"], "main", "v*", "refs/tags/v1.10.0"),
+    ({}, ["nightly", "v1.0.0rc1"], "", "v*", "refs/tags/v1.0.0rc1"),
+    ({}, ["nightly"], "main", "v*", "refs/heads/main"),
+    ({}, ["v1.0.0"], "main", "pkg-v*", "refs/heads/main"),
+    ({}, [], "", "v*", "HEAD"),
 ]
 
 # version -> releasable (proposed by the drafter, accepted by the check, written by bumpver)
@@ -284,3 +333,26 @@ def test_yes_no_in_bash(path: str, value: str | None, yes: bool | None) -> None:
         assert line.startswith("step: error: SIGN='") and line.endswith(REFUSED)
     else:
         assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("path", "ref", "event_name", "base_branch", "pattern", "kind"), _rows("ref_kind", REF_KIND)
+)
+def test_ref_kind(
+    path: str, ref: str, event_name: str, base_branch: str, pattern: str, kind: str
+) -> None:
+    assert _rule(path, "ref_kind")(ref, event_name, base_branch, pattern) == kind
+
+
+@pytest.mark.parametrize(("path", "name", "pattern", "ref"), _rows("full_ref", FULL_REF))
+def test_full_ref(path: str, name: str, pattern: str, ref: str) -> None:
+    assert _rule(path, "full_ref")(name, pattern) == ref
+
+
+@pytest.mark.parametrize(
+    ("path", "env", "tags", "branch", "pattern", "ref"), _rows("current_ref", CURRENT_REF)
+)
+def test_current_ref(
+    path: str, env: dict[str, str], tags: list[str], branch: str, pattern: str, ref: str
+) -> None:
+    assert _rule(path, "current_ref")(env, pattern, lambda: (tags, branch)) == ref

@@ -206,7 +206,7 @@ def test_a_base_branch_push_puts_unstable_in_the_docker_hub_stand_in_only(
     assert hub.returncode == 0, hub.stderr
     assert project.tags(project.hub) == ["unstable"]
     assert ghcr.returncode == 0, ghcr.stderr
-    assert one_line(ghcr).startswith("skip: push to the base branch main")
+    assert one_line(ghcr) == "deploy-ghcr: skipped (not a release tag: refs/heads/main)"
     assert project.tags(project.ghcr) == []
 
 
@@ -290,59 +290,7 @@ def test_a_wrong_password_is_one_line_and_never_printed(
     assert secret not in plan.read_text(encoding="utf-8")
 
 
-@dataclass(frozen=True)
-class Skip:
-    id: str
-    env: dict[str, str]
-    hub: str  # start of deploy-dockerhub's line
-    ghcr: str  # start of deploy-ghcr's line
-
-
-SKIPS = [
-    Skip(
-        "pull request",
-        {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/7/merge"},
-        "skip: pull request 7: built, never pushed",
-        "skip: pull request 7: built, never pushed",
-    ),
-    Skip(
-        "other branch",
-        {"GITHUB_REF": "refs/heads/topic"},
-        "skip: branch topic is not the base branch main",
-        "skip: branch topic is not the base branch main",
-    ),
-    Skip(
-        "tag that is no version",
-        {"GITHUB_REF": "refs/tags/nightly"},
-        "skip: tag nightly is not a version tag",
-        "skip: tag nightly is not a version tag",
-    ),
-    Skip(
-        "no release-only image",
-        {"GITHUB_REF": "refs/tags/v1.1.0", "IMAGES_RELEASE_ONLY": "none"},
-        "DRY_RUN: deploy-dockerhub: would publish",
-        "skip: no release-only images configured",
-    ),
-]
-
-
-@pytest.mark.parametrize("row", SKIPS, ids=[row.id for row in SKIPS])
-def test_what_does_not_apply_is_one_skip_line_and_pushes_nothing(
-    registries: Registries, repo: GitRepo, request: pytest.FixtureRequest, row: Skip
-) -> None:
-    project = make_project(
-        repo, registries.dockerhub, registries.ghcr, request.node.nodeid, IMAGE_LOCAL="x:y"
-    )
-    tag_release(repo, "v1.0.0", "v1.1.0")
-    env = {**row.env, "DRY_RUN": "1"} if row.hub.startswith("DRY_RUN") else row.env
-
-    hub = project.deploy("dockerhub", **env)
-    ghcr = project.deploy("ghcr", **env)
-
-    assert (hub.returncode, ghcr.returncode) == (0, 0), hub.stderr + ghcr.stderr
-    assert one_line(hub).startswith(row.hub)
-    assert one_line(ghcr).startswith(row.ghcr)
-    assert project.tags(project.hub) == project.tags(project.ghcr) == []
+# A ref a target does not publish: tests/test_deploy_targets.py (every deploy target).
 
 
 def test_dry_run_prints_the_commands_and_touches_nothing(
@@ -383,8 +331,10 @@ PLAN_ROWS = [
     PlanRow("older release", "v1.0.0", "v1.0.0", "v1.0.0"),
     PlanRow("future patch of the old series", "v1.0.1", "v1.0.1 v1.0", "v1.0.1 v1.0"),
     PlanRow("pre-release", "v1.2.0rc1", "v1.2.0rc1", "v1.2.0rc1"),
-    PlanRow("base branch", "main", "unstable", "skip: push to the base branch main"),
-    PlanRow("pull request", "pr-9", "skip: pull request 9", "skip: pull request 9"),
+    PlanRow("base branch", "main", "unstable", "skip: not a release tag: refs/heads/main"),
+    PlanRow(
+        "pull request", "pr-9", "skip: pull request 9", "skip: not a release tag: refs/pull/9/merge"
+    ),
 ]
 
 

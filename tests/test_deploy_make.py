@@ -1,6 +1,6 @@
 """`make deploy` and `make verify` from a project folder, against pypiserver and the GitHub
-stand-in: side by side under make -j, one line per target that does not apply, DRY_RUN, and
-verify naming each mismatch."""
+stand-in: side by side under make -j, DRY_RUN, and verify naming each mismatch. A ref a
+target does not publish: tests/test_deploy_targets.py."""
 
 from __future__ import annotations
 
@@ -124,19 +124,6 @@ def test_verify_names_each_mismatch(
     checked = make(project, pypi, github_api, "-k", "verify-pypi", "verify-github-release")
     assert checked.returncode != 0
     assert case.says in checked.stderr
-
-
-def test_deploy_on_a_branch_prints_one_line_per_target(
-    project: Path, pypi: PypiServer, github_api: GitHubStandIn
-) -> None:
-    done = make(project, pypi, github_api, "-s", *OURS, ref="refs/heads/main")
-    assert done.returncode == 0, done.stdout + done.stderr
-    lines = (done.stdout + done.stderr).strip().splitlines()
-    assert sorted(lines) == [
-        "deploy-github-release: skipped (ref main is not a version tag)",
-        "deploy-pypi: skipped (ref main is not a version tag)",
-    ]
-    assert github_api.requests == []
 
 
 def test_dry_run_changes_nothing(

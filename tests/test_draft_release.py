@@ -241,7 +241,7 @@ CASES = [
     Case(
         "branch-push-skips",
         env={"GITHUB_REF": "refs/heads/main", "GITHUB_REF_NAME": "main"},
-        says="deploy-github-release: skipped (ref main is not a version tag)",
+        says="deploy-github-release: skipped (not a release tag: refs/heads/main)",
         rerun=False,
     ),
     Case("dry-run-writes-nothing", env={"DRY_RUN": "1"}, says="DRY_RUN: would create", rerun=False),

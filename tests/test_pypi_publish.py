@@ -166,7 +166,7 @@ CASES = [
     Case(
         "branch-push-skips",
         env={"GITHUB_REF": "refs/heads/main", "GITHUB_REF_NAME": "main"},
-        says="deploy-pypi: skipped (ref main is not a version tag)",
+        says="deploy-pypi: skipped (not a release tag: refs/heads/main)",
         index_after=(),
     ),
     Case(
@@ -196,7 +196,7 @@ CASES = [
         "plan-row-on-a-branch",
         args=("plan",),
         env={"GITHUB_REF": "refs/heads/main", "GITHUB_REF_NAME": "main"},
-        says="\twheel and sdist\tskip: ref main is not a version tag\n",
+        says="\twheel and sdist\tskip: not a release tag: refs/heads/main\n",
         index_after=(),
     ),
     Case("verify-ok", args=("verify",), prepare=_seed_both, says="2 file(s)"),
