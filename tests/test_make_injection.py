@@ -83,8 +83,15 @@ TARGETS = {
 # Make alone (SHELL is the recorder: nothing runs) for the targets too slow to run for real.
 SPLICE_ONLY = {
     "build": ("PACKAGE_DIR", "DIST", "BUILD_NO_ISOLATION", "PY"),
-    "deploy": ("PYPI_REPOSITORY_URL", "PYPI_SIMPLE_URL", "GITHUB_API_URL", "DIST", "DRY_RUN"),
-    "verify": ("PYPI_REPOSITORY_URL", "PYPI_SIMPLE_URL", "GITHUB_API_URL", "DIST"),
+    "deploy": (
+        "PYPI_REPOSITORY_URL",
+        "PYPI_SIMPLE_URL",
+        "GITHUB_API_URL",
+        "DIST",
+        "DRY_RUN",
+        "REF",
+    ),
+    "verify": ("PYPI_REPOSITORY_URL", "PYPI_SIMPLE_URL", "GITHUB_API_URL", "DIST", "REF"),
     "deploy-images": (
         "DOCKER",
         "IMAGE_LOCAL",
