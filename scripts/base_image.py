@@ -177,6 +177,30 @@ def ensure(settings: Settings) -> str:
 # ---- command line -----------------------------------------------------------------------------
 
 
+def output_lines(values: Mapping[str, str]) -> str:
+    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
+
+    The delimiter comes from the value (stable across runs) and never occurs in it."""
+    text = ""
+    for name, value in values.items():
+        if "\n" not in value and "\r" not in value:
+            text += f"{name}={value}\n"
+            continue
+        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        while delimiter in value:
+            delimiter += "_"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    return text
+
+
+def write_outputs(values: Mapping[str, str]) -> None:
+    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(output_lines(values))
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         fail(message, 2)
@@ -253,9 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(str(failure), failure.status)
     except KeyboardInterrupt:
         fail("interrupted", 1)
-    if output:
-        with Path(output).open("a", encoding="utf-8") as out:
-            out.write(f"image={name}\n")
+    write_outputs({"image": name})
     print(name)
     return 0
 

@@ -238,25 +238,56 @@ def replace_dist(dist: Path, new: Sequence[Path]) -> list[Path]:
     return placed
 
 
-def write_outputs(env: Mapping[str, str], built: Built, dist: Path, root: Path) -> None:
-    output, summary = env.get("GITHUB_OUTPUT"), env.get("GITHUB_STEP_SUMMARY")
-    if output:
-        with Path(output).open("a", encoding="utf-8") as out:
-            out.write(f"version={built.version}\n")
-            out.write(f"sdist={(dist / built.sdist.name).relative_to(root)}\n")
-            out.write(f"wheel={(dist / built.wheel.name).relative_to(root)}\n")
-    if summary:
-        with Path(summary).open("a", encoding="utf-8") as out:
-            out.write(
-                f"### Built {built.version}\n\n| file | sha256 |\n| --- | --- |\n"
-                + "".join(
-                    f"| `{name}` | `{digest}` |\n"
-                    for digest, name in (
-                        line.split("  ", 1)
-                        for line in (dist / SUMS).read_text(encoding="utf-8").splitlines()
-                    )
-                )
+def output_lines(values: Mapping[str, str]) -> str:
+    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
+
+    The delimiter comes from the value (stable across runs) and never occurs in it."""
+    text = ""
+    for name, value in values.items():
+        if "\n" not in value and "\r" not in value:
+            text += f"{name}={value}\n"
+            continue
+        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        while delimiter in value:
+            delimiter += "_"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    return text
+
+
+def write_outputs(values: Mapping[str, str]) -> None:
+    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(output_lines(values))
+
+
+def write_summary(markdown: str) -> None:
+    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(markdown)
+
+
+def report(built: Built, dist: Path, root: Path) -> None:
+    write_outputs(
+        {
+            "version": built.version,
+            "sdist": str((dist / built.sdist.name).relative_to(root)),
+            "wheel": str((dist / built.wheel.name).relative_to(root)),
+        }
+    )
+    write_summary(
+        f"### Built {built.version}\n\n| file | sha256 |\n| --- | --- |\n"
+        + "".join(
+            f"| `{name}` | `{digest}` |\n"
+            for digest, name in (
+                line.split("  ", 1)
+                for line in (dist / SUMS).read_text(encoding="utf-8").splitlines()
             )
+        )
+    )
 
 
 # ---- the core ---------------------------------------------------------------------------------
@@ -300,7 +331,7 @@ def build(settings: Settings) -> Built:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     placed = Built(version=built.version, sdist=sdist, wheel=wheel)
-    write_outputs(settings.env, placed, dist, root)
+    report(placed, dist, root)
     return placed
 
 

@@ -464,6 +464,30 @@ def push(settings: PushSettings) -> str:
 # ---- command line -----------------------------------------------------------------------------
 
 
+def output_lines(values: Mapping[str, str]) -> str:
+    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
+
+    The delimiter comes from the value (stable across runs) and never occurs in it."""
+    text = ""
+    for name, value in values.items():
+        if "\n" not in value and "\r" not in value:
+            text += f"{name}={value}\n"
+            continue
+        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        while delimiter in value:
+            delimiter += "_"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    return text
+
+
+def write_outputs(values: Mapping[str, str]) -> None:
+    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(output_lines(values))
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         fail(message, 2)
@@ -590,10 +614,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(str(failure), failure.status)
     except KeyboardInterrupt:
         fail("interrupted", 1)
-    if output:
-        with Path(output).open("a", encoding="utf-8") as out:
-            out.write(f"local={record['local']}\nid={record['id']}\n")
-            out.write(f"platforms={','.join(record['platforms'])}\n")
+    write_outputs(
+        {
+            "local": record["local"],
+            "id": record["id"],
+            "platforms": ",".join(record["platforms"]),
+        }
+    )
     print(f"{PROG}: built {record['local']} ({record['id']}) for {', '.join(record['platforms'])}")
     return 0
 

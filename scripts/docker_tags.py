@@ -23,12 +23,12 @@ back. Standard library only, so the file can be copied alone into any repository
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -513,8 +513,7 @@ def check_writable(variable: str) -> None:
         raise BadInputError(f"${variable} ({path}) is not writable")
 
 
-def github_output(plan_: Plan) -> str:
-    """name=value lines; multi-line values in the name<<DELIM form."""
+def outputs(plan_: Plan) -> dict[str, str]:
     refs = [ref for image in plan_.images for ref in image.refs]
     values = {
         "kind": plan_.kind,
@@ -525,14 +524,44 @@ def github_output(plan_: Plan) -> str:
         "labels": "\n".join(f"{k}={v}" for k, v in plan_.labels.items()),
         "json": json.dumps(plan_.to_json(), separators=(",", ":")),
     }
+    return values
+
+
+def github_output(plan_: Plan) -> str:
+    """The GITHUB_OUTPUT lines of a plan."""
+    return output_lines(outputs(plan_))
+
+
+def output_lines(values: Mapping[str, str]) -> str:
+    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
+
+    The delimiter comes from the value (stable across runs) and never occurs in it."""
     text = ""
     for name, value in values.items():
-        if "\n" in value:
-            delimiter = f"EOF_{uuid.uuid4().hex}"
-            text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
-        else:
+        if "\n" not in value and "\r" not in value:
             text += f"{name}={value}\n"
+            continue
+        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        while delimiter in value:
+            delimiter += "_"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
     return text
+
+
+def write_outputs(values: Mapping[str, str]) -> None:
+    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(output_lines(values))
+
+
+def write_summary(markdown: str) -> None:
+    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(markdown)
 
 
 def render_text(plan_: Plan) -> str:
@@ -557,14 +586,8 @@ def emit(plan_: Plan, output_format: str) -> None:
         sys.stdout.write(json.dumps(plan_.to_json(), indent=2) + "\n")
     else:
         sys.stdout.write(render_text(plan_))
-    for variable, text in (
-        ("GITHUB_OUTPUT", github_output(plan_)),
-        ("GITHUB_STEP_SUMMARY", summary(plan_)),
-    ):
-        path = os.environ.get(variable)
-        if path:
-            with Path(path).open("a", encoding="utf-8") as handle:
-                handle.write(text)
+    write_outputs(outputs(plan_))
+    write_summary(summary(plan_))
 
 
 # ---- command line ----------------------------------------------------------------------------

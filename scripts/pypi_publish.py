@@ -433,19 +433,41 @@ def check_outputs_writable() -> None:
         raise RefusalError(f"GITHUB_OUTPUT {path} is not writable", 2)
 
 
-def write_outputs(values: dict[str, str]) -> None:
+def output_lines(values: Mapping[str, str]) -> str:
+    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
+
+    The delimiter comes from the value (stable across runs) and never occurs in it."""
+    text = ""
+    for name, value in values.items():
+        if "\n" not in value and "\r" not in value:
+            text += f"{name}={value}\n"
+            continue
+        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        while delimiter in value:
+            delimiter += "_"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    return text
+
+
+def write_outputs(values: Mapping[str, str]) -> None:
+    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
     path = os.environ.get("GITHUB_OUTPUT")
     if path:
         with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.write("".join(f"{k}={v}\n" for k, v in values.items()))
+            out.write(output_lines(values))
+
+
+def write_summary(markdown: str) -> None:
+    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(markdown)
 
 
 def summarize(
     settings: Settings, project: str, version: Version, files: list[Path], uploaded: list[Path]
 ) -> None:
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not path:
-        return
     rows = "".join(
         f"| `{p.name}` | `{sha256_of(p)}` | {'uploaded' if p in uploaded else 'already there'} |\n"
         for p in files
@@ -455,8 +477,7 @@ def summarize(
         f"(index {settings.simple_url}{project}/)\n\n"
         f"| file | sha256 | |\n| --- | --- | --- |\n{rows}\n"
     )
-    with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-        out.write(text)  # one write: deploy targets append side by side under make -j
+    write_summary(text)
 
 
 def plan(settings: Settings, cwd: Path) -> int:

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -453,23 +453,32 @@ def unwritable(path: str) -> str:
     return ""
 
 
-def write_outputs(values: dict[str, str]) -> None:
-    """`name=value` lines; a multi-line value in the `name<<DELIM` heredoc form."""
-    path = os.environ.get("GITHUB_OUTPUT")
-    if not path:
-        return
-    lines = []
+def output_lines(values: Mapping[str, str]) -> str:
+    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
+
+    The delimiter comes from the value (stable across runs) and never occurs in it."""
+    text = ""
     for name, value in values.items():
-        if "\n" in value or "\r" in value:
-            delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
-            lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
-        else:
-            lines.append(f"{name}={value}\n")
-    with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-        out.writelines(lines)
+        if "\n" not in value and "\r" not in value:
+            text += f"{name}={value}\n"
+            continue
+        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        while delimiter in value:
+            delimiter += "_"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    return text
+
+
+def write_outputs(values: Mapping[str, str]) -> None:
+    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(output_lines(values))
 
 
 def write_summary(markdown: str) -> None:
+    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:
         with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123

@@ -26,12 +26,15 @@ from tests.conftest import ROOT
 
 # Which ref a deploy target works for, and what kind it is: every deploy planner agrees.
 REF_RULES = ("ref_kind", "full_ref", "current_ref")
+OUTPUTS = {"output_lines", "write_outputs"}
+ACTIONS_FILES = {*OUTPUTS, "write_summary"}
 
 # script (relative to the repository root) -> the shared rules it carries
 COPIES: dict[str, set[str]] = {
-    "scripts/build_dist.py": {"tag_for", "version_of_tag", "yes_no"},
-    "scripts/pypi_publish.py": {"tag_for", "version_of_tag", "yes_no", *REF_RULES},
-    "scripts/draft_release.py": {"tag_for", "version_of_tag", "yes_no", *REF_RULES},
+    "scripts/base_image.py": OUTPUTS,
+    "scripts/build_dist.py": {"tag_for", "version_of_tag", "yes_no", *ACTIONS_FILES},
+    "scripts/pypi_publish.py": {"tag_for", "version_of_tag", "yes_no", *REF_RULES, *ACTIONS_FILES},
+    "scripts/draft_release.py": {"tag_for", "version_of_tag", "yes_no", *REF_RULES, *ACTIONS_FILES},
     "scripts/changes.py": {
         "tag_for",
         "version_of_tag",
@@ -46,10 +49,10 @@ COPIES: dict[str, set[str]] = {
         "heading_parts",
         "heading_date",
     },
-    "scripts/docker_tags.py": {"tag_for", "version_of_tag", *REF_RULES},
+    "scripts/docker_tags.py": {"tag_for", "version_of_tag", *REF_RULES, *ACTIONS_FILES},
     "scripts/release_tag.py": {"tag_for", "version_of_tag", "is_releasable", "yes_no"},
-    "scripts/rc_pull_request.py": {"yes_no"},
-    "scripts/build_image.py": {"yes_no"},
+    "scripts/rc_pull_request.py": {"yes_no", *ACTIONS_FILES},
+    "scripts/build_image.py": {"yes_no", *OUTPUTS},
     "scripts/push_image.py": {"yes_no"},
     "demo/train.py": {"yes_no"},
 }
@@ -210,6 +213,22 @@ YES_NO = [
 ]
 REFUSED = "is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
 
+# Actions outputs -> how each is written: "=" (name=value) or "<<" (GitHub's heredoc form)
+OUTPUT_LINES: list[tuple[dict[str, str], tuple[str, ...]]] = [
+    ({"version": "1.2.3"}, ("=",)),
+    ({"uploaded": ""}, ("=",)),
+    ({"labels": "a=b"}, ("=",)),  # the first `=` ends the name
+    ({"reason": "x << y"}, ("=",)),
+    ({"tags": "a:1\na:latest"}, ("<<",)),
+    ({"body": "ends with a newline\n"}, ("<<",)),
+    ({"body": "\n"}, ("<<",)),
+    ({"body": "windows\r\nline"}, ("<<",)),
+    ({"body": "a bare\rreturn"}, ("<<",)),  # one line on Linux, two on Windows runners
+    ({"body": "x\nEOF\ny"}, ("<<",)),  # the delimiter other tools pick
+    ({"body": "x\nRELEASEKIT_\ny"}, ("<<",)),
+    ({"version": "1.2.3", "tags": "a\nb", "push": "true"}, ("=", "<<", "=")),
+]
+
 # date text -> date or None
 HEADING_DATE = [
     ("2025-06-30", dt.date(2025, 6, 30)),
@@ -356,3 +375,84 @@ def test_current_ref(
     path: str, env: dict[str, str], tags: list[str], branch: str, pattern: str, ref: str
 ) -> None:
     assert _rule(path, "current_ref")(env, pattern, lambda: (tags, branch)) == ref
+
+
+def read_github_output(text: str) -> list[tuple[str, str, str]]:
+    """GITHUB_OUTPUT as the Actions runner reads it (actions/runner, FileCommandManager.cs),
+    as (name, form, value): `name=value` when a `=` comes before any `<<`, else
+    `name<<DELIMITER` and the lines up to the first that is exactly DELIMITER, joined by newlines.
+    """
+    found = []
+    lines = iter(text.split("\n"))
+    for line in lines:
+        if not line:
+            continue
+        equals, heredoc = line.find("="), line.find("<<")
+        if equals >= 0 and (heredoc < 0 or equals < heredoc):
+            found.append((line[:equals], "=", line[equals + 1 :]))
+            continue
+        assert heredoc > 0, f"not an output line: {line!r}"
+        name, delimiter = line[:heredoc], line[heredoc + 2 :]
+        assert delimiter, line
+        body = []
+        for inner in lines:
+            if inner == delimiter:
+                break
+            body.append(inner)
+        else:
+            raise AssertionError(f"{name}: no line {delimiter!r} ends the value")
+        found.append((name, "<<", "\n".join(body)))
+    return found
+
+
+def _output_rows(rule: str) -> list[Any]:
+    return [
+        pytest.param(path, values, forms, id=f"{Path(path).name}:{index}")
+        for path in _copies(rule)
+        for index, (values, forms) in enumerate(OUTPUT_LINES)
+    ]
+
+
+@pytest.mark.parametrize(("path", "values", "forms"), _output_rows("output_lines"))
+def test_output_lines(path: str, values: dict[str, str], forms: tuple[str, ...]) -> None:
+    read = read_github_output(_rule(path, "output_lines")(values))
+    assert [(name, value) for name, _, value in read] == list(values.items())
+    assert tuple(form for _, form, _ in read) == forms
+
+
+@pytest.mark.parametrize("index", range(len(OUTPUT_LINES)))
+def test_output_lines_are_the_same_text_in_every_copy(index: int) -> None:
+    values = OUTPUT_LINES[index][0]
+    texts = {path: _rule(path, "output_lines")(values) for path in _copies("output_lines")}
+    assert len(set(texts.values())) == 1, texts
+
+
+@pytest.mark.parametrize(("path", "values", "forms"), _output_rows("write_outputs"))
+def test_write_outputs_appends_to_github_output(
+    path: str,
+    values: dict[str, str],
+    forms: tuple[str, ...],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    output = tmp_path / "output"
+    output.write_text("earlier=step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    _rule(path, "write_outputs")(values)
+    read = read_github_output(output.read_bytes().decode())  # the bytes: no newline folding
+    assert [(name, value) for name, _, value in read] == [("earlier", "step"), *values.items()]
+    monkeypatch.delenv("GITHUB_OUTPUT")
+    _rule(path, "write_outputs")(values)  # outside Actions: nothing to write, no error
+
+
+@pytest.mark.parametrize("path", _copies("write_summary"))
+def test_write_summary_appends_to_the_step_summary(
+    path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("## earlier step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    _rule(path, "write_summary")("### this step\n\n| a | b |\n")
+    assert summary.read_text(encoding="utf-8") == "## earlier step\n### this step\n\n| a | b |\n"
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY")
+    _rule(path, "write_summary")("nothing to write to\n")
