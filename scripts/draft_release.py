@@ -54,12 +54,22 @@ class FatalError(Exception):
 
 
 class TransientError(Exception):
-    """A failure worth retrying: 5xx, a dropped connection, a rate limit."""
+    """A failure worth retrying: 5xx, a dropped connection, a rate limit.
 
-    def __init__(self, reason: str, wait: float | None = None) -> None:
+    It keeps what retry_delay() decides the wait from; `status` None: no answer."""
+
+    def __init__(
+        self,
+        reason: str,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        message: str = "",
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.wait = wait  # what the server asked for; None means "use the backoff"
+        self.status = status
+        self.headers: Mapping[str, str] = headers or {}
+        self.message = message
 
 
 # ---- shared rules (copies checked by tests/test_contract.py) -------------------------------
@@ -215,9 +225,10 @@ class Client:
 
     def backoff(self, attempt: int, problem: TransientError) -> None:
         """Announce and sleep before the next attempt, or give up when the budget is spent."""
-        wait = problem.wait if problem.wait is not None else FIRST_BACKOFF * 2**attempt
         if attempt + 1 >= MAX_ATTEMPTS:
             raise FatalError(f"{problem.reason}; gave up after {MAX_ATTEMPTS} attempts")
+        wait = retry_delay(problem.status, problem.headers, problem.message, attempt, time.time())
+        assert wait is not None, problem  # a TransientError is one retry_delay() retries
         if self.waited + wait > self.settings.max_wait:
             raise FatalError(
                 f"{problem.reason}; waiting {wait:.0f} s more would pass --max-wait "
@@ -261,13 +272,12 @@ def check_response(response: requests.Response) -> None:
     where = f"{method} {_bare(str(response.url))}"
     if status == 401:
         raise FatalError(f"{where}: 401 bad credentials: check GITHUB_TOKEN")
-    if status in (403, 429):
-        limited = rate_limit_wait(response)
-        if limited is not None:
-            kind = "secondary" if "retry-after" in response.headers else "primary"
-            raise TransientError(f"{where}: {kind} rate limit ({status})", wait=limited)
+    headers, message = response.headers, api_message(response)
+    if status < 500 and retry_delay(status, headers, message, 0, time.time()) is not None:
+        kind = "secondary" if "retry-after" in headers else "primary"
+        raise TransientError(f"{where}: {kind} rate limit ({status})", status, headers, message)
     if status >= 500:
-        raise TransientError(f"{where}: server error {status}")
+        raise TransientError(f"{where}: server error {status}", status, headers, message)
     if status == 404:
         raise FatalError(
             f"{where}: 404 not found: check GITHUB_REPOSITORY and that the token may see it"
@@ -275,18 +285,32 @@ def check_response(response: requests.Response) -> None:
     raise FatalError(f"{where}: {status} {api_message(response)}")
 
 
-def rate_limit_wait(response: requests.Response) -> float | None:
-    """Seconds to wait for a rate limit, or None when the response is no rate limit."""
-    headers = response.headers
-    retry_after = headers.get("retry-after")
-    if retry_after and retry_after.isdigit():  # secondary limit: GitHub says how long
-        return float(retry_after)
-    if headers.get("x-ratelimit-remaining") == "0":  # primary limit: wait for the reset
-        reset = headers.get("x-ratelimit-reset", "")
-        until = float(reset) - time.time() if reset.isdigit() else 60.0
-        return max(until, 1.0)
-    if "rate limit" in api_message(response).lower():  # secondary without a hint
-        return 60.0
+def retry_delay(
+    status: int | None,
+    headers: Mapping[str, str],
+    message: str,
+    attempt: int,
+    now: float,
+    secondary_wait: float = 60.0,
+) -> float | None:
+    """Seconds to wait before retrying a failed request, or None when a retry cannot cure it.
+
+    `status` None: no answer (a dropped connection, a time-out); `attempt`: 0 after the first
+    failure; `now`: epoch seconds, as x-ratelimit-reset is. GitHub's advice for a 403 or 429:
+    wait what retry-after says, else until x-ratelimit-reset when x-ratelimit-remaining is 0,
+    else, when the message names a rate limit, at least a minute (`secondary_wait`)."""
+    if status is None or status >= 500:
+        return FIRST_BACKOFF * 2.0**attempt
+    if status not in (403, 429):
+        return None
+    seen = {name.lower(): value.strip() for name, value in headers.items()}
+    if seen.get("retry-after", "").isdigit():
+        return float(seen["retry-after"])
+    if seen.get("x-ratelimit-remaining") == "0":
+        reset = seen.get("x-ratelimit-reset", "")
+        return max(float(reset) - now, 1.0) if reset.isdigit() else secondary_wait
+    if "rate limit" in message.lower():
+        return secondary_wait
     return None
 
 

@@ -43,12 +43,22 @@ class FatalError(Exception):
 
 
 class TransientError(Exception):
-    """A failure worth retrying: 5xx, a dropped connection, a rate limit."""
+    """A failure worth retrying: 5xx, a dropped connection, a rate limit.
 
-    def __init__(self, reason: str, wait: float | None = None) -> None:
+    It keeps what retry_delay() decides the wait from; `status` None: no answer."""
+
+    def __init__(
+        self,
+        reason: str,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        message: str = "",
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.wait = wait  # what the server asked for; None means "use the backoff"
+        self.status = status
+        self.headers: Mapping[str, str] = headers or {}
+        self.message = message
 
 
 @dataclass
@@ -182,7 +192,15 @@ class Client:
         """Wait before attempt `attempt + 2` (printed), or give up when the budget is spent."""
         if attempt + 1 >= MAX_ATTEMPTS:
             raise FatalError(f"{problem.reason}; gave up after {MAX_ATTEMPTS} attempts")
-        wait = problem.wait if problem.wait is not None else FIRST_BACKOFF * 2**attempt
+        wait = retry_delay(
+            problem.status,
+            problem.headers,
+            problem.message,
+            attempt,
+            time.time(),
+            self.config.rate_limit_wait,
+        )
+        assert wait is not None, problem  # a TransientError is one retry_delay() retries
         left = self.deadline.left()
         if wait >= left:
             raise FatalError(
@@ -223,33 +241,58 @@ def check_response(response: requests.Response, secondary_wait: float) -> None:
         return
     if status == 401:
         raise FatalError("bad credentials: check GITHUB_TOKEN")
-    if status in (403, 429):
-        limited = rate_limit_wait(response, secondary_wait)
-        if limited is not None:
-            wait, why = limited
-            raise TransientError(f"rate limited ({status}, {why})", wait=wait)
+    headers, message = response.headers, api_message(response)
+    if (
+        status < 500
+        and retry_delay(status, headers, message, 0, time.time(), secondary_wait) is not None
+    ):
+        raise TransientError(
+            f"rate limited ({status}, {limit_kind(headers)})", status, headers, message
+        )
     if status >= 500:
-        raise TransientError(f"server error {status} on {response.request.method} {response.url}")
+        raise TransientError(
+            f"server error {status} on {response.request.method} {response.url}", status
+        )
     raise FatalError(f"{response.request.method} {response.url}: {status} {api_message(response)}")
 
 
-def rate_limit_wait(response: requests.Response, secondary_wait: float) -> tuple[float, str] | None:
-    """Seconds to wait for a rate limit and why, or None when the response is no rate limit.
+def retry_delay(
+    status: int | None,
+    headers: Mapping[str, str],
+    message: str,
+    attempt: int,
+    now: float,
+    secondary_wait: float = 60.0,
+) -> float | None:
+    """Seconds to wait before retrying a failed request, or None when a retry cannot cure it.
 
-    GitHub's advice: wait what retry-after says, else until x-ratelimit-reset when
-    x-ratelimit-remaining is 0, else (a secondary limit without a hint) at least a minute:
-    `secondary_wait`, --rate-limit-wait."""
-    headers = response.headers
+    `status` None: no answer (a dropped connection, a time-out); `attempt`: 0 after the first
+    failure; `now`: epoch seconds, as x-ratelimit-reset is. GitHub's advice for a 403 or 429:
+    wait what retry-after says, else until x-ratelimit-reset when x-ratelimit-remaining is 0,
+    else, when the message names a rate limit, at least a minute (`secondary_wait`)."""
+    if status is None or status >= 500:
+        return FIRST_BACKOFF * 2.0**attempt
+    if status not in (403, 429):
+        return None
+    seen = {name.lower(): value.strip() for name, value in headers.items()}
+    if seen.get("retry-after", "").isdigit():
+        return float(seen["retry-after"])
+    if seen.get("x-ratelimit-remaining") == "0":
+        reset = seen.get("x-ratelimit-reset", "")
+        return max(float(reset) - now, 1.0) if reset.isdigit() else secondary_wait
+    if "rate limit" in message.lower():
+        return secondary_wait
+    return None
+
+
+def limit_kind(headers: Mapping[str, str]) -> str:
+    """Which of GitHub's rate limits a 403 or 429 says it is, for the wait line."""
     retry_after = headers.get("retry-after", "").strip()
     if retry_after.isdigit():  # secondary limit: GitHub says how long
-        return float(retry_after), f"retry-after {retry_after} s"
-    if headers.get("x-ratelimit-remaining") == "0":  # primary limit: wait for the reset
-        reset = headers.get("x-ratelimit-reset", "")
-        until = float(reset) - time.time() if reset.isdigit() else secondary_wait
-        return max(until, 1.0), "primary limit, until its reset"
-    if "rate limit" in api_message(response).lower():
-        return secondary_wait, "secondary limit without retry-after"
-    return None
+        return f"retry-after {retry_after} s"
+    if headers.get("x-ratelimit-remaining") == "0":
+        return "primary limit, until its reset"
+    return "secondary limit without retry-after"
 
 
 def api_message(response: requests.Response) -> str:

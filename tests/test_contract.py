@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,6 +24,7 @@ import pytest
 from packaging.version import Version
 
 from tests.conftest import ROOT
+from tests.peers.github_api import GitHubStandIn
 
 # Which ref a deploy target works for, and what kind it is: every deploy planner agrees.
 REF_RULES = ("ref_kind", "full_ref", "current_ref")
@@ -34,7 +36,15 @@ COPIES: dict[str, set[str]] = {
     "scripts/base_image.py": OUTPUTS,
     "scripts/build_dist.py": {"tag_for", "version_of_tag", "yes_no", *ACTIONS_FILES},
     "scripts/pypi_publish.py": {"tag_for", "version_of_tag", "yes_no", *REF_RULES, *ACTIONS_FILES},
-    "scripts/draft_release.py": {"tag_for", "version_of_tag", "yes_no", *REF_RULES, *ACTIONS_FILES},
+    "scripts/draft_release.py": {
+        "tag_for",
+        "version_of_tag",
+        "yes_no",
+        *REF_RULES,
+        *ACTIONS_FILES,
+        "retry_delay",
+        "github_client",
+    },
     "scripts/changes.py": {
         "tag_for",
         "version_of_tag",
@@ -51,7 +61,7 @@ COPIES: dict[str, set[str]] = {
     },
     "scripts/docker_tags.py": {"tag_for", "version_of_tag", *REF_RULES, *ACTIONS_FILES},
     "scripts/release_tag.py": {"tag_for", "version_of_tag", "is_releasable", "yes_no"},
-    "scripts/rc_pull_request.py": {"yes_no", *ACTIONS_FILES},
+    "scripts/rc_pull_request.py": {"yes_no", *ACTIONS_FILES, "retry_delay", "github_client"},
     "scripts/build_image.py": {"yes_no", *OUTPUTS},
     "scripts/push_image.py": {"yes_no"},
     "demo/train.py": {"yes_no"},
@@ -227,6 +237,33 @@ OUTPUT_LINES: list[tuple[dict[str, str], tuple[str, ...]]] = [
     ({"body": "x\nEOF\ny"}, ("<<",)),  # the delimiter other tools pick
     ({"body": "x\nRELEASEKIT_\ny"}, ("<<",)),
     ({"version": "1.2.3", "tags": "a\nb", "push": "true"}, ("=", "<<", "=")),
+]
+
+NOW = 1_700_000_000.0  # epoch seconds, as x-ratelimit-reset is
+LIMIT = "API rate limit exceeded for installation ID 1."
+SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes."
+# (status or None for no answer, headers, message, attempt) -> seconds to wait, or None
+RETRY_DELAY: list[tuple[int | None, dict[str, str], str, int, float | None]] = [
+    (None, {}, "", 0, 0.5),  # a dropped connection or a time-out: backoff, doubling
+    (None, {}, "", 3, 4.0),
+    (500, {}, "", 0, 0.5),
+    (502, {}, "", 1, 1.0),
+    (503, {"retry-after": "7"}, "", 2, 2.0),  # a 5xx is backed off, whatever it says
+    (403, {"retry-after": "30"}, SECONDARY, 0, 30.0),  # secondary: GitHub says how long
+    (429, {"Retry-After": " 5 "}, "", 4, 5.0),  # header names are case-blind
+    (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 90)}, LIMIT, 0, 90.0),
+    (429, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) - 5)}, LIMIT, 0, 1.0),
+    (403, {"x-ratelimit-remaining": "0"}, LIMIT, 0, 60.0),  # no reset: at least a minute
+    (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "soon"}, LIMIT, 0, 60.0),
+    (403, {"retry-after": "2", "x-ratelimit-remaining": "0"}, LIMIT, 0, 2.0),
+    (403, {}, SECONDARY, 0, 60.0),  # secondary without retry-after: at least a minute
+    (429, {"x-ratelimit-remaining": "4999"}, SECONDARY, 0, 60.0),
+    (403, {"x-ratelimit-remaining": "4999"}, "Resource not accessible by integration", 0, None),
+    (403, {"retry-after": "soon"}, "Forbidden", 0, None),
+    (404, {}, "Not Found", 0, None),
+    (401, {"retry-after": "1"}, "Bad credentials", 0, None),
+    (422, {}, "Validation Failed", 0, None),
+    (400, {}, "", 0, None),
 ]
 
 # date text -> date or None
@@ -456,3 +493,135 @@ def test_write_summary_appends_to_the_step_summary(
     assert summary.read_text(encoding="utf-8") == "## earlier step\n### this step\n\n| a | b |\n"
     monkeypatch.delenv("GITHUB_STEP_SUMMARY")
     _rule(path, "write_summary")("nothing to write to\n")
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "headers", "message", "attempt", "wait"), _rows("retry_delay", RETRY_DELAY)
+)
+def test_retry_delay(
+    path: str,
+    status: int | None,
+    headers: dict[str, str],
+    message: str,
+    attempt: int,
+    wait: float | None,
+) -> None:
+    assert _rule(path, "retry_delay")(status, headers, message, attempt, NOW) == wait
+
+
+# ---- the retry loop around retry_delay(), against the GitHub API stand-in -------------------
+
+MAX_WAIT = 120.0  # seconds; what each client may spend waiting
+
+
+def _draft_release_client(
+    module: ModuleType, gh: GitHubStandIn, sleep: Callable[[float], None]
+) -> Any:
+    settings = module.Settings(
+        command="verify",
+        api_url=gh.api_url,
+        repository=gh.repository,
+        token=gh.token,
+        timeout=5.0,
+        max_wait=MAX_WAIT,
+    )
+    return module.Client(settings, sleep=sleep)
+
+
+def _rc_pull_request_client(
+    module: ModuleType, gh: GitHubStandIn, sleep: Callable[[float], None]
+) -> Any:
+    config = module.Config(
+        api_url=gh.api_url,
+        repository=gh.repository,
+        base="main",
+        token=gh.token,
+        timeout=5.0,
+        max_wait=MAX_WAIT,
+    )
+    return module.Client(config, sleep=sleep)
+
+
+# script -> how its GitHub client is made (each keeps its own settings type)
+CLIENTS = {
+    "scripts/draft_release.py": _draft_release_client,
+    "scripts/rc_pull_request.py": _rc_pull_request_client,
+}
+
+
+@dataclass(frozen=True)
+class Loop:
+    """One fault: what the stand-in does, then the waits and requests a GET must take."""
+
+    id: str
+    fault: Callable[[GitHubStandIn], None]
+    waits: tuple[float, ...] | None  # seconds slept, in order; None: as many as attempts allow
+    ok: bool = True  # the GET answers in the end; else one FatalError
+
+
+LOOPS = [
+    Loop("answered", lambda gh: None, ()),
+    Loop("5xx-backed-off", lambda gh: gh.fail(502, times=2), (0.5, 1.0)),
+    Loop("dropped-connection", lambda gh: gh.drop(), (0.5,)),
+    Loop(
+        "secondary-retry-after",
+        lambda gh: gh.rate_limit("secondary", status=429, retry_after=3),
+        (3.0,),
+    ),
+    Loop(
+        "secondary-without-retry-after",
+        lambda gh: gh.rate_limit("secondary", retry_after=None),
+        (60.0,),
+    ),
+    Loop("primary-until-reset", lambda gh: gh.rate_limit("primary", reset_in=30), (30.0,)),
+    Loop(
+        "primary-reset-beyond-the-deadline",
+        lambda gh: gh.rate_limit("primary", reset_in=3600),
+        (),
+        ok=False,
+    ),
+    Loop("not-found-is-final", lambda gh: gh.fail(404), (), ok=False),
+    Loop(
+        "forbidden-is-final",
+        lambda gh: gh.fail(403, body={"message": "Resource not accessible by integration"}),
+        (),
+        ok=False,
+    ),
+    Loop("attempts-are-bounded", lambda gh: gh.fail(503, times=50), None, ok=False),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "row"),
+    [
+        pytest.param(path, row, id=f"{Path(path).name}:{row.id}")
+        for path in _copies("github_client")
+        for row in LOOPS
+    ],
+)
+def test_retries_wait_as_retry_delay_says_and_print_one_line_each(
+    path: str, row: Loop, github_api: GitHubStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module = _load(path)
+    slept: list[float] = []
+    client = CLIENTS[path](module, github_api, slept.append)
+    row.fault(github_api)
+    if row.ok:
+        response = client.call("GET", client.url("/releases"))
+        assert response.status_code == 200
+    else:
+        with pytest.raises(module.FatalError) as failure:
+            client.call("GET", client.url("/releases"))
+        assert "\n" not in str(failure.value)
+        assert github_api.token not in str(failure.value)
+    attempts = module.MAX_ATTEMPTS
+    expected = (
+        row.waits if row.waits is not None else tuple(0.5 * 2**n for n in range(attempts - 1))
+    )
+    # A primary limit's reset is whole epoch seconds: the wait is up to one second shorter.
+    assert slept == pytest.approx(expected, abs=1.0)
+    assert len(github_api.requests) == len(slept) + 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == len(slept), lines
+    for line, wait in zip(lines, slept, strict=True):
+        assert f"{wait:.1f} s" in line, line
