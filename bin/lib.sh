@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Shared helpers for the bin/ steps: messages, dry-run aware command runner, git guards.
-# Sourced, never run. Portable to macOS bash 3.2 and BSD tools.
+# Shared by the bin/ steps: where the kit and its Python are, one-line messages, and the one
+# guard every step runs first. Sourced, never run. Portable to macOS bash 3.2 and BSD tools.
+# Decisions live in scripts/.
 # shellcheck disable=SC2034 # the settings below are for the steps that source this file
 
 RELEASEKIT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -8,11 +9,7 @@ PYTHON=${PYTHON:-python3}
 if [ -x "$RELEASEKIT_ROOT/.venv/bin/python" ] && [ -z "${VIRTUAL_ENV:-}" ]; then
   PYTHON="$RELEASEKIT_ROOT/.venv/bin/python"
 fi
-DRY_RUN=${DRY_RUN:-0}
-BASE_BRANCH=${BASE_BRANCH:-main}
-REMOTE=${REMOTE:-origin}
 CHANGES=${CHANGES:-CHANGES.rst}
-TAG_PATTERN=${TAG_PATTERN:-v*}
 SCRIPTS="$RELEASEKIT_ROOT/scripts"
 
 # One clear line on stderr, then exit. Exit 2 is bad input or a refusal, 1 a failure.
@@ -44,60 +41,6 @@ is_true() {
   die "$name='$shown' is not a yes/no value (use 1/0, true/false, yes/no, on/off)" 2
 }
 
-is_dry_run() {
-  is_true DRY_RUN
-}
-
-# Run a command that changes something outside the checkout; in dry-run, only show it.
-run() {
-  if is_dry_run; then
-    printf 'DRY_RUN: would run:' >&2
-    printf ' %q' "$@" >&2
-    printf '\n' >&2
-  else
-    "$@"
-  fi
-}
-
-# Write "name=value" to GITHUB_OUTPUT when running in Actions.
-gh_output() {
-  if [ -n "${GITHUB_OUTPUT:-}" ]; then
-    printf '%s=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"
-  fi
-}
-
-# Append Markdown to the job summary when running in Actions.
-gh_summary() {
-  if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-    printf '%s\n' "$@" >>"$GITHUB_STEP_SUMMARY"
-  fi
-}
-
-require_git_repo() {
-  git rev-parse --git-dir >/dev/null 2>&1 || die "not inside a git repository" 2
-  [ "$(git rev-parse --is-inside-work-tree 2>/dev/null)" = true ] ||
-    die "not inside a work tree (a bare repository?); run it from a checkout of the project" 2
-}
-
-# GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, when set, must be writable files: checked first.
-require_writable_outputs() {
-  local name value
-  for name in GITHUB_OUTPUT GITHUB_STEP_SUMMARY; do
-    value=${!name:-}
-    [ -n "$value" ] || continue
-    { [ ! -d "$value" ] && : >>"$value"; } 2>/dev/null || die "$name=$value is not a writable file" 2
-  done
-}
-
-require_clean_tree() {
-  if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
-    die "the working tree has uncommitted changes; commit or stash them first" 2
-  fi
-}
-
-current_branch() {
-  git symbolic-ref --quiet --short HEAD || true
-}
-
-# Every step reads DRY_RUN before it does anything: one that is no yes/no stops it here.
-is_dry_run || :
+# The guard: a DRY_RUN that is no yes/no stops every step before its first command, so no
+# step writes even a scratch file under a typo (the scripts refuse it too, when run alone).
+is_true DRY_RUN || :

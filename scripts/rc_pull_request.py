@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import os
 import re
@@ -23,7 +24,6 @@ if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
     import requests
 
 PROG = "rc_pull_request.py"
-HEAD_PREFIX = "auto-release-candidate-"
 DEFAULT_API_URL = "https://api.github.com"
 KIT_DOCS_URL = "https://github.com/releasekit/releasekit/blob/main/docs/release-candidate.md"
 USER_AGENT = "releasekit-rc-pull-request"
@@ -32,6 +32,28 @@ MAX_ATTEMPTS = 5
 FIRST_BACKOFF = 0.5  # seconds; doubles after each failed attempt
 
 Pull = dict[str, Any]
+
+# ---- shared rules ------------------------------------------------------------
+# Copies live in release_candidate.py under the same names; tests/test_contract.py runs both.
+
+RC_BRANCH_PREFIX = "auto-release-candidate-"
+
+
+def rc_branch(day: dt.date) -> str:
+    """The release-candidate branch opened on `day`: auto-release-candidate-YYYY-MM-DD."""
+    return f"{RC_BRANCH_PREFIX}{day.isoformat()}"
+
+
+def is_rc_branch(name: str) -> bool:
+    """A branch this step opens (and so may reuse): the prefix, then a real YYYY-MM-DD date."""
+    day = name.removeprefix(RC_BRANCH_PREFIX)
+    if day == name or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
+        return False
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True
 
 
 class FatalError(Exception):
@@ -315,7 +337,7 @@ def find_rc_pull(client: Client) -> Pull | None:
     found = [
         pull
         for pull in client.pages("/pulls", {"state": "open", "base": base})
-        if pull["head"]["ref"].startswith(HEAD_PREFIX)
+        if is_rc_branch(pull["head"]["ref"])
         and pull["base"]["ref"] == base
         and same_repository(pull, client.config.repository)
     ]
@@ -394,6 +416,11 @@ class Settings:
     docs_url: str = ""
 
 
+def default_title(head: str) -> str:
+    """A new PR's title; make_rc_changes.py leaves a squash-merge of it out of the notes."""
+    return f"chore({head})"
+
+
 def cmd_find(settings: Settings, config: Config | None) -> int:
     if config is None:
         warn("no GITHUB_TOKEN: cannot look up the release-candidate PR (dry run)")
@@ -406,7 +433,7 @@ def cmd_find(settings: Settings, config: Config | None) -> int:
 
 
 def cmd_open(settings: Settings, config: Config | None) -> int:
-    title = settings.title or f"chore({settings.head})"
+    title = settings.title or default_title(settings.head)
     body = sign(checklist(settings.head, settings.base, settings.changes, docs_url(settings)))
     if settings.dry_run:
         return dry_run_open(settings, config, title, body)
@@ -615,7 +642,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog=PROG,
         description=(
             "Find, open or update the one release-candidate draft pull request "
-            f"(head branch {HEAD_PREFIX}YYYY-MM-DD). Reads GITHUB_API_URL, "
+            f"(head branch {RC_BRANCH_PREFIX}YYYY-MM-DD). Reads GITHUB_API_URL, "
             "GITHUB_REPOSITORY and GITHUB_TOKEN; flags override them. The token is "
             "never printed."
         ),
@@ -678,7 +705,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     opener = sub.add_parser(
         "open", help="update the open PR for --head, or open a draft one; print its URL"
     )
-    opener.add_argument("--head", required=True, help=f"head branch, e.g. {HEAD_PREFIX}2026-11-01")
+    opener.add_argument(
+        "--head", required=True, help=f"head branch, e.g. {rc_branch(dt.date(2026, 11, 1))}"
+    )
     opener.add_argument(
         "--title", help="title of a new PR (default: chore(HEAD)); an existing PR keeps its title"
     )

@@ -61,10 +61,18 @@ COPIES: dict[str, set[str]] = {
     },
     "scripts/docker_tags.py": {"tag_for", "version_of_tag", *REF_RULES, *ACTIONS_FILES},
     "scripts/release_tag.py": {"tag_for", "version_of_tag", "is_releasable", "yes_no"},
-    "scripts/rc_pull_request.py": {"yes_no", *ACTIONS_FILES, "retry_delay", "github_client"},
+    "scripts/rc_pull_request.py": {
+        "yes_no",
+        *ACTIONS_FILES,
+        "retry_delay",
+        "github_client",
+        "rc_branch",
+        "is_rc_branch",
+    },
     "scripts/build_image.py": {"yes_no", *OUTPUTS},
     "scripts/push_image.py": {"yes_no"},
     "demo/train.py": {"yes_no"},
+    "scripts/release_candidate.py": {"yes_no", "rc_branch", "is_rc_branch", *OUTPUTS},
 }
 # sourced bash file -> rule -> its function there (`is_true NAME`: status 0 yes, 1 no, else
 # one line and exit 2)
@@ -279,6 +287,33 @@ HEADING_DATE = [
     ("tbd", None),
     ("unreleased", None),
     ("", None),
+]
+
+
+# day -> the release-candidate branch opened that day
+RC_BRANCH = [
+    (dt.date(2026, 11, 1), "auto-release-candidate-2026-11-01"),
+    (dt.date(999, 1, 2), "auto-release-candidate-0999-01-02"),
+]
+
+# branch -> a branch the release candidate opens (and so may find and reuse)
+IS_RC_BRANCH = [
+    ("auto-release-candidate-2026-11-01", True),
+    ("auto-release-candidate-2024-02-29", True),
+    ("auto-release-candidate-2026-02-30", False),  # no such day
+    ("auto-release-candidate-2026-1-1", False),
+    ("auto-release-candidate-notes", False),
+    ("auto-release-candidate-", False),
+    ("feature/auto-release-candidate-2026-11-01", False),
+    ("main", False),
+]
+
+# The subjects of the kit's own commits and pull requests: the drafter leaves them out of the
+# notes (make_rc_changes.BOOKKEEPING), or the next draft would list the last release's work.
+KIT_SUBJECTS = [
+    ("scripts/release_candidate.py", lambda m: m.COMMIT_MESSAGE.format(notes="CHANGES.rst")),
+    ("scripts/release_tag.py", lambda m: m.COMMIT_MESSAGE.format(old="1.2.0", new="1.3.0")),
+    ("scripts/rc_pull_request.py", lambda m: m.default_title(m.rc_branch(dt.date(2026, 11, 1)))),
 ]
 
 
@@ -625,3 +660,23 @@ def test_retries_wait_as_retry_delay_says_and_print_one_line_each(
     assert len(lines) == len(slept), lines
     for line, wait in zip(lines, slept, strict=True):
         assert f"{wait:.1f} s" in line, line
+
+
+@pytest.mark.parametrize(("path", "day", "branch"), _rows("rc_branch", RC_BRANCH))
+def test_rc_branch(path: str, day: dt.date, branch: str) -> None:
+    assert _rule(path, "rc_branch")(day) == branch
+
+
+@pytest.mark.parametrize(("path", "branch", "is_rc"), _rows("is_rc_branch", IS_RC_BRANCH))
+def test_is_rc_branch(path: str, branch: str, is_rc: bool) -> None:
+    assert _rule(path, "is_rc_branch")(branch) is is_rc
+
+
+@pytest.mark.parametrize(
+    ("path", "subject"), KIT_SUBJECTS, ids=[Path(path).name for path, _ in KIT_SUBJECTS]
+)
+def test_the_kits_own_commits_stay_out_of_the_notes(
+    path: str, subject: Callable[[ModuleType], str]
+) -> None:
+    written = subject(_load(path))
+    assert _load("scripts/make_rc_changes.py").BOOKKEEPING.match(written), written

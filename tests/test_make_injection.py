@@ -51,7 +51,7 @@ SHAPES = {
 }
 
 # What each target reads. DRY_RUN stays 1 where the stage pushes: a DRY_RUN that is no
-# yes/no is a refusal for the steps themselves (bin/lib.sh), not a question of Make.
+# yes/no is a refusal for the steps themselves (scripts/), not a question of Make.
 TARGETS = {
     "help": (
         "DRY_RUN",

@@ -1,0 +1,606 @@
+#!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.10"
+# dependencies = [  # none of its own: what make_rc_changes.py and rc_pull_request.py need
+#     "packaging>=23.0",
+#     "docutils>=0.19",
+#     "gitchangelog>=3.0.4",
+#     "requests>=2.28",
+#     "tomli>=2.0; python_version < '3.11'",
+# ]
+# ///
+"""Draft the release candidate: the next CHANGES.rst section on auto-release-candidate-DATE,
+pushed, with the one draft pull request opened or updated.
+
+The work happens in a throwaway worktree, detached at the RC branch (or the base branch), so
+the maintainer's checkout never changes branch and a failure leaves nothing behind in it. The
+remote is the source of truth: the RC branch only moves by a plain push, never a force-push,
+so commits a maintainer pushed to it stay; the base branch is merged into it, never rebased.
+
+Every refusal is a named check in LOCAL or REMOTE below: the first that fails prints one line
+and exits 2 with nothing changed. make_rc_changes.py (the draft) and rc_pull_request.py (the
+pull request) must sit beside this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import NoReturn
+
+PROG = "release-candidate"
+COMMIT_MESSAGE = "chore(rc-changes): update {notes}"
+SCRATCH_PREFIX = "releasekit-rc."  # a run's scratch folder: its worktree and its pid
+
+# ---- shared rules ----------------------------------------------------------------------------
+# Copies live in rc_pull_request.py under the same names; tests/test_contract.py runs both.
+
+RC_BRANCH_PREFIX = "auto-release-candidate-"
+
+
+def rc_branch(day: dt.date) -> str:
+    """The release-candidate branch opened on `day`: auto-release-candidate-YYYY-MM-DD."""
+    return f"{RC_BRANCH_PREFIX}{day.isoformat()}"
+
+
+def is_rc_branch(name: str) -> bool:
+    """A branch this step opens (and so may reuse): the prefix, then a real YYYY-MM-DD date."""
+    day = name.removeprefix(RC_BRANCH_PREFIX)
+    if day == name or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
+        return False
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True
+
+
+# ---- errors and output -----------------------------------------------------------------------
+
+
+class RefusalError(Exception):
+    """Exit 2: bad input or a state this step will not work from; nothing was changed."""
+
+
+class FailureError(Exception):
+    """Exit 1: something failed while doing the job; the message says what to do."""
+
+
+class StepFailedError(Exception):
+    """A sibling script failed and has said why on stderr: exit with its status, say no more."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def info(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_branch: str
+    remote: str
+    changes: str
+    tag_pattern: str
+    version: str
+    dry_run: bool
+    package_dir: str
+    today: dt.date  # names a new RC branch
+    github_output: str
+    github_step_summary: str
+
+
+def git(
+    *args: str, cwd: Path | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, errors="replace", check=False
+    )
+    if check and proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise FailureError(f"git {args[0]} failed: {reason}")
+    return proc
+
+
+def out(*args: str, cwd: Path | None = None) -> str:
+    return git(*args, cwd=cwd).stdout.strip()
+
+
+def ok(*args: str, cwd: Path | None = None) -> bool:
+    return git(*args, cwd=cwd, check=False).returncode == 0
+
+
+def sibling(name: str) -> str:
+    script = Path(__file__).resolve().with_name(name)
+    if not script.is_file():
+        raise RefusalError(f"needs {name} beside it ({script})")
+    return str(script)
+
+
+# ---- what a run knows ------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """The facts the checks read and the steps share, gathered in the order they are needed."""
+
+    settings: Settings
+    top: Path = Path()
+    prefix: str = ""  # the caller's folder inside the work tree, kept in the worktree
+    pr_branch: str = ""  # the open RC pull request's head branch, if there is one
+    branch: str = ""
+    start: str = ""  # the ref the worktree starts from
+    worktree: Path | None = None  # the scratch checkout, once there is one
+    has_news: bool = False
+
+    @property
+    def s(self) -> Settings:
+        return self.settings
+
+    @property
+    def base_ref(self) -> str:
+        return f"refs/remotes/{self.s.remote}/{self.s.base_branch}"
+
+    @property
+    def branch_ref(self) -> str:
+        return f"refs/remotes/{self.s.remote}/{self.branch}"
+
+    @property
+    def notes(self) -> str:
+        """The notes file, relative to the caller's folder (as PACKAGE_DIR and CHANGES are)."""
+        return str(Path(self.s.package_dir) / self.s.changes)
+
+    @property
+    def here(self) -> Path:
+        """The caller's folder: inside the worktree once there is one."""
+        return self.worktree / self.prefix if self.worktree else Path.cwd()
+
+    def commit_message(self) -> str:
+        return COMMIT_MESSAGE.format(notes=Path(self.notes).name)
+
+    def step(self, name: str, *args: str, capture: bool = False) -> str:
+        """Run a sibling script in the caller's folder of the worktree (or of the checkout
+        before there is one); its stderr is the user's, its failure ends the run."""
+        dry = ("--dry-run",) if self.s.dry_run else ()
+        command = [sys.executable, sibling(name), *dry, *args]
+        stdout = subprocess.PIPE if capture else None
+        proc = subprocess.run(command, cwd=self.here, stdout=stdout, text=True, check=False)
+        if proc.returncode != 0:
+            raise StepFailedError(proc.returncode)
+        return proc.stdout or ""
+
+
+Check = Callable[[Run], "str | None"]
+
+
+# ---- LOCAL: before anything is fetched -------------------------------------------------------
+
+
+def not_a_repository(run: Run) -> str | None:
+    bare = git("rev-parse", "--is-bare-repository", check=False)
+    if bare.returncode != 0:
+        return "not inside a git repository; run it from a checkout of the project"
+    top = git("rev-parse", "--show-toplevel", check=False).stdout.strip()
+    if bare.stdout.strip() == "true" or not top:
+        return "this is a bare repository (no work tree); run it from a checkout of the project"
+    run.top = Path(top).resolve()
+    run.prefix = out("rev-parse", "--show-prefix")
+    return None
+
+
+def no_commits(run: Run) -> str | None:
+    if not ok("rev-parse", "--verify", "--quiet", "HEAD"):
+        return "the repository has no commits yet"
+    return None
+
+
+def unwritable_outputs(run: Run) -> str | None:
+    for variable, value in (
+        ("GITHUB_OUTPUT", run.s.github_output),
+        ("GITHUB_STEP_SUMMARY", run.s.github_step_summary),
+    ):
+        if not value:
+            continue
+        path = Path(value)
+        parent_ok = path.parent.is_dir() and os.access(path.parent, os.W_OK)
+        if path.is_dir() or (path.exists() and not os.access(path, os.W_OK)) or not parent_ok:
+            return f"{variable}={value} is not a writable file"
+    return None
+
+
+def operation_in_progress(run: Run) -> str | None:
+    git_dir = Path(out("rev-parse", "--absolute-git-dir"))
+    for marker, what in (
+        ("MERGE_HEAD", "a merge"),
+        ("rebase-merge", "a rebase"),
+        ("rebase-apply", "a rebase"),
+        ("CHERRY_PICK_HEAD", "a cherry-pick"),
+    ):
+        if (git_dir / marker).exists():
+            return f"{what} is in progress; finish or abort it first"
+    return None
+
+
+def dirty_tree(run: Run) -> str | None:
+    if out("status", "--porcelain", "--untracked-files=no"):
+        return "the working tree has uncommitted changes; commit or stash them first"
+    return None
+
+
+def package_dir_outside(run: Run) -> str | None:
+    package = (Path.cwd() / run.s.package_dir).resolve()
+    if package != run.top and run.top not in package.parents:
+        return f"PACKAGE_DIR={run.s.package_dir} is outside the work tree {run.top}"
+    if not package.is_dir():
+        return f"PACKAGE_DIR={run.s.package_dir} is not a directory"
+    return None
+
+
+LOCAL: list[tuple[str, Check]] = [
+    ("not-a-repository", not_a_repository),
+    ("no-commits", no_commits),
+    ("unwritable-outputs", unwritable_outputs),
+    ("operation-in-progress", operation_in_progress),
+    ("dirty-tree", dirty_tree),
+    ("package-dir-outside", package_dir_outside),
+]
+
+
+# ---- REMOTE: the base branch and the open pull request ---------------------------------------
+
+
+def fetch_failed(run: Run) -> str | None:
+    proc = git("fetch", "--quiet", "--prune", run.s.remote, check=False)
+    if proc.returncode != 0:
+        said = (proc.stderr.strip().splitlines() or ["no output"])[0]
+        return f"git fetch {run.s.remote} failed: {said}"
+    return None
+
+
+def no_base_branch(run: Run) -> str | None:
+    if not ok("rev-parse", "--verify", "--quiet", run.base_ref):
+        return f"{run.s.remote} has no branch {run.s.base_branch}"
+    return None
+
+
+def unexpected_pr_branch(run: Run) -> str | None:
+    """An open RC pull request keeps its branch, whatever day it was opened."""
+    run.pr_branch = run.step(
+        "rc_pull_request.py", "--base", run.s.base_branch, "find", capture=True
+    ).strip()
+    if run.pr_branch and not is_rc_branch(run.pr_branch):
+        return f"unexpected release-candidate branch name '{run.pr_branch}'"
+    run.branch = run.pr_branch or rc_branch(run.s.today)
+    return None
+
+
+def pr_branch_missing(run: Run) -> str | None:
+    if ok("rev-parse", "--verify", "--quiet", run.branch_ref):
+        run.start = run.branch_ref
+    elif run.pr_branch:
+        return (
+            f"the open release-candidate PR's branch {run.branch} is missing on {run.s.remote}; "
+            "restore the branch or close the PR, then run again"
+        )
+    else:
+        run.start = run.base_ref
+    return None
+
+
+REMOTE: list[tuple[str, Check]] = [
+    ("fetch-failed", fetch_failed),
+    ("no-base-branch", no_base_branch),
+    ("unexpected-pr-branch", unexpected_pr_branch),
+    ("pr-branch-missing", pr_branch_missing),
+]
+
+
+def refuse_on(table: list[tuple[str, Check]], run: Run) -> None:
+    for _name, check in table:
+        message = check(run)
+        if message:
+            raise RefusalError(message)
+
+
+# ---- the scratch worktree --------------------------------------------------------------------
+
+
+def prune_stale(run: Run) -> None:
+    """A run killed outright (SIGKILL) leaves its worktree and scratch folder: remove those
+    whose run is gone (each scratch folder holds its run's pid), then let git forget the rest."""
+    listing = out("worktree", "list", "--porcelain")
+    for line in listing.splitlines():
+        path = Path(line.removeprefix("worktree "))
+        if not line.startswith("worktree ") or path.name != "checkout":
+            continue
+        scratch = path.parent
+        if not scratch.name.startswith(SCRATCH_PREFIX) or is_alive(scratch / "pid"):
+            continue
+        git("worktree", "remove", "--force", str(path), check=False)
+        remove_tree(scratch)
+        info(f"removed the worktree an interrupted run left behind: {path}")
+    git("worktree", "prune", check=False)
+
+
+def is_alive(pid_file: Path) -> bool:
+    try:
+        os.kill(int(pid_file.read_text(encoding="utf-8").strip()), 0)
+    except PermissionError:  # alive, someone else's
+        return True
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def scratch_worktree(run: Run) -> Iterator[None]:
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
+    (scratch / "pid").write_text(f"{os.getpid()}\n", encoding="utf-8")
+    worktree = scratch / "checkout"
+    try:
+        git("worktree", "add", "--quiet", "--detach", str(worktree), run.start)
+        run.worktree = worktree
+        yield
+    finally:
+        git("worktree", "remove", "--force", str(worktree), cwd=run.top, check=False)
+        remove_tree(scratch)
+        git("worktree", "prune", cwd=run.top, check=False)
+
+
+# ---- the work --------------------------------------------------------------------------------
+
+
+def merge_base_branch(run: Run) -> None:
+    """Bring the base branch into an existing RC branch: a merge, never a rebase."""
+    if run.start != run.branch_ref or ok(
+        "merge-base", "--is-ancestor", run.base_ref, "HEAD", cwd=run.here
+    ):
+        return
+    s = run.s
+    info(f"merging {s.remote}/{s.base_branch} into {run.branch}")
+    message = f"Merge branch '{s.base_branch}' into {run.branch}"
+    if not ok("merge", "--quiet", "--no-edit", "-m", message, run.base_ref, cwd=run.here):
+        git("merge", "--abort", cwd=run.here, check=False)
+        raise FailureError(
+            f"merging {s.remote}/{s.base_branch} into {run.branch} conflicts; merge it by hand "
+            f"on {run.branch}, push, and run again"
+        )
+
+
+def draft_changes(run: Run) -> None:
+    """Write the draft and commit it (a dry run prints the diff instead)."""
+    args = ["--changes", run.notes, "--path", run.s.package_dir, "--tag-pattern", run.s.tag_pattern]
+    if run.s.version:
+        args += ["--version", run.s.version]
+    if run.s.dry_run:
+        diff = run.step("make_rc_changes.py", *args, capture=True)
+        if diff.strip():
+            print(diff, end="" if diff.endswith("\n") else "\n")
+            run.has_news = True
+            info(f"DRY_RUN: would commit '{run.commit_message()}' on {run.branch}")
+        return
+    run.step("make_rc_changes.py", *args)
+    if out("status", "--porcelain", "--", run.notes, cwd=run.here):
+        git("add", "--", run.notes, cwd=run.here)
+        git("commit", "--quiet", "-m", run.commit_message(), cwd=run.here)
+        run.has_news = True
+
+
+def nothing_to_do(run: Run) -> bool:
+    if run.pr_branch or run.has_news:
+        return False
+    return out("rev-list", "--count", f"{run.base_ref}..HEAD", cwd=run.here) == "0"
+
+
+def push_branch(run: Run) -> None:
+    s = run.s
+    if (
+        not run.has_news
+        and run.start == run.branch_ref
+        and out("rev-parse", "HEAD", cwd=run.here) == out("rev-parse", run.branch_ref)
+    ):
+        info(f"{run.branch} on {s.remote} is up to date: nothing to push")
+        return
+    # A plain push: if someone pushed meanwhile it is rejected, and the next run merges.
+    command = ["git", "push", "--quiet", s.remote, f"HEAD:refs/heads/{run.branch}"]
+    if s.dry_run:
+        info(f"DRY_RUN: would run: {shlex.join(command)}")
+        return
+    if subprocess.run(command, cwd=run.here, check=False).returncode != 0:
+        raise FailureError(
+            f"pushing {run.branch} to {s.remote} failed; run again (it merges, it never "
+            "force-pushes)"
+        )
+
+
+def output_lines(values: Mapping[str, str]) -> str:
+    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
+
+    The delimiter comes from the value (stable across runs) and never occurs in it."""
+    text = ""
+    for name, value in values.items():
+        if "\n" not in value and "\r" not in value:
+            text += f"{name}={value}\n"
+            continue
+        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        while delimiter in value:
+            delimiter += "_"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    return text
+
+
+def write_outputs(values: Mapping[str, str]) -> None:
+    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(output_lines(values))
+
+
+def release_candidate(settings: Settings) -> int:
+    run = Run(settings)
+    refuse_on(LOCAL, run)
+    prune_stale(run)
+    refuse_on(REMOTE, run)
+    write_outputs({"branch": run.branch})
+    with scratch_worktree(run):
+        merge_base_branch(run)
+        draft_changes(run)
+        # After the draft, so that a refusal of the notes stays the only line.
+        if run.start == run.branch_ref:
+            info(f"using {run.branch} from {settings.remote}")
+        else:
+            info(f"starting {run.branch} from {settings.remote}/{settings.base_branch}")
+        if nothing_to_do(run):
+            info(
+                "nothing new since the last release and no open release-candidate PR: nothing to do"
+            )
+            return 0
+        if run.pr_branch and not run.has_news:
+            info(f"no new changes for {run.branch} since the last run")
+        push_branch(run)
+        top_notes = os.path.relpath(
+            run.here / run.notes, run.top if run.worktree is None else run.worktree
+        )
+        run.step(
+            "rc_pull_request.py",
+            "--base",
+            settings.base_branch,
+            "open",
+            "--head",
+            run.branch,
+            "--changes",
+            top_notes,
+        )
+    return 0
+
+
+# ---- command line ----------------------------------------------------------------------------
+
+
+def yes_no(name: str, value: str | None) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
+    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
+    word = (value or "").strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not the usage block
+        self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def a_day(text: str) -> dt.date:
+    """RC_DATE: YYYY-MM-DD and a real date (a name for the branch, never a guess)."""
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"RC_DATE must be a real date as YYYY-MM-DD, got '{text}'")
+
+
+def parse_args(argv: Sequence[str] | None) -> Settings:
+    env = os.environ.get
+    parser = Parser(
+        prog="release_candidate.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Defaults come from the variables make exports (BASE_BRANCH, REMOTE, CHANGES, "
+        "TAG_PATTERN, VERSION, DRY_RUN, PACKAGE_DIR) and RC_DATE; rc_pull_request.py reads "
+        "GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL. Exit 0 done (or nothing to do), "
+        "1 failed, 2 refused with nothing changed.",
+    )
+    parser.add_argument("--base-branch", default=env("BASE_BRANCH") or "main")
+    parser.add_argument("--remote", default=env("REMOTE") or "origin")
+    parser.add_argument(
+        "--changes", default=env("CHANGES") or "CHANGES.rst", help="notes, in --package-dir"
+    )
+    parser.add_argument("--tag-pattern", default=env("TAG_PATTERN") or "v*")
+    parser.add_argument("--version", default=env("VERSION") or "", help="the version to draft")
+    try:  # refused before any work: a typo must not decide whether the branch is pushed
+        dry_run = yes_no("DRY_RUN", env("DRY_RUN"))
+    except ValueError as bad:
+        parser.error(str(bad))
+    parser.add_argument("--dry-run", action="store_true", default=dry_run)
+    parser.add_argument(
+        "--package-dir",
+        default=env("PACKAGE_DIR") or ".",
+        help="the package's folder: its notes and the commits that touch it (monorepos)",
+    )
+    parser.add_argument(
+        "--rc-date",
+        type=str,
+        default=env("RC_DATE") or "",
+        help="the day that names a new RC branch, YYYY-MM-DD (default: today, UTC)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        today = a_day(args.rc_date) if args.rc_date else dt.datetime.now(dt.timezone.utc).date()
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+    return Settings(
+        base_branch=args.base_branch,
+        remote=args.remote,
+        changes=args.changes,
+        tag_pattern=args.tag_pattern,
+        version=args.version,
+        dry_run=args.dry_run,
+        package_dir=args.package_dir,
+        today=today,
+        github_output=env("GITHUB_OUTPUT") or "",
+        github_step_summary=env("GITHUB_STEP_SUMMARY") or "",
+    )
+
+
+def interrupted(signum: int, _frame: FrameType | None) -> NoReturn:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = parse_args(argv)
+    signal.signal(signal.SIGTERM, interrupted)
+    try:
+        return release_candidate(settings)
+    except StepFailedError as exc:
+        return exc.status
+    except RefusalError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except (FailureError, OSError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: error: interrupted; run it again to finish", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
