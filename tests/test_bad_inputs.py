@@ -10,8 +10,9 @@ scripts/), a bare `origin` and the GitHub API stand-in, then asserts:
   symlink points at), the local refs, HEAD, the worktree list, the stash;
 - nothing pushed: origin's refs unchanged and no write request reached the stand-in.
 
-To add a case, add a Row to ROWS (or to a list joined into it). `argv` and `env` values may
-name `{project}` (the checkout) and `{tmp}` (the folder holding it, its origin and `outside/`);
+To add a case, add a Row to ROWS (or to a list joined into it). `argv`, `env` and `cwd` values
+may name `{project}` (the checkout), `{origin}` (its bare origin) and `{tmp}` (the folder
+holding them and `outside/`);
 `setup` gets the Project before the "before" snapshot, so what it changes is the baseline.
 An `env` value of None unsets that variable.
 """
@@ -30,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from tests.peers.git_repos import run_git
-from tests.peers.kit_project import Project, kit_project, kit_project_template
+from tests.peers.kit_project import CHANGES, Project, kit_project, kit_project_template
 
 __all__ = ["kit_project", "kit_project_template"]  # fixtures used by this module
 
@@ -50,12 +51,13 @@ class Row:
     says: str = ""  # a part of the one stderr line
     env: Mapping[str, str | None] = field(default_factory=dict)
     setup: Setup | None = None
+    cwd: str = "{project}"
 
 
 def script(name: str, *args: str, **row: object) -> Row:
-    """A row that runs scripts/<name> (the project's copy) with the suite's interpreter."""
+    """A row that runs the project's copy of scripts/<name> with the suite's interpreter."""
     row_id = str(row.pop("id"))
-    return Row(row_id, (PYTHON, f"scripts/{name}", *args), **row)  # type: ignore[arg-type]
+    return Row(row_id, (PYTHON, f"{{project}}/scripts/{name}", *args), **row)  # type: ignore[arg-type]
 
 
 def make(*args: str, **row: object) -> Row:
@@ -301,7 +303,7 @@ MAKE_AROUND_ROWS = [
     ),
 ]
 
-# ---- the preparation steps (scripts' own rows: tests/test_preparation_refusals.py) -----------
+# ---- the preparation steps: each script alone, then through make ------------------------------
 
 
 def symlinked_notes(project: Project) -> None:
@@ -326,6 +328,151 @@ def conflicted_merge(project: Project) -> None:
     repo.git("merge", "other", check=False)
 
 
+def notes(text: str) -> Setup:
+    def setup(project: Project) -> None:
+        project.commit("docs: notes", {"CHANGES.rst": text})
+
+    return setup
+
+
+def open_rc_pull_without_its_branch(project: Project) -> None:
+    project.gh.add_pull("auto-release-candidate-2026-10-05", title="chore(rc)")
+
+
+TWICE = CHANGES + "\n1.3.0 (2025-01-01)\n------------------\n\n- 1234abc ENH: y\n"
+UNDERLINE_MISSING = (
+    "Changelog\n=========\n\n1.3.0 (2025-02-01)\n\n- y\n\n"
+    "1.2.0 (2025-01-01)\n------------------\n\n- x\n"
+)
+NOT_PEP440_TOP = (
+    "Changelog\n=========\n\n1.3.x (2025-02-01)\n------------------\n\n- y\n\n"
+    "1.2.0 (2025-01-01)\n------------------\n\n- x\n"
+)
+IMPOSSIBLE_DATE = "Changelog\n=========\n\n1.3.0 (2025-02-30)\n------------------\n\n- x\n"
+A_FOLDER = {"GITHUB_OUTPUT": "{tmp}/outside/GITHUB_OUTPUT"}
+A_SUMMARY_FOLDER = {"GITHUB_STEP_SUMMARY": "{tmp}/outside/GITHUB_STEP_SUMMARY"}
+OUTPUT_FOLDER = output_is_a_folder("GITHUB_OUTPUT")
+MAKE_RC, CHANGES_PY, RELEASE_TAG, RELEASE_CANDIDATE = (
+    "make_rc_changes.py",
+    "changes.py",
+    "release_tag.py",
+    "release_candidate.py",
+)
+
+# Each preparation script run alone (as a project that copied one script runs it).
+PREPARATION_SCRIPT_ROWS = [
+    script(MAKE_RC, id="rc-bare-repository", cwd="{origin}", says="bare repository"),
+    script(MAKE_RC, id="rc-symlinked-notes", setup=symlinked_notes, says="is a symlink"),
+    script(MAKE_RC, "--changes", "../x.rst", id="rc-notes-outside", says="outside the work tree"),
+    script(MAKE_RC, "--path", "..", id="rc-path-outside", says="outside the work tree"),
+    script(MAKE_RC, id="rc-conflicted-merge", setup=conflicted_merge, says="merge is in progress"),
+    script(
+        MAKE_RC, id="rc-output-folder", env=A_FOLDER, setup=OUTPUT_FOLDER, says="GITHUB_OUTPUT="
+    ),
+    script(
+        MAKE_RC,
+        id="rc-summary-folder",
+        env=A_SUMMARY_FOLDER,
+        setup=output_is_a_folder("GITHUB_STEP_SUMMARY"),
+        says="not a writable",
+    ),
+    script(
+        MAKE_RC,
+        id="rc-heading-without-underline",
+        setup=notes(UNDERLINE_MISSING),
+        says="without its underline",
+    ),
+    script(
+        MAKE_RC,
+        id="rc-unknown-heading-on-top",
+        setup=notes(NOT_PEP440_TOP),
+        says="'1.3.x' is not a PEP 440",
+    ),
+    script(MAKE_RC, "--version", "2.0", id="rc-version-not-releasable", says="not a form"),
+    script(MAKE_RC, "--bogus", id="rc-unknown-option", says="unrecognized arguments"),
+    script(
+        CHANGES_PY,
+        "version",
+        id="changes-version-not-pep440",
+        setup=notes(NOT_PEP440_TOP),
+        says="no PEP 440 version",
+    ),
+    script(
+        CHANGES_PY,
+        "date",
+        id="changes-impossible-date",
+        setup=notes(IMPOSSIBLE_DATE),
+        says="not a real date",
+    ),
+    script(
+        CHANGES_PY, "notes", id="changes-symlinked-notes", setup=symlinked_notes, says="symlink"
+    ),
+    script(
+        CHANGES_PY,
+        *("--file", "../x.rst", "version"),
+        id="changes-notes-outside",
+        says="outside the work tree",
+    ),
+    script(
+        CHANGES_PY,
+        "check",
+        id="changes-output-folder",
+        env=A_FOLDER,
+        setup=OUTPUT_FOLDER,
+        says="GITHUB_OUTPUT=",
+    ),
+    script(CHANGES_PY, "bogus", id="changes-unknown-command", says="invalid choice"),
+    script(CHANGES_PY, "check", "--today", "tomorrow", id="changes-bad-today", says="not a date"),
+    script(
+        CHANGES_PY,
+        "check",
+        id="changes-two-sections-one-version",
+        status=1,
+        setup=notes(TWICE),
+        says="a second section for version 1.3.0",
+    ),
+    script(RELEASE_TAG, id="tag-bare-repository", cwd="{origin}", says="bare repository"),
+    script(RELEASE_TAG, id="tag-symlinked-notes", setup=symlinked_notes, says="is a symlink"),
+    script(
+        RELEASE_TAG, id="tag-conflicted-merge", setup=conflicted_merge, says="merge is in progress"
+    ),
+    script(
+        RELEASE_TAG,
+        id="tag-output-folder",
+        env=A_FOLDER,
+        setup=OUTPUT_FOLDER,
+        says="GITHUB_OUTPUT=",
+    ),
+    script(RELEASE_TAG, "--package-dir", "nope", id="tag-no-package-dir", says="not a directory"),
+    script(RELEASE_TAG, "--resume", "maybe", id="tag-bad-resume", says="invalid choice"),
+    script(RELEASE_TAG, id="tag-nothing-to-undo", env={"RESUME": "undo"}, says="no unpushed bump"),
+    script(RELEASE_CANDIDATE, id="rc-step-bare-repository", cwd="{origin}", says="bare repository"),
+    script(
+        RELEASE_CANDIDATE,
+        id="rc-step-output-folder",
+        env=A_FOLDER,
+        setup=OUTPUT_FOLDER,
+        says="GITHUB_OUTPUT=",
+    ),
+    script(
+        RELEASE_CANDIDATE, "--bogus", id="rc-step-unknown-option", says="unrecognized arguments"
+    ),
+    *(
+        script(
+            RELEASE_CANDIDATE,
+            id=f"rc-step-rc-date-{slug}",
+            env={"RC_DATE": value},
+            says=f"got '{value}'",
+        )
+        for slug, value in {
+            "no-such-day": "2026-02-30",
+            "words": "tomorrow",
+            "compact": "20261103",
+            "short-month": "2026-1-03",
+        }.items()
+    ),
+]
+
 PREPARATION_ROWS = [
     make("rc", id="make-rc-symlinked-notes", setup=symlinked_notes, says="symlink"),
     make(
@@ -334,7 +481,14 @@ PREPARATION_ROWS = [
     make(
         "release-tag", id="make-release-tag-symlinked-notes", setup=symlinked_notes, says="symlink"
     ),
-    make("rc", id="make-rc-conflicted-merge", setup=conflicted_merge, says="uncommitted"),
+    make("rc", id="make-rc-conflicted-merge", setup=conflicted_merge, says="merge is in progress"),
+    make(
+        "rc",
+        id="make-rc-open-pr-without-its-branch",
+        setup=open_rc_pull_without_its_branch,
+        says="auto-release-candidate-2026-10-05 is missing on origin",
+    ),
+    make("rc", id="make-rc-bad-rc-date", env={"RC_DATE": "2026-13-01"}, says="RC_DATE"),
     make(
         "release-tag", id="make-release-tag-conflicted-merge", setup=conflicted_merge, says="merge"
     ),
@@ -372,11 +526,12 @@ YES_NO_ROWS = [
         id="make-build-no-isolation-typo",
         says=not_yes_no("BUILD_NO_ISOLATION", "yes please"),
     ),
-    # Each script's own copy, run without the bin/ step that checks DRY_RUN first.
+    # Each script's own copy, run alone.
     *(
         script(name, *args, id=f"{name}-dry-run-typo", env={"DRY_RUN": "ture"}, says="DRY_RUN=")
         for name, args in {
             "release_tag.py": (),
+            "release_candidate.py": (),
             "rc_pull_request.py": ("find",),
             "draft_release.py": ("publish",),
             "pypi_publish.py": ("publish",),
@@ -391,6 +546,7 @@ ROWS: list[Row] = [
     *RC_PULL_REQUEST_ROWS,
     *MAKE_ROWS,
     *MAKE_AROUND_ROWS,
+    *PREPARATION_SCRIPT_ROWS,
     *PREPARATION_ROWS,
     *YES_NO_ROWS,
 ]
@@ -408,6 +564,7 @@ def fill(text: str, project: Project) -> str:
     return (
         text.replace("{python}", sys.executable)
         .replace("{project}", str(project.path))
+        .replace("{origin}", str(project.repo.origin))
         .replace("{tmp}", str(project.tmp))
     )
 
@@ -468,7 +625,7 @@ def test_bad_input_is_refused_in_one_line_and_changes_nothing(project: Project, 
     argv = [fill(arg, project) for arg in row.argv]
     result = subprocess.run(
         argv,
-        cwd=project.path,
+        cwd=fill(row.cwd, project),
         env=environment(row, project),
         capture_output=True,
         text=True,
