@@ -30,6 +30,7 @@ import hashlib
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -332,7 +333,7 @@ def prune_stale(run: Run) -> None:
         if not scratch.name.startswith(SCRATCH_PREFIX) or is_alive(scratch / "pid"):
             continue
         git("worktree", "remove", "--force", str(path), check=False)
-        remove_tree(scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
         info(f"removed the worktree an interrupted run left behind: {path}")
     git("worktree", "prune", check=False)
 
@@ -347,12 +348,6 @@ def is_alive(pid_file: Path) -> bool:
     return True
 
 
-def remove_tree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
-
-
 @contextmanager
 def scratch_worktree(run: Run) -> Iterator[None]:
     scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
@@ -364,7 +359,7 @@ def scratch_worktree(run: Run) -> Iterator[None]:
         yield
     finally:
         git("worktree", "remove", "--force", str(worktree), cwd=run.top, check=False)
-        remove_tree(scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
         git("worktree", "prune", cwd=run.top, check=False)
 
 
