@@ -30,6 +30,15 @@ from tests.peers.github_api import GitHubStandIn
 REF_RULES = ("ref_kind", "full_ref", "current_ref")
 OUTPUTS = {"output_lines", "write_outputs"}
 ACTIONS_FILES = {*OUTPUTS, "write_summary"}
+# The refusals of the two steps that change the checkout (release-tag, release-candidate):
+# each is `check(run) -> message | None` over the script's own Run(parse_args([])).
+CHECKOUT_CHECKS = {
+    "not_a_repository",
+    "no_commits",
+    "operation_in_progress",
+    "dirty_tree",
+    "unwritable_outputs",
+}
 
 # script (relative to the repository root) -> the shared rules it carries
 COPIES: dict[str, set[str]] = {
@@ -60,7 +69,13 @@ COPIES: dict[str, set[str]] = {
         "heading_date",
     },
     "scripts/docker_tags.py": {"tag_for", "version_of_tag", *REF_RULES, *ACTIONS_FILES},
-    "scripts/release_tag.py": {"tag_for", "version_of_tag", "is_releasable", "yes_no"},
+    "scripts/release_tag.py": {
+        "tag_for",
+        "version_of_tag",
+        "is_releasable",
+        "yes_no",
+        *CHECKOUT_CHECKS,
+    },
     "scripts/rc_pull_request.py": {
         "yes_no",
         *ACTIONS_FILES,
@@ -72,7 +87,13 @@ COPIES: dict[str, set[str]] = {
     "scripts/build_image.py": {"yes_no", *OUTPUTS},
     "scripts/push_image.py": {"yes_no"},
     "demo/train.py": {"yes_no"},
-    "scripts/release_candidate.py": {"yes_no", "rc_branch", "is_rc_branch", *OUTPUTS},
+    "scripts/release_candidate.py": {
+        "yes_no",
+        "rc_branch",
+        "is_rc_branch",
+        *OUTPUTS,
+        *CHECKOUT_CHECKS,
+    },
 }
 # sourced bash file -> rule -> its function there (`is_true NAME`: status 0 yes, 1 no, else
 # one line and exit 2)
@@ -680,3 +701,113 @@ def test_the_kits_own_commits_stay_out_of_the_notes(
 ) -> None:
     written = subject(_load(path))
     assert _load("scripts/make_rc_changes.py").BOOKKEEPING.match(written), written
+
+
+# ---- the checkout checks: (check, the state it meets, its refusal or None) --------------------
+# `{dir}` is the folder the check runs in. A state is made with real git.
+
+
+def _plain_folder(where: Path) -> None:
+    where.mkdir()
+
+
+def _checkout(where: Path) -> None:
+    subprocess.run(["git", "init", "--quiet", str(where)], check=True)
+    (where / "a.txt").write_text("a\n", encoding="utf-8")
+    subprocess.run(["git", "-C", str(where), "add", "a.txt"], check=True)
+    subprocess.run(["git", "-C", str(where), "commit", "--quiet", "-m", "one"], check=True)
+
+
+def _bare(where: Path) -> None:
+    subprocess.run(["git", "init", "--quiet", "--bare", str(where)], check=True)
+
+
+def _no_commits(where: Path) -> None:
+    subprocess.run(["git", "init", "--quiet", str(where)], check=True)
+
+
+def _marker(name: str, folder: bool = False) -> Callable[[Path], None]:
+    def setup(where: Path) -> None:
+        _checkout(where)
+        marker = where / ".git" / name
+        marker.mkdir() if folder else marker.write_text("0" * 40 + "\n", encoding="utf-8")
+
+    return setup
+
+
+def _edited(where: Path) -> None:
+    _checkout(where)
+    (where / "a.txt").write_text("b\n", encoding="utf-8")
+
+
+def _untracked(where: Path) -> None:
+    _checkout(where)
+    (where / "new.txt").write_text("new\n", encoding="utf-8")
+
+
+NOT_WRITABLE = "is not a writable file"
+CHECKOUT = [
+    ("not_a_repository", _plain_folder, {}, "not inside a git repository; run it from a checkout"),
+    ("not_a_repository", _bare, {}, "this is a bare repository (no work tree); run it from a"),
+    ("not_a_repository", _checkout, {}, None),
+    ("no_commits", _no_commits, {}, "the repository has no commits yet"),
+    ("no_commits", _checkout, {}, None),
+    ("operation_in_progress", _marker("MERGE_HEAD"), {}, "a merge is in progress; finish or"),
+    ("operation_in_progress", _marker("rebase-merge", True), {}, "a rebase is in progress;"),
+    ("operation_in_progress", _marker("rebase-apply", True), {}, "a rebase is in progress;"),
+    ("operation_in_progress", _marker("CHERRY_PICK_HEAD"), {}, "a cherry-pick is in progress;"),
+    ("operation_in_progress", _checkout, {}, None),
+    ("dirty_tree", _edited, {}, "the working tree has uncommitted changes; commit or stash"),
+    ("dirty_tree", _untracked, {}, None),
+    ("dirty_tree", _checkout, {}, None),
+    (
+        "unwritable_outputs",
+        _checkout,
+        {"GITHUB_OUTPUT": "{dir}"},
+        f"GITHUB_OUTPUT={{dir}} {NOT_WRITABLE}",
+    ),
+    (
+        "unwritable_outputs",
+        _checkout,
+        {"GITHUB_STEP_SUMMARY": "{dir}/missing/summary"},
+        f"GITHUB_STEP_SUMMARY={{dir}}/missing/summary {NOT_WRITABLE}",
+    ),
+    ("unwritable_outputs", _checkout, {"GITHUB_OUTPUT": "{dir}/out"}, None),
+    ("unwritable_outputs", _checkout, {}, None),
+]
+
+
+def _checkout_rows() -> list[Any]:
+    return [
+        pytest.param(path, *row, id=f"{Path(path).name}:{row[0]}:{row[1].__name__}:{index}")
+        for path in sorted(p for p, rules in COPIES.items() if rules >= CHECKOUT_CHECKS)
+        for index, row in enumerate(CHECKOUT)
+    ]
+
+
+@pytest.mark.parametrize(("path", "check", "state", "env", "refusal"), _checkout_rows())
+def test_checkout_checks(
+    path: str,
+    check: str,
+    state: Callable[[Path], None],
+    env: dict[str, str],
+    refusal: str | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    where = tmp_path / "here"
+    state(where)
+    monkeypatch.chdir(where)
+    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "DRY_RUN", "SIGN"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value.replace("{dir}", str(where)))
+    module = _load(path)
+    run = module.Run(module.parse_args([]))
+
+    said = _rule(path, check)(run)
+
+    if refusal is None:
+        assert said is None
+    else:
+        assert said is not None and said.startswith(refusal.replace("{dir}", str(where))), said
