@@ -126,14 +126,27 @@ def release_tag(settings: Settings) -> str | None:
 # ---- reading and checking -------------------------------------------------------------------
 
 
+def work_tree_problem(top: Path, path: Path) -> str | None:
+    """Why a step may not read or write `path` (as open() finds it), or None when it may.
+
+    A symlink could point at a secret; a path resolving outside the work tree `top` (`..`,
+    an absolute path, a linked folder) is not the project's. `top` itself is inside."""
+    if path.is_symlink():
+        return "is a symlink"
+    top, resolved = top.resolve(), path.resolve()
+    if resolved != top and top not in resolved.parents:
+        return f"resolves outside the work tree {top}"
+    return None
+
+
 def inside(root: Path, path: Path, what: str) -> Path:
     """`path` resolved; refused when it is a symlink or resolves outside the work tree."""
-    if path.is_symlink():
+    problem = work_tree_problem(root, root / path)
+    if problem == "is a symlink":
         raise RefusalError(f"{what} {path} is a symlink; use a real folder in the work tree", 2)
-    resolved = (root / path).resolve()
-    if resolved != root and root not in resolved.parents:
-        raise RefusalError(f"{what} {path} is outside the work tree {root}", 2)
-    return resolved
+    if problem:
+        raise RefusalError(f"{what} {path} {problem}", 2)
+    return (root / path).resolve()
 
 
 def load_pyproject(package_dir: Path) -> dict[str, object]:

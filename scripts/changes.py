@@ -282,14 +282,23 @@ def parse_changes(name: str, text: str) -> ChangesFile:
     return ChangesFile(name=name, text=text, lines=lines, sections=sections)
 
 
+def work_tree_problem(top: Path, path: Path) -> str | None:
+    """Why a step may not read or write `path` (as open() finds it), or None when it may.
+
+    A symlink could point at a secret; a path resolving outside the work tree `top` (`..`,
+    an absolute path, a linked folder) is not the project's. `top` itself is inside."""
+    if path.is_symlink():
+        return "is a symlink"
+    top, resolved = top.resolve(), path.resolve()
+    if resolved != top and top not in resolved.parents:
+        return f"resolves outside the work tree {top}"
+    return None
+
+
 def _inside_work_tree(path: str) -> None:
     """A file this script reads must be a regular file inside the work tree (or, outside git,
     inside the current directory): never a symlink, never a path resolving elsewhere."""
     where = Path(path)
-    if where.is_symlink():
-        raise BadInputError(f"{path}: is a symlink; the notes must be a regular file")
-    if where.is_dir():
-        raise BadInputError(f"{path}: Is a directory; the notes must be a regular file")
     folder = where.parent if where.parent.is_dir() else Path.cwd()
     proc = subprocess.run(
         ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
@@ -298,9 +307,13 @@ def _inside_work_tree(path: str) -> None:
         check=False,
     )
     top = Path(proc.stdout.strip() if proc.returncode == 0 else Path.cwd()).resolve()
-    resolved = where.resolve()
-    if top not in resolved.parents:
-        raise BadInputError(f"{path}: resolves outside the work tree {top}")
+    problem = work_tree_problem(top, where)
+    if problem == "is a symlink":
+        raise BadInputError(f"{path}: is a symlink; the notes must be a regular file")
+    if where.is_dir():
+        raise BadInputError(f"{path}: Is a directory; the notes must be a regular file")
+    if problem:
+        raise BadInputError(f"{path}: {problem}")
     if where.exists() and not where.is_file():
         raise BadInputError(f"{path}: not a regular file")
 

@@ -442,9 +442,22 @@ def resolve_tag(settings: Settings, what: str) -> str | None:
     return tag
 
 
+def work_tree_problem(top: Path, path: Path) -> str | None:
+    """Why a step may not read or write `path` (as open() finds it), or None when it may.
+
+    A symlink could point at a secret; a path resolving outside the work tree `top` (`..`,
+    an absolute path, a linked folder) is not the project's. `top` itself is inside."""
+    if path.is_symlink():
+        return "is a symlink"
+    top, resolved = top.resolve(), path.resolve()
+    if resolved != top and top not in resolved.parents:
+        return f"resolves outside the work tree {top}"
+    return None
+
+
 def in_work_tree(path: Path) -> Path:
     """`path` when it is inside the work tree (the current folder) and no symlink; else refuse."""
-    if path.is_symlink() or not path.resolve().is_relative_to(Path.cwd().resolve()):
+    if work_tree_problem(Path.cwd(), path):
         raise FatalError(f"{path}: outside the work tree or a symlink; refusing to read it", 2)
     return path
 

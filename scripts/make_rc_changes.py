@@ -857,14 +857,27 @@ class Changes:
         return match["sha"]
 
 
+def work_tree_problem(top: Path, path: Path) -> str | None:
+    """Why a step may not read or write `path` (as open() finds it), or None when it may.
+
+    A symlink could point at a secret; a path resolving outside the work tree `top` (`..`,
+    an absolute path, a linked folder) is not the project's. `top` itself is inside."""
+    if path.is_symlink():
+        return "is a symlink"
+    top, resolved = top.resolve(), path.resolve()
+    if resolved != top and top not in resolved.parents:
+        return f"resolves outside the work tree {top}"
+    return None
+
+
 def regular_file_inside(repo: Repo, path: Path, what: str) -> Path:
     """Every file this script reads or writes is a regular file inside the work tree: never a
     symlink (it could point at a secret), never a path that resolves outside."""
-    if path.is_symlink():
+    problem = work_tree_problem(repo.toplevel, path)
+    if problem == "is a symlink":
         raise BadInputError(f"{what} {path.name} is a symlink; it must be a regular file")
-    top = repo.toplevel.resolve()
-    if top not in path.resolve().parents:
-        raise BadInputError(f"{what} {path} resolves outside the work tree {top}")
+    if problem:
+        raise BadInputError(f"{what} {path} {problem}")
     if path.exists() and not path.is_file():
         raise BadInputError(f"{what} {path.name} is not a regular file")
     return path

@@ -219,14 +219,27 @@ def package_dir_missing(run: Run) -> str | None:
     return None
 
 
+def work_tree_problem(top: Path, path: Path) -> str | None:
+    """Why a step may not read or write `path` (as open() finds it), or None when it may.
+
+    A symlink could point at a secret; a path resolving outside the work tree `top` (`..`,
+    an absolute path, a linked folder) is not the project's. `top` itself is inside."""
+    if path.is_symlink():
+        return "is a symlink"
+    top, resolved = top.resolve(), path.resolve()
+    if resolved != top and top not in resolved.parents:
+        return f"resolves outside the work tree {top}"
+    return None
+
+
 def _unsafe(run: Run, name: str, must_exist: bool) -> str | None:
     """A file this step reads or writes must be a regular file inside the work tree."""
     path = run.package / name
-    if path.is_symlink():
+    problem = work_tree_problem(run.top, path)
+    if problem == "is a symlink":
         return f"{name} is a symlink; the notes and version files must be regular files"
-    resolved = path.resolve()
-    if run.top not in resolved.parents:
-        return f"{name} resolves outside the work tree {run.top}"
+    if problem:
+        return f"{name} {problem}"
     if path.exists() and not path.is_file():
         return f"{name} is not a regular file"
     if must_exist and not path.exists():

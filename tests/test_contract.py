@@ -39,12 +39,20 @@ CHECKOUT_CHECKS = {
     "dirty_tree",
     "unwritable_outputs",
 }
+TREE = "work_tree_problem"  # every file a step reads or writes is inside the work tree
 
 # script (relative to the repository root) -> the shared rules it carries
 COPIES: dict[str, set[str]] = {
     "scripts/base_image.py": OUTPUTS,
-    "scripts/build_dist.py": {"tag_for", "version_of_tag", "yes_no", *ACTIONS_FILES},
-    "scripts/pypi_publish.py": {"tag_for", "version_of_tag", "yes_no", *REF_RULES, *ACTIONS_FILES},
+    "scripts/build_dist.py": {"tag_for", "version_of_tag", "yes_no", *ACTIONS_FILES, TREE},
+    "scripts/pypi_publish.py": {
+        "tag_for",
+        "version_of_tag",
+        "yes_no",
+        *REF_RULES,
+        *ACTIONS_FILES,
+        TREE,
+    },
     "scripts/draft_release.py": {
         "tag_for",
         "version_of_tag",
@@ -53,6 +61,7 @@ COPIES: dict[str, set[str]] = {
         *ACTIONS_FILES,
         "retry_delay",
         "github_client",
+        TREE,
     },
     "scripts/changes.py": {
         "tag_for",
@@ -60,6 +69,7 @@ COPIES: dict[str, set[str]] = {
         "is_releasable",
         "heading_parts",
         "heading_date",
+        TREE,
     },
     "scripts/make_rc_changes.py": {
         "tag_for",
@@ -67,6 +77,7 @@ COPIES: dict[str, set[str]] = {
         "is_releasable",
         "heading_parts",
         "heading_date",
+        TREE,
     },
     "scripts/docker_tags.py": {"tag_for", "version_of_tag", *REF_RULES, *ACTIONS_FILES},
     "scripts/release_tag.py": {
@@ -75,6 +86,7 @@ COPIES: dict[str, set[str]] = {
         "is_releasable",
         "yes_no",
         *CHECKOUT_CHECKS,
+        TREE,
     },
     "scripts/rc_pull_request.py": {
         "yes_no",
@@ -84,7 +96,7 @@ COPIES: dict[str, set[str]] = {
         "rc_branch",
         "is_rc_branch",
     },
-    "scripts/build_image.py": {"yes_no", *OUTPUTS},
+    "scripts/build_image.py": {"yes_no", *OUTPUTS, TREE},
     "scripts/push_image.py": {"yes_no"},
     "demo/train.py": {"yes_no"},
     "scripts/release_candidate.py": {
@@ -266,6 +278,31 @@ OUTPUT_LINES: list[tuple[dict[str, str], tuple[str, ...]]] = [
     ({"body": "x\nEOF\ny"}, ("<<",)),  # the delimiter other tools pick
     ({"body": "x\nRELEASEKIT_\ny"}, ("<<",)),
     ({"version": "1.2.3", "tags": "a\nb", "push": "true"}, ("=", "<<", "=")),
+]
+
+# a path as a step gets it, run from the work tree `{top}` -> None (may be read or written),
+# "symlink" or "outside". The tree: a.txt, sub/b.txt, link-in -> a.txt, inner -> sub,
+# link-out -> {outside}/secret.txt, linked -> {outside}.
+WORK_TREE_PROBLEM = [
+    ("a.txt", None),
+    ("sub/b.txt", None),
+    ("sub", None),
+    (".", None),
+    ("not-yet-written.txt", None),
+    ("sub/../a.txt", None),
+    ("{top}/a.txt", None),
+    ("inner/b.txt", None),  # a linked folder that stays inside
+    ("link-in", "symlink"),
+    ("inner", "symlink"),
+    ("link-out", "symlink"),
+    ("linked", "symlink"),
+    ("linked/secret.txt", "outside"),
+    ("linked/new.txt", "outside"),
+    ("..", "outside"),
+    ("../outside/secret.txt", "outside"),
+    ("sub/../../outside/secret.txt", "outside"),
+    ("{outside}/secret.txt", "outside"),
+    ("/etc/hostname", "outside"),
 ]
 
 NOW = 1_700_000_000.0  # epoch seconds, as x-ratelimit-reset is
@@ -811,3 +848,33 @@ def test_checkout_checks(
         assert said is None
     else:
         assert said is not None and said.startswith(refusal.replace("{dir}", str(where))), said
+
+
+@pytest.fixture
+def work_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    top, outside = tmp_path / "work", tmp_path / "outside"
+    (top / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (top / "a.txt").write_text("a\n", encoding="utf-8")
+    (top / "sub" / "b.txt").write_text("b\n", encoding="utf-8")
+    (outside / "secret.txt").write_text("secret\n", encoding="utf-8")
+    (top / "link-in").symlink_to("a.txt")
+    (top / "inner").symlink_to("sub")
+    (top / "link-out").symlink_to(outside / "secret.txt")
+    (top / "linked").symlink_to(outside)
+    monkeypatch.chdir(top)
+    return top, outside
+
+
+@pytest.mark.parametrize(("path", "given", "problem"), _rows(TREE, WORK_TREE_PROBLEM))
+def test_work_tree_problem(
+    path: str, given: str, problem: str | None, work_tree: tuple[Path, Path]
+) -> None:
+    top, outside = work_tree
+    said = {
+        None: None,
+        "symlink": "is a symlink",
+        "outside": f"resolves outside the work tree {top.resolve()}",
+    }[problem]
+    where = Path(given.format(top=top, outside=outside))
+    assert _rule(path, TREE)(top, where) == said
