@@ -70,7 +70,12 @@ class Settings:
 
 
 def run(command: Sequence[str], what: str) -> str:
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    """`command`'s stdout, stripped. When it fails: the end of its output on stderr, then a
+    one-line FailedError; a program that is missing is one too, never a traceback."""
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError as error:  # not found, not executable
+        raise FailedError(f"{what} failed: {command[0]}: {error.strerror}") from None
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
         raise FailedError(f"{what} failed (exit {result.returncode}); its output is above")

@@ -43,8 +43,8 @@ TREE = "work_tree_problem"  # every file a step reads or writes is inside the wo
 
 # script (relative to the repository root) -> the shared rules it carries
 COPIES: dict[str, set[str]] = {
-    "scripts/base_image.py": OUTPUTS,
-    "scripts/build_dist.py": {"tag_for", "version_of_tag", "yes_no", *ACTIONS_FILES, TREE},
+    "scripts/base_image.py": {*OUTPUTS, "run", "fail"},
+    "scripts/build_dist.py": {"tag_for", "version_of_tag", "yes_no", *ACTIONS_FILES, TREE, "fail"},
     "scripts/pypi_publish.py": {
         "tag_for",
         "version_of_tag",
@@ -52,6 +52,7 @@ COPIES: dict[str, set[str]] = {
         *REF_RULES,
         *ACTIONS_FILES,
         TREE,
+        "fail",
     },
     "scripts/draft_release.py": {
         "tag_for",
@@ -62,6 +63,7 @@ COPIES: dict[str, set[str]] = {
         "retry_delay",
         "github_client",
         TREE,
+        "fail",
     },
     "scripts/changes.py": {
         "tag_for",
@@ -95,9 +97,10 @@ COPIES: dict[str, set[str]] = {
         "github_client",
         "rc_branch",
         "is_rc_branch",
+        "fail",
     },
-    "scripts/build_image.py": {"yes_no", *OUTPUTS, TREE},
-    "scripts/push_image.py": {"yes_no"},
+    "scripts/build_image.py": {"yes_no", *OUTPUTS, TREE, "run", "fail"},
+    "scripts/push_image.py": {"yes_no", "fail"},
     "demo/train.py": {"yes_no"},
     "scripts/release_candidate.py": {
         "yes_no",
@@ -303,6 +306,29 @@ WORK_TREE_PROBLEM = [
     ("sub/../../outside/secret.txt", "outside"),
     ("{outside}/secret.txt", "outside"),
     ("/etc/hostname", "outside"),
+]
+
+# (message, exit status): one line on stderr, `PROG: error: message`, nothing on stdout
+FAIL = [
+    ("DIST dist is outside the work tree /w", 2),
+    ("docker build failed (exit 1); its output is above", 1),
+    ("interrupted", 1),
+    ("", 1),
+]
+
+# a command (sh -c ...) -> its stdout, stripped, or None when run() refuses it; then what
+# stands on stderr (the end of a failed command's output) and in the one-line refusal
+RUN = [
+    ("echo '  out  '", "out", "", ""),
+    ("printf 'a\\nb\\n'", "a\nb", "", ""),
+    (
+        "echo out; echo err >&2; exit 3",
+        None,
+        "out\nerr\n",
+        "thing failed (exit 3); its output is above",
+    ),
+    ("head -c 5000 /dev/zero | tr '\\0' a; exit 1", None, "a" * 4000, "thing failed (exit 1)"),
+    ("exit 1", None, "", "thing failed (exit 1)"),
 ]
 
 NOW = 1_700_000_000.0  # epoch seconds, as x-ratelimit-reset is
@@ -878,3 +904,40 @@ def test_work_tree_problem(
     }[problem]
     where = Path(given.format(top=top, outside=outside))
     assert _rule(path, TREE)(top, where) == said
+
+
+@pytest.mark.parametrize(("path", "message", "status"), _rows("fail", FAIL))
+def test_fail(path: str, message: str, status: int, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as leaving:
+        _rule(path, "fail")(message, status)
+    assert leaving.value.code == status
+    assert capsys.readouterr() == ("", f"{_load(path).PROG}: error: {message}\n")
+
+
+@pytest.mark.parametrize(("path", "script", "stdout", "stderr", "refusal"), _rows("run", RUN))
+def test_run(
+    path: str,
+    script: str,
+    stdout: str | None,
+    stderr: str,
+    refusal: str,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    run = _rule(path, "run")
+    if stdout is not None:
+        assert run(["sh", "-c", script], "thing") == stdout
+    else:
+        with pytest.raises(_load(path).FailedError) as failure:
+            run(["sh", "-c", script], "thing")
+        assert refusal in str(failure.value)
+        assert "\n" not in str(failure.value)
+    assert capfd.readouterr() == ("", stderr)
+
+
+@pytest.mark.parametrize("path", _copies("run"))
+def test_run_refuses_a_missing_program_in_one_line(path: str) -> None:
+    with pytest.raises(_load(path).FailedError) as failure:
+        _rule(path, "run")(["releasekit-no-such-program", "--version"], "the engine")
+    assert str(failure.value) == (
+        "the engine failed: releasekit-no-such-program: No such file or directory"
+    )
