@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -314,6 +316,9 @@ def build(settings: Settings) -> Built:
     output = settings.env.get("GITHUB_OUTPUT")
     if output and not os.access(output, os.W_OK):
         raise RefusalError(f"GITHUB_OUTPUT {output} is not writable", 2)
+    for module in ("build", "twine"):  # run with `python -m` below: a missing one fails first
+        if importlib.util.find_spec(module) is None:
+            raise ModuleNotFoundError(f"No module named {module!r}", name=module)
     tag = release_tag(settings)
     scratch = inside(root, Path("build"), "the build folder")
     scratch.mkdir(exist_ok=True)
@@ -429,6 +434,27 @@ def make_settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
     )
 
 
+# ---- run without its dependencies ------------------------------------------------------------
+# Copies live in each script that imports a package; tests/test_contract.py runs them all.
+
+
+def missing_dependency(error: ModuleNotFoundError) -> str:
+    """The one line for a run without a package: it names the missing one and every package
+    of the PEP 723 header above, read from this file so that the header stays the one list."""
+    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
+    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
+    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
+    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
+    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
+    module = (error.name or "").partition(".")[0]
+    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
+    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    return (
+        f"needs the {named!r} package: pip install {' '.join(names)} "
+        "(or run it with uv run, which reads the script's header)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     env = dict(os.environ)
     args = parse_args(argv, env)
@@ -437,7 +463,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RefusalError as refusal:
         fail(str(refusal), refusal.status)
     except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
-        fail(f"needs the {missing.name!r} package: pip install build packaging twine", 1)
+        fail(missing_dependency(missing), 1)
     except KeyboardInterrupt:
         fail("interrupted", 1)
     print(f"{PROG}: built {built.version}: {built.sdist.name}, {built.wheel.name}, {SUMS}")

@@ -18,7 +18,6 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
@@ -340,21 +339,10 @@ class Problem:
     message: str
 
 
-def _require(module: str) -> ModuleType:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        package = module.split(".")[0]
-        raise BadInputError(
-            f"needs the '{package}' package: pip install {package} "
-            f"(or run the script with 'uv run', which reads its dependency header)"
-        ) from None
-
-
 def _doctree(text: str, source: str) -> tuple[nodes.document, list[Problem]]:
     """Parse reST the way docutils' tools do; every message of level warning or above."""
-    core = _require("docutils.core")
-    standalone = _require("docutils.readers.standalone")
+    core = importlib.import_module("docutils.core")
+    standalone = importlib.import_module("docutils.readers.standalone")
     messages: list[Problem] = []
 
     def note(msg: nodes.system_message) -> None:
@@ -917,9 +905,30 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def fail(message: str) -> NoReturn:
+def fail(message: str, status: int = 2) -> NoReturn:
     print(f"{PROG}: error: {message}", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(status)
+
+
+# ---- run without its dependencies ------------------------------------------------------------
+# Copies live in each script that imports a package; tests/test_contract.py runs them all.
+
+
+def missing_dependency(error: ModuleNotFoundError) -> str:
+    """The one line for a run without a package: it names the missing one and every package
+    of the PEP 723 header above, read from this file so that the header stays the one list."""
+    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
+    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
+    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
+    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
+    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
+    module = (error.name or "").partition(".")[0]
+    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
+    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    return (
+        f"needs the {named!r} package: pip install {' '.join(names)} "
+        "(or run it with uv run, which reads the script's header)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -929,6 +938,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.run(args)
     except BadInputError as exc:
         fail(str(exc))
+    except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
+        fail(missing_dependency(missing), 1)
     return status
 
 

@@ -856,6 +856,27 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     )
 
 
+# ---- run without its dependencies ------------------------------------------------------------
+# Copies live in each script that imports a package; tests/test_contract.py runs them all.
+
+
+def missing_dependency(error: ModuleNotFoundError) -> str:
+    """The one line for a run without a package: it names the missing one and every package
+    of the PEP 723 header above, read from this file so that the header stays the one list."""
+    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
+    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
+    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
+    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
+    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
+    module = (error.name or "").partition(".")[0]
+    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
+    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    return (
+        f"needs the {named!r} package: pip install {' '.join(names)} "
+        "(or run it with uv run, which reads the script's header)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     token = os.environ.get("GITHUB_TOKEN", "").strip()
     try:
@@ -870,7 +891,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FatalError as failure:
         fail(redact(str(failure), token), failure.status)
     except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
-        fail(f"needs the {missing.name!r} package: pip install requests packaging", 1)
+        fail(missing_dependency(missing), 1)
     except KeyboardInterrupt:
         fail("interrupted", 1)
 

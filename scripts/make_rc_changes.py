@@ -27,13 +27,14 @@ import tempfile
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from packaging.version import InvalidVersion, Version
+if TYPE_CHECKING:  # imported where used, so that --help runs without the dependencies
+    from packaging.version import Version
 
 PROG = "make_rc_changes.py"
 DEFAULT_ORDER = ("ENH", "FIX", "MAINT")
-FIRST_VERSION = Version("0.1.0")
+FIRST_VERSION = "0.1.0"
 SUMMARY_LINES = 200  # of the diff shown in the Actions step summary
 NEW_FILE = "Changelog\n=========\n\n"
 
@@ -240,6 +241,8 @@ def release_tags(repo: Repo, pattern: str) -> tuple[list[Tag], list[str]]:
     """Tags matching `pattern` with a PEP 440 version, lowest first; and the matching tags
     without one (passed over). Reachability is decided later: `--merged HEAD` would walk the
     whole history, which a range draft does not need."""
+    from packaging.version import InvalidVersion, Version
+
     fmt = "%(refname:strip=2)%1f%(objectname)%1f%(*objectname)%1f%(creatordate:short)"
     out = git(repo.cwd, "for-each-ref", f"--format={fmt}", "refs/tags").stdout
     prefix = literal_prefix(pattern)
@@ -261,6 +264,8 @@ def release_tags(repo: Repo, pattern: str) -> tuple[list[Tag], list[str]]:
 
 def unmatched_tags_hint(repo: Repo, pattern: str) -> str:
     """When no tag matches the pattern but some look like versions: the pattern that would."""
+    from packaging.version import InvalidVersion, Version
+
     names = git(repo.cwd, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags").stdout
     found: dict[str, int] = {}
     for name in names.split():
@@ -637,8 +642,10 @@ def line_key(label_key: str, order: Sequence[str]) -> tuple[int, int]:
 def propose_version(last: Version | None, entries: Sequence[Entry]) -> Version:
     """breaking -> major, feature -> minor, else patch; in 0.x a breaking change bumps minor.
     After a pre-release the proposal is its final release."""
+    from packaging.version import Version
+
     if last is None:
-        return FIRST_VERSION
+        return Version(FIRST_VERSION)
     major, minor, patch = (*last.release, 0, 0)[:3]
     if last.is_prerelease:  # its final release, as X.Y.Z (a `1.0-beta` tag gives 1.0.0)
         return Version(f"{major}.{minor}.{patch}")
@@ -742,6 +749,8 @@ def find_headings(lines: Sequence[str]) -> list[Heading]:
 
 
 def why_not_a_heading(title: str) -> str:
+    from packaging.version import InvalidVersion, Version
+
     token = next((t for t in title.replace("(", " ").split() if t[:1].isdigit()), None)
     if token is not None:
         try:
@@ -775,6 +784,8 @@ class Changes:
 
     @classmethod
     def parse(cls, text: str, path: Path) -> Changes:
+        from packaging.version import Version
+
         lines = split_lines(text)
         headings = find_headings(lines)
         where = path.name
@@ -1128,6 +1139,8 @@ def find_draft(job: Job, changes: Changes) -> Section | None:
 
 
 def requested_version(job: Job, base: Version | None) -> Version | None:
+    from packaging.version import InvalidVersion, Version
+
     if not job.args.version:
         return None
     try:
@@ -1172,6 +1185,8 @@ def draft(
 ) -> Outcome:
     """Add a draft section, or new commits to the existing one. `commits_after(sha)` gives the
     commits after sha (None: after the last release)."""
+    from packaging.version import Version
+
     before = changes.text
     existing = find_draft(job, changes)
     base = job.last.version if job.last else None
@@ -1486,6 +1501,27 @@ def package_path(repo: Repo, path: str | None) -> str | None:
     return None if where == top else path
 
 
+# ---- run without its dependencies ------------------------------------------------------------
+# Copies live in each script that imports a package; tests/test_contract.py runs them all.
+
+
+def missing_dependency(error: ModuleNotFoundError) -> str:
+    """The one line for a run without a package: it names the missing one and every package
+    of the PEP 723 header above, read from this file so that the header stays the one list."""
+    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
+    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
+    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
+    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
+    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
+    module = (error.name or "").partition(".")[0]
+    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
+    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    return (
+        f"needs the {named!r} package: pip install {' '.join(names)} "
+        "(or run it with uv run, which reads the script's header)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -1534,6 +1570,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (FailureError, OSError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
+        print(f"{PROG}: error: {missing_dependency(missing)}", file=sys.stderr)
         return 1
 
 

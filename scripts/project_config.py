@@ -8,16 +8,12 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 reads TOML with the tomli backport
-    import tomli as tomllib
 
 PROG = "project_config.py"
 
@@ -72,6 +68,10 @@ def read_table(pyproject: Path) -> dict[str, str]:
     """[tool.releasekit] as {key: value}, lists joined by spaces; {} without the file or table."""
     if not pyproject.is_file():
         return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10 reads TOML with the tomli backport
+        import tomli as tomllib
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
@@ -165,6 +165,27 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
     return Settings(command=args.command, pyproject=args.pyproject, output=args.output)
 
 
+# ---- run without its dependencies ------------------------------------------------------------
+# Copies live in each script that imports a package; tests/test_contract.py runs them all.
+
+
+def missing_dependency(error: ModuleNotFoundError) -> str:
+    """The one line for a run without a package: it names the missing one and every package
+    of the PEP 723 header above, read from this file so that the header stays the one list."""
+    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
+    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
+    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
+    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
+    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
+    module = (error.name or "").partition(".")[0]
+    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
+    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    return (
+        f"needs the {named!r} package: pip install {' '.join(names)} "
+        "(or run it with uv run, which reads the script's header)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     settings = parse_args(argv)
     try:
@@ -174,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except OSError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
+        print(f"{PROG}: error: {missing_dependency(missing)}", file=sys.stderr)
         return 1
 
 

@@ -675,6 +675,27 @@ def _bad_usage(message: str) -> NoReturn:
     raise RefusalError(message, 2)
 
 
+# ---- run without its dependencies ------------------------------------------------------------
+# Copies live in each script that imports a package; tests/test_contract.py runs them all.
+
+
+def missing_dependency(error: ModuleNotFoundError) -> str:
+    """The one line for a run without a package: it names the missing one and every package
+    of the PEP 723 header above, read from this file so that the header stays the one list."""
+    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
+    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
+    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
+    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
+    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
+    module = (error.name or "").partition(".")[0]
+    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
+    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    return (
+        f"needs the {named!r} package: pip install {' '.join(names)} "
+        "(or run it with uv run, which reads the script's header)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     secrets = [os.environ.get("TWINE_PASSWORD", "")]
     try:
@@ -684,8 +705,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return core(settings, Path.cwd())
     except RefusalError as refusal:
         fail(redact(str(refusal), secrets), refusal.status)
-    except ModuleNotFoundError as missing:
-        fail(f"needs the {missing.name!r} package: pip install twine pypi-simple packaging", 1)
+    except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
+        fail(missing_dependency(missing), 1)
     except KeyboardInterrupt:
         fail("interrupted", 1)
 

@@ -25,9 +25,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from packaging.version import Version
+if TYPE_CHECKING:  # imported where used, so that --help runs without the dependencies
+    from packaging.version import Version
 
 PROG = "release-tag"
 COMMIT_MESSAGE = "chore(ver): bump {old} -> {new}"
@@ -326,8 +327,8 @@ def no_signing_key(run: Run) -> str | None:
 
 
 def no_bumpver(run: Run) -> str | None:
-    if importlib.util.find_spec("bumpver") is None:
-        return f"bumpver is not installed for {sys.executable}: pip install bumpver"
+    if importlib.util.find_spec("bumpver") is None:  # a missing dependency, as any other
+        raise ModuleNotFoundError("No module named 'bumpver'", name="bumpver")
     return None
 
 
@@ -804,6 +805,27 @@ def interrupted(signum: int, _frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt
 
 
+# ---- run without its dependencies ------------------------------------------------------------
+# Copies live in each script that imports a package; tests/test_contract.py runs them all.
+
+
+def missing_dependency(error: ModuleNotFoundError) -> str:
+    """The one line for a run without a package: it names the missing one and every package
+    of the PEP 723 header above, read from this file so that the header stays the one list."""
+    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
+    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
+    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
+    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
+    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
+    module = (error.name or "").partition(".")[0]
+    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
+    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    return (
+        f"needs the {named!r} package: pip install {' '.join(names)} "
+        "(or run it with uv run, which reads the script's header)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     settings = parse_args(argv)
     signal.signal(signal.SIGTERM, interrupted)
@@ -814,6 +836,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (FailureError, OSError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
+        print(f"{PROG}: error: {missing_dependency(missing)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(
