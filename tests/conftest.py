@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
@@ -12,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from packaging.requirements import Requirement
 
 from tests.peers.git_repos import GitRepo, make_repo
 
@@ -132,6 +134,23 @@ def load_script(name: str) -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@functools.cache
+def _release_requirements() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "release_requirements", ROOT / "tools" / "release_requirements.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def declared_dependencies(script: Path) -> list[Requirement]:
+    """What a script's PEP 723 header declares, read as the PEP specifies (with tomllib)."""
+    specs: list[str] = _release_requirements().script_dependencies(script)
+    return [Requirement(spec) for spec in specs]
 
 
 def run_script(

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from packaging.version import Version
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, declared_dependencies
 from tests.peers.github_api import GitHubStandIn
 
 # Which ref a deploy target works for, and what kind it is: every deploy planner agrees.
@@ -44,7 +44,15 @@ TREE = "work_tree_problem"  # every file a step reads or writes is inside the wo
 # script (relative to the repository root) -> the shared rules it carries
 COPIES: dict[str, set[str]] = {
     "scripts/base_image.py": {*OUTPUTS, "run", "fail"},
-    "scripts/build_dist.py": {"tag_for", "version_of_tag", "yes_no", *ACTIONS_FILES, TREE, "fail"},
+    "scripts/build_dist.py": {
+        "tag_for",
+        "version_of_tag",
+        "yes_no",
+        *ACTIONS_FILES,
+        TREE,
+        "fail",
+        "missing_dependency",
+    },
     "scripts/pypi_publish.py": {
         "tag_for",
         "version_of_tag",
@@ -53,6 +61,7 @@ COPIES: dict[str, set[str]] = {
         *ACTIONS_FILES,
         TREE,
         "fail",
+        "missing_dependency",
     },
     "scripts/draft_release.py": {
         "tag_for",
@@ -64,6 +73,7 @@ COPIES: dict[str, set[str]] = {
         "github_client",
         TREE,
         "fail",
+        "missing_dependency",
     },
     "scripts/changes.py": {
         "tag_for",
@@ -72,6 +82,7 @@ COPIES: dict[str, set[str]] = {
         "heading_parts",
         "heading_date",
         TREE,
+        "missing_dependency",
     },
     "scripts/make_rc_changes.py": {
         "tag_for",
@@ -80,6 +91,7 @@ COPIES: dict[str, set[str]] = {
         "heading_parts",
         "heading_date",
         TREE,
+        "missing_dependency",
     },
     "scripts/docker_tags.py": {"tag_for", "version_of_tag", *REF_RULES, *ACTIONS_FILES},
     "scripts/release_tag.py": {
@@ -89,6 +101,7 @@ COPIES: dict[str, set[str]] = {
         "yes_no",
         *CHECKOUT_CHECKS,
         TREE,
+        "missing_dependency",
     },
     "scripts/rc_pull_request.py": {
         "yes_no",
@@ -98,7 +111,9 @@ COPIES: dict[str, set[str]] = {
         "rc_branch",
         "is_rc_branch",
         "fail",
+        "missing_dependency",
     },
+    "scripts/project_config.py": {"missing_dependency"},
     "scripts/build_image.py": {"yes_no", *OUTPUTS, TREE, "run", "fail"},
     "scripts/push_image.py": {"yes_no", "fail"},
     "demo/train.py": {"yes_no"},
@@ -115,6 +130,16 @@ COPIES: dict[str, set[str]] = {
 BASH_COPIES: dict[str, dict[str, str]] = {
     "bin/lib.sh": {"yes_no": "is_true"},
 }
+
+# A run without a package: (the module an import missed, the package the one line names), for
+# each package the copy's own PEP 723 header declares: {package}, imported as {module}.
+# The line also lists every package of that header, for `pip install`.
+MISSING_DEPENDENCY = [
+    ("{module}", "{package}"),
+    ("{module}.sub", "{package}"),  # a module inside it
+    ("six", "six"),  # not in the header (a dependency's own): named as imported
+]
+UV_RUN = "(or run it with uv run, which reads the script's header)"
 
 # (version, TAG_PATTERN) -> tag
 TAG_FOR = [
@@ -463,6 +488,26 @@ def test_heading_parts(path: str, title: str, parts: tuple[str, str] | None) -> 
 @pytest.mark.parametrize(("path", "text", "date"), _rows("heading_date", HEADING_DATE))
 def test_heading_date(path: str, text: str, date: dt.date | None) -> None:
     assert _rule(path, "heading_date")(text) == date
+
+
+def _missing_rows() -> list[Any]:
+    rows = []
+    for path in _copies("missing_dependency"):
+        declared = [r.name for r in declared_dependencies(ROOT / path)]
+        for module, named in MISSING_DEPENDENCY:
+            for package in declared if "{" in module else declared[:1]:
+                names = {"package": package, "module": package.replace("-", "_")}
+                case = (module.format(**names), named.format(**names), declared)
+                rows.append(pytest.param(path, *case, id=f"{Path(path).name}:{case[0]}"))
+    return rows
+
+
+@pytest.mark.parametrize(("path", "module", "named", "declared"), _missing_rows())
+def test_missing_dependency(path: str, module: str, named: str, declared: list[str]) -> None:
+    error = ModuleNotFoundError(f"No module named {module!r}", name=module)
+    listed = " ".join(declared)
+    said = f"needs the {named!r} package: pip install {listed} {UV_RUN}"
+    assert _rule(path, "missing_dependency")(error) == said
 
 
 def _yes_no_rows(paths: list[str]) -> list[Any]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import docutils.core
 import pytest
+from packaging.version import Version
 
 from tests.conftest import SCRIPTS, load_script, run_script
 from tests.peers.git_repos import GitRepo, run_git
@@ -141,7 +142,7 @@ def test_breaking_changes_first_with_bang_and_major_bump(repo: GitRepo) -> None:
 
 def test_version_proposal_rules() -> None:
     module = load_script("make_rc_changes")
-    version, entry = module.Version, module.Entry
+    version, entry = Version, module.Entry
     feature = [entry("a", "ENH", "x", feature=True)]
     fix = [entry("a", "FIX", "x")]
     breaking = [entry("a", "FIX", "x", breaking=True)]
