@@ -182,6 +182,31 @@ def ensure(settings: Settings) -> str:
 # ---- command line -----------------------------------------------------------------------------
 
 
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
+
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = env.get(variable) or ""
+        if not value:
+            continue
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
+    return None
+
+
 def output_lines(values: Mapping[str, str]) -> str:
     """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
 
@@ -272,11 +297,11 @@ def make_settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     env = dict(os.environ)
     args = parse_args(argv, env)
-    output = env.get("GITHUB_OUTPUT")
     try:
         settings = make_settings(args, env)
-        if output and not os.access(output, os.W_OK):
-            raise FailedError(f"GITHUB_OUTPUT {output} is not writable", 2)
+        problem = actions_files_problem(env)
+        if problem:
+            raise FailedError(problem, 2)
         name = ensure(settings)
     except FailedError as failure:
         fail(str(failure), failure.status)

@@ -253,6 +253,31 @@ def replace_dist(dist: Path, new: Sequence[Path]) -> list[Path]:
     return placed
 
 
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
+
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = env.get(variable) or ""
+        if not value:
+            continue
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
+    return None
+
+
 def output_lines(values: Mapping[str, str]) -> str:
     """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
 
@@ -313,9 +338,9 @@ def build(settings: Settings) -> Built:
     package_dir = inside(root, settings.package_dir, "PACKAGE_DIR")
     dist = inside(root, settings.dist, "DIST")
     pyproject = load_pyproject(package_dir)
-    output = settings.env.get("GITHUB_OUTPUT")
-    if output and not os.access(output, os.W_OK):
-        raise RefusalError(f"GITHUB_OUTPUT {output} is not writable", 2)
+    problem = actions_files_problem(settings.env)
+    if problem:
+        raise RefusalError(problem, 2)
     for module in ("build", "twine"):  # run with `python -m` below: a missing one fails first
         if importlib.util.find_spec(module) is None:
             raise ModuleNotFoundError(f"No module named {module!r}", name=module)

@@ -15,7 +15,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -888,16 +888,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_outputs() -> None:
-    """GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, when set, must be writable files: checked first."""
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
+
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
     for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-        value = os.environ.get(variable)
+        value = env.get(variable) or ""
         if not value:
             continue
-        path = Path(value)
-        folder_ok = path.parent.is_dir() and os.access(path.parent, os.W_OK)
-        if path.is_dir() or (path.exists() and not os.access(path, os.W_OK)) or not folder_ok:
-            raise BadInputError(f"{variable}={value} is not a writable file")
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
+    return None
+
+
+def _check_outputs() -> None:
+    """GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, when set, must be writable files: checked first."""
+    problem = actions_files_problem(os.environ)
+    if problem:
+        raise BadInputError(problem)
 
 
 class Parser(argparse.ArgumentParser):

@@ -507,10 +507,29 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
 # ---- output ----------------------------------------------------------------------------------
 
 
-def check_writable(variable: str) -> None:
-    path = os.environ.get(variable)
-    if path and not os.access(path, os.W_OK) and not os.access(Path(path).parent, os.W_OK):
-        raise BadInputError(f"${variable} ({path}) is not writable")
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
+
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = env.get(variable) or ""
+        if not value:
+            continue
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
+    return None
 
 
 def outputs(plan_: Plan) -> dict[str, str]:
@@ -670,7 +689,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = dict(os.environ)
     args = build_parser(env).parse_args(argv)
     try:
-        check_writable("GITHUB_OUTPUT")
+        problem = actions_files_problem(env)
+        if problem:
+            raise BadInputError(problem)
         settings = settings_from(args, env)
         result = plan(settings)
     except BadInputError as exc:

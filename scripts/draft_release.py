@@ -635,10 +635,36 @@ def plan_command(settings: Settings, cwd: Path) -> int:
 # ---- Actions outputs and messages ---------------------------------------------
 
 
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
+
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = env.get(variable) or ""
+        if not value:
+            continue
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
+    return None
+
+
 def check_outputs_writable() -> None:
-    path = os.environ.get("GITHUB_OUTPUT")
-    if path and not os.access(path, os.W_OK):
-        raise FatalError(f"GITHUB_OUTPUT {path} is not writable", 2)
+    """The Actions files are checked before anything is uploaded, not after."""
+    problem = actions_files_problem(os.environ)
+    if problem:
+        raise FatalError(problem, 2)
 
 
 def output_lines(values: Mapping[str, str]) -> str:

@@ -24,7 +24,7 @@ import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -909,16 +909,36 @@ def operation_in_progress(repo: Repo) -> None:
         raise BadInputError("the index has unmerged paths; resolve the conflicts first")
 
 
-def check_outputs() -> None:
-    """GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, when set, must be writable: checked first."""
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
+
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
     for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-        value = os.environ.get(variable)
+        value = env.get(variable) or ""
         if not value:
             continue
-        path = Path(value)
-        folder_ok = path.parent.is_dir() and os.access(path.parent, os.W_OK)
-        if path.is_dir() or (path.exists() and not os.access(path, os.W_OK)) or not folder_ok:
-            raise BadInputError(f"{variable}={value} is not a writable file")
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
+    return None
+
+
+def check_outputs() -> None:
+    """GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, when set, must be writable files: checked first."""
+    problem = actions_files_problem(os.environ)
+    if problem:
+        raise BadInputError(problem)
 
 
 def read_changes(path: Path) -> str | None:

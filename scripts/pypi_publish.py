@@ -439,11 +439,36 @@ def publish(settings: Settings, cwd: Path) -> int:
     return check_index(settings, project, {p.name: sha256_of(p) for p in files})
 
 
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
+
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = env.get(variable) or ""
+        if not value:
+            continue
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
+    return None
+
+
 def check_outputs_writable() -> None:
-    """GITHUB_OUTPUT is checked before anything is uploaded, not after."""
-    path = os.environ.get("GITHUB_OUTPUT")
-    if path and not os.access(path, os.W_OK):
-        raise RefusalError(f"GITHUB_OUTPUT {path} is not writable", 2)
+    """The Actions files are checked before anything is uploaded, not after."""
+    problem = actions_files_problem(os.environ)
+    if problem:
+        raise RefusalError(problem, 2)
 
 
 def output_lines(values: Mapping[str, str]) -> str:

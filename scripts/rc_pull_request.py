@@ -492,35 +492,37 @@ def docs_url(settings: Settings) -> str:
 
 # ---- Actions outputs and messages ---------------------------------------------
 
-ACTIONS_FILES = ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
+
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
+
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = env.get(variable) or ""
+        if not value:
+            continue
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
+    return None
 
 
 def check_actions_files() -> None:
     """Refuse (exit 2) an Actions file that cannot be appended to, before any change."""
-    for name in ACTIONS_FILES:
-        path = os.environ.get(name, "")
-        if not path:
-            continue
-        problem = unwritable(path)
-        if problem:
-            raise FatalError(f"{name} {path!r} {problem}", status=2)
-
-
-def unwritable(path: str) -> str:
-    """Why `path` cannot take appended lines, or "" when it can. Creates nothing."""
-    file = Path(path)
-    if file.is_symlink() or (file.exists() and not file.is_file()):
-        return "is not a regular file"
-    if file.exists():
-        try:
-            with file.open("a", encoding="utf-8"):  # appends nothing
-                return ""
-        except OSError as exc:
-            return f"cannot be written: {exc.strerror}"
-    folder = file.absolute().parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        return "cannot be created: its folder is missing or not writable"
-    return ""
+    problem = actions_files_problem(os.environ)
+    if problem:
+        raise FatalError(problem, status=2)
 
 
 def output_lines(values: Mapping[str, str]) -> str:

@@ -210,18 +210,34 @@ def no_commits(run: Run) -> str | None:
     return None
 
 
-def unwritable_outputs(run: Run) -> str | None:
-    for variable, value in (
-        ("GITHUB_OUTPUT", run.s.github_output),
-        ("GITHUB_STEP_SUMMARY", run.s.github_step_summary),
-    ):
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
+
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = env.get(variable) or ""
         if not value:
             continue
-        path = Path(value)
-        parent_ok = path.parent.is_dir() and os.access(path.parent, os.W_OK)
-        if path.is_dir() or (path.exists() and not os.access(path, os.W_OK)) or not parent_ok:
-            return f"{variable}={value} is not a writable file"
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
     return None
+
+
+def unwritable_outputs(run: Run) -> str | None:
+    env = {"GITHUB_OUTPUT": run.s.github_output, "GITHUB_STEP_SUMMARY": run.s.github_step_summary}
+    return actions_files_problem(env)
 
 
 def operation_in_progress(run: Run) -> str | None:

@@ -28,7 +28,8 @@ from tests.peers.github_api import GitHubStandIn
 
 # Which ref a deploy target works for, and what kind it is: every deploy planner agrees.
 REF_RULES = ("ref_kind", "full_ref", "current_ref")
-OUTPUTS = {"output_lines", "write_outputs"}
+ACTIONS_CHECK = "actions_files_problem"  # asked before a step changes anything
+OUTPUTS = {"output_lines", "write_outputs", ACTIONS_CHECK}
 ACTIONS_FILES = {*OUTPUTS, "write_summary"}
 # The refusals of the two steps that change the checkout (release-tag, release-candidate):
 # each is `check(run) -> message | None` over the script's own Run(parse_args([])).
@@ -83,6 +84,7 @@ COPIES: dict[str, set[str]] = {
         "heading_date",
         TREE,
         "missing_dependency",
+        ACTIONS_CHECK,
     },
     "scripts/make_rc_changes.py": {
         "tag_for",
@@ -92,6 +94,7 @@ COPIES: dict[str, set[str]] = {
         "heading_date",
         TREE,
         "missing_dependency",
+        ACTIONS_CHECK,
     },
     "scripts/docker_tags.py": {"tag_for", "version_of_tag", *REF_RULES, *ACTIONS_FILES},
     "scripts/release_tag.py": {
@@ -102,6 +105,7 @@ COPIES: dict[str, set[str]] = {
         *CHECKOUT_CHECKS,
         TREE,
         "missing_dependency",
+        ACTIONS_CHECK,
     },
     "scripts/rc_pull_request.py": {
         "yes_no",
@@ -354,6 +358,38 @@ RUN = [
     ),
     ("head -c 5000 /dev/zero | tr '\\0' a; exit 1", None, "a" * 4000, "thing failed (exit 1)"),
     ("exit 1", None, "", "thing failed (exit 1)"),
+]
+
+# GITHUB_OUTPUT / GITHUB_STEP_SUMMARY ({dir}: a writable folder holding `existing`, a file,
+# and `link` -> existing) -> None (both can take appended lines, or are unset), else why not
+ACTIONS_FILES_PROBLEM: list[tuple[dict[str, str], str | None]] = [
+    ({}, None),
+    ({"GITHUB_OUTPUT": "", "GITHUB_STEP_SUMMARY": ""}, None),
+    ({"GITHUB_OUTPUT": "{dir}/existing", "GITHUB_STEP_SUMMARY": "{dir}/existing"}, None),
+    ({"GITHUB_OUTPUT": "{dir}/new"}, None),  # created by the first write
+    ({"GITHUB_STEP_SUMMARY": "new.md"}, None),  # relative to the current folder
+    ({"GITHUB_OUTPUT": "{dir}"}, "GITHUB_OUTPUT={dir} is not a writable file: not a regular file"),
+    (
+        {"GITHUB_OUTPUT": "{dir}/link"},
+        "GITHUB_OUTPUT={dir}/link is not a writable file: not a regular file",
+    ),
+    (
+        {"GITHUB_OUTPUT": "/dev/null"},
+        "GITHUB_OUTPUT=/dev/null is not a writable file: not a regular file",
+    ),
+    (
+        {"GITHUB_STEP_SUMMARY": "{dir}/missing/summary.md"},
+        "GITHUB_STEP_SUMMARY={dir}/missing/summary.md is not a writable file: cannot be created:"
+        " its folder is missing or not writable",
+    ),
+    (
+        {"GITHUB_OUTPUT": "{dir}/existing", "GITHUB_STEP_SUMMARY": "{dir}"},
+        "GITHUB_STEP_SUMMARY={dir} is not a writable file: not a regular file",
+    ),
+    (  # the output first: one line names one file
+        {"GITHUB_OUTPUT": "{dir}", "GITHUB_STEP_SUMMARY": "{dir}"},
+        "GITHUB_OUTPUT={dir} is not a writable file: not a regular file",
+    ),
 ]
 
 NOW = 1_700_000_000.0  # epoch seconds, as x-ratelimit-reset is
@@ -986,3 +1022,22 @@ def test_run_refuses_a_missing_program_in_one_line(path: str) -> None:
     assert str(failure.value) == (
         "the engine failed: releasekit-no-such-program: No such file or directory"
     )
+
+
+@pytest.mark.parametrize(("path", "env", "problem"), _rows(ACTIONS_CHECK, ACTIONS_FILES_PROBLEM))
+def test_actions_files_problem(
+    path: str,
+    env: dict[str, str],
+    problem: str | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "existing").write_text("earlier=step\n", encoding="utf-8")
+    (tmp_path / "link").symlink_to("existing")
+    monkeypatch.chdir(tmp_path)
+    before = sorted(tmp_path.rglob("*"))
+    given = {name: value.replace("{dir}", str(tmp_path)) for name, value in env.items()}
+    said = _rule(path, ACTIONS_CHECK)(given)
+    assert said == (problem.replace("{dir}", str(tmp_path)) if problem else None)
+    assert sorted(tmp_path.rglob("*")) == before  # it creates nothing
+    assert (tmp_path / "existing").read_text(encoding="utf-8") == "earlier=step\n"
