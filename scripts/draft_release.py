@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -272,7 +273,7 @@ def check_response(response: requests.Response) -> None:
     where = f"{method} {_bare(str(response.url))}"
     if status == 401:
         raise FatalError(f"{where}: 401 bad credentials: check GITHUB_TOKEN")
-    headers, message = response.headers, api_message(response)
+    headers, message = response.headers, api_message(response.content, response.reason or "")
     if status < 500 and retry_delay(status, headers, message, 0, time.time()) is not None:
         kind = "secondary" if "retry-after" in headers else "primary"
         raise TransientError(f"{where}: {kind} rate limit ({status})", status, headers, message)
@@ -282,7 +283,7 @@ def check_response(response: requests.Response) -> None:
         raise FatalError(
             f"{where}: 404 not found: check GITHUB_REPOSITORY and that the token may see it"
         )
-    raise FatalError(f"{where}: {status} {api_message(response)}")
+    raise FatalError(f"{where}: {status} {message}")
 
 
 def retry_delay(
@@ -314,19 +315,22 @@ def retry_delay(
     return None
 
 
-def api_message(response: requests.Response) -> str:
+def api_message(body: bytes, reason: str) -> str:
+    """What a GitHub error answer says: its message, then each error's message (or code); the
+    HTTP reason when the body is no JSON (a proxy's HTML page, say)."""
     try:
-        payload = response.json()
+        payload = json.loads(body)
     except ValueError:
-        return response.reason or ""
+        return reason
     if not isinstance(payload, dict):
         return ""
+    errors = payload.get("errors")
     details = [
-        str(e.get("message") or e.get("code", ""))
-        for e in payload.get("errors", [])
+        str(e.get("message") or e.get("code") or "")
+        for e in (errors if isinstance(errors, list) else [])
         if isinstance(e, dict)
     ]
-    return "; ".join(m for m in [str(payload.get("message", "")), *details] if m)
+    return "; ".join(m for m in [str(payload.get("message") or ""), *details] if m)
 
 
 # ---- the release -------------------------------------------------------------

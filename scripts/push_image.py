@@ -580,13 +580,13 @@ def plan_rows(settings: Settings) -> str:
 # ---- command line ----------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         fail(message, 2)
 
 
 def build_parser(env: dict[str, str]) -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=PROG,
         description=__doc__,
         epilog=EXAMPLE,

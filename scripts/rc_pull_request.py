@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import sys
@@ -263,7 +264,7 @@ def check_response(response: requests.Response, secondary_wait: float) -> None:
         return
     if status == 401:
         raise FatalError("bad credentials: check GITHUB_TOKEN")
-    headers, message = response.headers, api_message(response)
+    headers, message = response.headers, api_message(response.content, response.reason or "")
     if (
         status < 500
         and retry_delay(status, headers, message, 0, time.time(), secondary_wait) is not None
@@ -275,7 +276,7 @@ def check_response(response: requests.Response, secondary_wait: float) -> None:
         raise TransientError(
             f"server error {status} on {response.request.method} {response.url}", status
         )
-    raise FatalError(f"{response.request.method} {response.url}: {status} {api_message(response)}")
+    raise FatalError(f"{response.request.method} {response.url}: {status} {message}")
 
 
 def retry_delay(
@@ -317,15 +318,22 @@ def limit_kind(headers: Mapping[str, str]) -> str:
     return "secondary limit without retry-after"
 
 
-def api_message(response: requests.Response) -> str:
+def api_message(body: bytes, reason: str) -> str:
+    """What a GitHub error answer says: its message, then each error's message (or code); the
+    HTTP reason when the body is no JSON (a proxy's HTML page, say)."""
     try:
-        payload = response.json()
+        payload = json.loads(body)
     except ValueError:
-        return response.reason or ""
+        return reason
     if not isinstance(payload, dict):
         return ""
-    details = [str(e.get("message", "")) for e in payload.get("errors", []) if isinstance(e, dict)]
-    return "; ".join(m for m in [str(payload.get("message", "")), *details] if m)
+    errors = payload.get("errors")
+    details = [
+        str(e.get("message") or e.get("code") or "")
+        for e in (errors if isinstance(errors, list) else [])
+        if isinstance(e, dict)
+    ]
+    return "; ".join(m for m in [str(payload.get("message") or ""), *details] if m)
 
 
 # ---- pull requests -----------------------------------------------------------

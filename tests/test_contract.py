@@ -44,7 +44,7 @@ TREE = "work_tree_problem"  # every file a step reads or writes is inside the wo
 
 # script (relative to the repository root) -> the shared rules it carries
 COPIES: dict[str, set[str]] = {
-    "scripts/base_image.py": {*OUTPUTS, "run", "fail"},
+    "scripts/base_image.py": {*OUTPUTS, "run", "fail", "Parser"},
     "scripts/build_dist.py": {
         "tag_for",
         "version_of_tag",
@@ -53,6 +53,7 @@ COPIES: dict[str, set[str]] = {
         TREE,
         "fail",
         "missing_dependency",
+        "Parser",
     },
     "scripts/pypi_publish.py": {
         "tag_for",
@@ -71,6 +72,7 @@ COPIES: dict[str, set[str]] = {
         *REF_RULES,
         *ACTIONS_FILES,
         "retry_delay",
+        "api_message",
         "github_client",
         TREE,
         "fail",
@@ -111,6 +113,7 @@ COPIES: dict[str, set[str]] = {
         "yes_no",
         *ACTIONS_FILES,
         "retry_delay",
+        "api_message",
         "github_client",
         "rc_branch",
         "is_rc_branch",
@@ -118,8 +121,8 @@ COPIES: dict[str, set[str]] = {
         "missing_dependency",
     },
     "scripts/project_config.py": {"missing_dependency"},
-    "scripts/build_image.py": {"yes_no", *OUTPUTS, TREE, "run", "fail"},
-    "scripts/push_image.py": {"yes_no", "fail"},
+    "scripts/build_image.py": {"yes_no", *OUTPUTS, TREE, "run", "fail", "Parser"},
+    "scripts/push_image.py": {"yes_no", "fail", "Parser"},
     "demo/train.py": {"yes_no"},
     "scripts/release_candidate.py": {
         "yes_no",
@@ -390,6 +393,36 @@ ACTIONS_FILES_PROBLEM: list[tuple[dict[str, str], str | None]] = [
         {"GITHUB_OUTPUT": "{dir}", "GITHUB_STEP_SUMMARY": "{dir}"},
         "GITHUB_OUTPUT={dir} is not a writable file: not a regular file",
     ),
+]
+
+# a GitHub error answer's (body, HTTP reason) -> the text a refusal shows
+API_MESSAGE = [
+    (b'{"message": "Not Found", "documentation_url": "https://docs.github.com"}', "", "Not Found"),
+    (
+        b'{"message": "Validation Failed", "errors": '
+        b'[{"resource": "Release", "code": "already_exists", "field": "tag_name"}]}',
+        "Unprocessable Entity",
+        "Validation Failed; already_exists",
+    ),
+    (
+        b'{"message": "Validation Failed", "errors": '
+        b'[{"message": "A pull request already exists for o:b."}, {"code": "custom"}]}',
+        "",
+        "Validation Failed; A pull request already exists for o:b.; custom",
+    ),
+    (b'{"message": "x", "errors": ["plain", null, 3]}', "", "x"),
+    (b'{"message": null, "errors": "nope"}', "", ""),
+    (b"[]", "OK", ""),
+    (b"<html><body>502 Bad Gateway</body></html>", "Bad Gateway", "Bad Gateway"),
+    (b"", "Service Unavailable", "Service Unavailable"),
+    (b"\xff\xfe", "Bad Request", "Bad Request"),
+]
+
+# a bad command line -> the one line after `PROG: error: ` (exit status 2, no usage block)
+PARSER = [
+    (["--bogus"], "unrecognized arguments: --bogus"),
+    (["--known"], "argument --known: expected one argument"),
+    (["--known", "a", "extra"], "unrecognized arguments: extra"),
 ]
 
 NOW = 1_700_000_000.0  # epoch seconds, as x-ratelimit-reset is
@@ -1041,3 +1074,19 @@ def test_actions_files_problem(
     assert said == (problem.replace("{dir}", str(tmp_path)) if problem else None)
     assert sorted(tmp_path.rglob("*")) == before  # it creates nothing
     assert (tmp_path / "existing").read_text(encoding="utf-8") == "earlier=step\n"
+
+
+@pytest.mark.parametrize(("path", "body", "reason", "message"), _rows("api_message", API_MESSAGE))
+def test_api_message(path: str, body: bytes, reason: str, message: str) -> None:
+    assert _rule(path, "api_message")(body, reason) == message
+
+
+@pytest.mark.parametrize(("path", "argv", "error"), _rows("Parser", PARSER))
+def test_parser(path: str, argv: list[str], error: str, capsys: pytest.CaptureFixture[str]) -> None:
+    module = _load(path)
+    parser = module.Parser(prog=module.PROG)
+    parser.add_argument("--known")
+    with pytest.raises(SystemExit) as leaving:
+        parser.parse_args(argv)
+    assert leaving.value.code == 2
+    assert capsys.readouterr() == ("", f"{module.PROG}: error: {error}\n")
