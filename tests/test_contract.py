@@ -24,10 +24,13 @@ import pytest
 from packaging.version import Version
 
 from tests.conftest import ROOT, declared_dependencies
+from tests.peers.git_repos import GitRepo
 from tests.peers.github_api import GitHubStandIn
 
 # Which ref a deploy target works for, and what kind it is: every deploy planner agrees.
 REF_RULES = ("ref_kind", "full_ref", "current_ref")
+# The deploy targets that release a version tag only (PyPI, the GitHub Release) agree too.
+DEPLOY_RULES = ("release_tag_of", "checkout_head")
 ACTIONS_CHECK = "actions_files_problem"  # asked before a step changes anything
 OUTPUTS = {"output_lines", "write_outputs", ACTIONS_CHECK}
 ACTIONS_FILES = {*OUTPUTS, "write_summary"}
@@ -60,6 +63,7 @@ COPIES: dict[str, set[str]] = {
         "version_of_tag",
         "yes_no",
         *REF_RULES,
+        *DEPLOY_RULES,
         *ACTIONS_FILES,
         TREE,
         "fail",
@@ -70,6 +74,7 @@ COPIES: dict[str, set[str]] = {
         "version_of_tag",
         "yes_no",
         *REF_RULES,
+        *DEPLOY_RULES,
         *ACTIONS_FILES,
         "retry_delay",
         "api_message",
@@ -423,6 +428,28 @@ PARSER = [
     (["--bogus"], "unrecognized arguments: --bogus"),
     (["--known"], "argument --known: expected one argument"),
     (["--known", "a", "extra"], "unrecognized arguments: extra"),
+]
+
+# (full ref, GITHUB_EVENT_NAME, TAG_PATTERN) -> the version tag it releases, or None (skip)
+RELEASE_TAG_OF = [
+    ("refs/tags/v1.2.3", "push", "v*", "v1.2.3"),
+    ("refs/tags/v1.2.3rc1", "", "v*", "v1.2.3rc1"),
+    ("refs/tags/pkg-v2.0.0", "workflow_dispatch", "pkg-v*", "pkg-v2.0.0"),
+    ("refs/tags/v1.2.3", "", "pkg-v*", None),
+    ("refs/tags/nightly", "push", "v*", None),
+    ("refs/tags/v1.2.3", "pull_request", "v*", None),  # a PR run never releases
+    ("refs/heads/main", "push", "v*", None),
+    ("refs/pull/7/merge", "pull_request", "v*", None),
+    ("HEAD", "", "v*", None),
+]
+
+# (TAG_PATTERN, detached) -> (the tags at HEAD it matches, the branch or "" when detached);
+# HEAD carries v1.0.0, v1.0.1rc1, pkg-v3.0.0 and nightly, on `main`
+CHECKOUT_HEAD = [
+    ("v*", False, (["v1.0.0", "v1.0.1rc1"], "main")),
+    ("pkg-v*", False, (["pkg-v3.0.0"], "main")),
+    ("release-*", False, ([], "main")),
+    ("v*", True, (["v1.0.0", "v1.0.1rc1"], "")),
 ]
 
 NOW = 1_700_000_000.0  # epoch seconds, as x-ratelimit-reset is
@@ -1090,3 +1117,32 @@ def test_parser(path: str, argv: list[str], error: str, capsys: pytest.CaptureFi
         parser.parse_args(argv)
     assert leaving.value.code == 2
     assert capsys.readouterr() == ("", f"{module.PROG}: error: {error}\n")
+
+
+@pytest.mark.parametrize(
+    ("path", "ref", "event_name", "pattern", "tag"), _rows("release_tag_of", RELEASE_TAG_OF)
+)
+def test_release_tag_of(
+    path: str,
+    ref: str,
+    event_name: str,
+    pattern: str,
+    tag: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GITHUB_EVENT_NAME", event_name)
+    assert _rule(path, "release_tag_of")(ref, pattern) == tag
+
+
+@pytest.mark.parametrize(
+    ("path", "pattern", "detached", "head"), _rows("checkout_head", CHECKOUT_HEAD)
+)
+def test_checkout_head(
+    path: str, pattern: str, detached: bool, head: tuple[list[str], str], repo: GitRepo
+) -> None:
+    repo.commit("one")
+    for name in ("v1.0.0", "v1.0.1rc1", "pkg-v3.0.0", "nightly"):
+        repo.tag(name)
+    if detached:
+        repo.git("checkout", "--quiet", "--detach")
+    assert _rule(path, "checkout_head")(pattern, repo.path) == head
