@@ -612,13 +612,13 @@ def emit(plan_: Plan, output_format: str) -> None:
 # ---- command line ----------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        fail(message)
+        fail(message, 2)
 
 
 def build_parser(env: dict[str, str]) -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=PROG,
         description=__doc__,
         epilog=EXAMPLE,
@@ -680,9 +680,9 @@ def build_parser(env: dict[str, str]) -> argparse.ArgumentParser:
     return parser
 
 
-def fail(message: str) -> NoReturn:
+def fail(message: str, status: int) -> NoReturn:
     print(f"{PROG}: error: {message}", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(status)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -695,7 +695,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from(args, env)
         result = plan(settings)
     except BadInputError as exc:
-        fail(str(exc))
+        fail(str(exc), 2)
     emit(result, settings.output_format)
     return 0
 

@@ -31,6 +31,8 @@ from tests.peers.github_api import GitHubStandIn
 REF_RULES = ("ref_kind", "full_ref", "current_ref")
 # The deploy targets that release a version tag only (PyPI, the GitHub Release) agree too.
 DEPLOY_RULES = ("release_tag_of", "checkout_head")
+# The one-line refusal (`PROG: error: ...`), of a script and of its command line.
+ONE_LINE = {"fail", "Parser"}
 ACTIONS_CHECK = "actions_files_problem"  # asked before a step changes anything
 OUTPUTS = {"output_lines", "write_outputs", ACTIONS_CHECK}
 ACTIONS_FILES = {*OUTPUTS, "write_summary"}
@@ -92,6 +94,7 @@ COPIES: dict[str, set[str]] = {
         TREE,
         "missing_dependency",
         ACTIONS_CHECK,
+        *ONE_LINE,
     },
     "scripts/make_rc_changes.py": {
         "tag_for",
@@ -102,8 +105,16 @@ COPIES: dict[str, set[str]] = {
         TREE,
         "missing_dependency",
         ACTIONS_CHECK,
+        "Parser",
     },
-    "scripts/docker_tags.py": {"tag_for", "version_of_tag", *REF_RULES, *ACTIONS_FILES},
+    "scripts/docker_tags.py": {
+        "tag_for",
+        "version_of_tag",
+        *REF_RULES,
+        *ACTIONS_FILES,
+        "fail",
+        "Parser",
+    },
     "scripts/release_tag.py": {
         "tag_for",
         "version_of_tag",
@@ -113,6 +124,7 @@ COPIES: dict[str, set[str]] = {
         TREE,
         "missing_dependency",
         ACTIONS_CHECK,
+        "Parser",
     },
     "scripts/rc_pull_request.py": {
         "yes_no",
@@ -135,6 +147,7 @@ COPIES: dict[str, set[str]] = {
         "is_rc_branch",
         *OUTPUTS,
         *CHECKOUT_CHECKS,
+        "Parser",
     },
 }
 # sourced bash file -> rule -> its function there (`is_true NAME`: status 0 yes, 1 no, else
