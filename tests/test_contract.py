@@ -45,6 +45,7 @@ CHECKOUT_CHECKS = {
     "dirty_tree",
     "unwritable_outputs",
 }
+GIT_HELPERS = {"git", "out", "ok"}  # git, its output, its status; a failure is one line
 TREE = "work_tree_problem"  # every file a step reads or writes is inside the work tree
 
 # script (relative to the repository root) -> the shared rules it carries
@@ -121,6 +122,7 @@ COPIES: dict[str, set[str]] = {
         "is_releasable",
         "yes_no",
         *CHECKOUT_CHECKS,
+        *GIT_HELPERS,
         TREE,
         "missing_dependency",
         ACTIONS_CHECK,
@@ -147,6 +149,7 @@ COPIES: dict[str, set[str]] = {
         "is_rc_branch",
         *OUTPUTS,
         *CHECKOUT_CHECKS,
+        *GIT_HELPERS,
         "Parser",
     },
 }
@@ -1159,3 +1162,55 @@ def test_checkout_head(
     if detached:
         repo.git("checkout", "--quiet", "--detach")
     assert _rule(path, "checkout_head")(pattern, repo.path) == head
+
+
+# ---- git, its output, its status: (helper, arguments, what it gives, or the failure's line) ---
+
+
+class Fails(str):
+    """The helper raises the script's FailureError with this line."""
+
+
+GIT = [
+    ("out", ("rev-parse", "--is-inside-work-tree"), "true"),
+    ("out", ("log", "-1", "--format=%s"), "one"),
+    ("ok", ("rev-parse", "--verify", "--quiet", "HEAD"), True),
+    ("ok", ("rev-parse", "--verify", "--quiet", "refs/heads/nope"), False),
+    (
+        "out",
+        ("rev-parse", "--verify", "nope"),
+        Fails("git rev-parse failed: fatal: Needed a single"),
+    ),
+    ("git", ("no-such-command",), Fails("git no-such-command failed: ")),
+]
+
+
+def _git_rows() -> list[Any]:
+    return [
+        pytest.param(path, *row, id=f"{Path(path).name}:{row[0]}:{index}")
+        for path in sorted(p for p, rules in COPIES.items() if rules >= GIT_HELPERS)
+        for index, row in enumerate(GIT)
+    ]
+
+
+@pytest.mark.parametrize(("path", "helper", "args", "gives"), _git_rows())
+def test_git_helpers(
+    path: str,
+    helper: str,
+    args: tuple[str, ...],
+    gives: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _checkout(tmp_path / "here")
+    monkeypatch.chdir(tmp_path / "here")
+    call = _rule(path, helper)
+    if isinstance(gives, Fails):
+        with pytest.raises(_load(path).FailureError) as failure:
+            call(*args)
+        assert str(failure.value).startswith(gives), failure.value
+        assert "\n" not in str(failure.value)
+    elif helper == "git":
+        assert call(*args).stdout == gives
+    else:
+        assert call(*args) == gives
