@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
     import requests
@@ -27,11 +27,12 @@ if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
 PROG = "draft_release.py"
 DEFAULT_API_URL = "https://api.github.com"
 USER_AGENT = "releasekit-draft-release"
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 5
 FIRST_BACKOFF = 0.5  # seconds; doubles after each failed attempt
 PER_PAGE = 100
 
 JSON = dict[str, Any]
+T = TypeVar("T")
 
 EXAMPLES = """\
 examples:
@@ -180,21 +181,105 @@ class Settings:
     update_notes: bool = False
     dry_run: bool = False
     timeout: float = 60.0
-    max_wait: float = 120.0
+    max_wait: float = 300.0
+
+
+# ---- one deadline for the whole run ----------------------------------------------------------
+# Copies live in draft_release.py and rc_pull_request.py; tests/test_contract.py runs both.
+
+
+class Deadline:
+    """--max-wait: one budget for every request, time-out and wait of a run, and the bound
+    on attempts. A wait that would pass it is not taken: the run stops with one line."""
+
+    def __init__(
+        self,
+        seconds: float,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        secondary_wait: float = 60.0,
+    ) -> None:
+        self.seconds = seconds
+        self.sleep = sleep
+        self.clock = clock
+        self.secondary_wait = secondary_wait  # a secondary limit that says no retry-after
+        self.end = clock() + seconds
+
+    def left(self) -> float:
+        return max(self.end - self.clock(), 0.0)
+
+    def timeout(self, wanted: float, what: str) -> float:
+        """The time-out of the request `what`: `wanted`, cut to what is left of the budget."""
+        left = self.left()
+        if left <= 0:
+            raise FatalError(f"{what}: --max-wait {self.seconds:g} s spent, try again later")
+        return min(wanted, left)
+
+    def wait(self, problem: TransientError, attempt: int) -> None:
+        """Sleep before attempt `attempt + 2` as retry_delay() says, printing one line; or
+        stop (FatalError: what was last seen, then why) when attempts or time are spent."""
+        if attempt + 1 >= MAX_ATTEMPTS:
+            raise FatalError(f"{problem.reason}; gave up after {MAX_ATTEMPTS} attempts")
+        wait = retry_delay(
+            problem.status,
+            problem.headers,
+            problem.message,
+            attempt,
+            time.time(),
+            self.secondary_wait,
+        )
+        assert wait is not None, problem  # a TransientError is one retry_delay() retries
+        left = self.left()
+        if wait >= left:
+            raise FatalError(
+                f"{problem.reason}; waiting {wait:.1f} s more would pass --max-wait "
+                f"{self.seconds:g} s ({left:.1f} s left), try again later"
+            )
+        info(
+            f"{problem.reason}; waiting {wait:.1f} s before attempt "
+            f"{attempt + 2} of {MAX_ATTEMPTS} ({left:.1f} s of --max-wait left)"
+        )
+        self.sleep(wait)
+
+    def retried(self, attempt: Callable[[int], T]) -> T:
+        """`attempt(n)` for n = 0, 1, ... until it returns; each TransientError waits first."""
+        for n in range(MAX_ATTEMPTS):
+            try:
+                return attempt(n)
+            except TransientError as problem:
+                self.wait(problem, n)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds in (low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not low < value <= high:  # also refuses nan and inf
+            raise argparse.ArgumentTypeError(
+                f"want seconds above {low:g} and at most {high:g}, got {text!r}"
+            )
+        return value
+
+    parse.__name__ = "seconds"
+    return parse
 
 
 # ---- HTTP with retries -------------------------------------------------------
 
 
 class Client:
-    """GitHub REST calls with the headers GitHub asks for and bounded, announced retries."""
+    """GitHub REST calls with the headers GitHub asks for, bounded by one deadline."""
 
-    def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, settings: Settings, deadline: Deadline | None = None) -> None:
         import requests
 
         self.settings = settings
-        self.sleep = sleep
-        self.waited = 0.0
+        self.deadline = deadline or Deadline(settings.max_wait)
         self.session = requests.Session()
         self.session.headers.update(
             {
@@ -209,13 +294,20 @@ class Client:
         return f"{self.settings.api_url.rstrip('/')}/repos/{self.settings.repository}{path}"
 
     def send_once(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """One request; TransientError for what a retry may cure, FatalError for the rest."""
+        """One request; TransientError for what a retry may cure, FatalError for the rest.
+
+        The request's time-out shrinks to what is left of --max-wait."""
         import requests
         from requests.exceptions import ChunkedEncodingError
 
+        timeout = self.deadline.timeout(self.settings.timeout, f"{method} {_bare(url)}")
         try:
-            response = self.session.request(method, url, timeout=self.settings.timeout, **kwargs)
-        except (requests.ConnectionError, requests.Timeout, ChunkedEncodingError) as exc:
+            response = self.session.request(method, url, timeout=timeout, **kwargs)
+        except requests.Timeout:
+            raise TransientError(
+                f"{method} {_bare(url)}: no answer within {timeout:.1f} s"
+            ) from None
+        except (requests.ConnectionError, ChunkedEncodingError) as exc:
             raise TransientError(
                 f"{method} {_bare(url)}: connection failed ({type(exc).__name__})"
             ) from None
@@ -224,31 +316,9 @@ class Client:
         check_response(response)
         return response
 
-    def backoff(self, attempt: int, problem: TransientError) -> None:
-        """Announce and sleep before the next attempt, or give up when the budget is spent."""
-        if attempt + 1 >= MAX_ATTEMPTS:
-            raise FatalError(f"{problem.reason}; gave up after {MAX_ATTEMPTS} attempts")
-        wait = retry_delay(problem.status, problem.headers, problem.message, attempt, time.time())
-        assert wait is not None, problem  # a TransientError is one retry_delay() retries
-        if self.waited + wait > self.settings.max_wait:
-            raise FatalError(
-                f"{problem.reason}; waiting {wait:.0f} s more would pass --max-wait "
-                f"{self.settings.max_wait:.0f} s, run again later"
-            )
-        self.waited += wait
-        info(
-            f"{problem.reason}; retrying in {wait:.1f} s (attempt {attempt + 2} of {MAX_ATTEMPTS})"
-        )
-        self.sleep(wait)
-
     def call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """An idempotent request (GET, PATCH to fixed values, DELETE): retried as is."""
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                return self.send_once(method, url, **kwargs)
-            except TransientError as problem:
-                self.backoff(attempt, problem)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self.deadline.retried(lambda _: self.send_once(method, url, **kwargs))
 
     def pages(self, url: str) -> Iterator[JSON]:
         """Every item of a listing, following the Link rel="next" URL exactly as given."""
@@ -348,15 +418,14 @@ def find_release(client: Client, tag: str) -> JSON | None:
 
 def create_draft(client: Client, payload: JSON) -> JSON:
     """POST a draft release. A POST is retried only once a listing shows it did not land."""
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            return dict(client.send_once("POST", client.url("/releases"), json=payload).json())
-        except TransientError as problem:
-            client.backoff(attempt, problem)
-        landed = find_release(client, str(payload["tag_name"]))
+
+    def attempt(n: int) -> JSON:
+        landed = find_release(client, str(payload["tag_name"])) if n else None
         if landed:
             return landed
-    raise AssertionError("unreachable")  # pragma: no cover
+        return dict(client.send_once("POST", client.url("/releases"), json=payload).json())
+
+    return client.deadline.retried(attempt)
 
 
 def list_assets(client: Client, release: JSON) -> list[JSON]:
@@ -399,7 +468,7 @@ def upload(client: Client, release: JSON, path: Path, data: bytes) -> JSON:
             )
             return dict(response.json())
         except TransientError as problem:
-            client.backoff(attempt, problem)
+            client.deadline.wait(problem, attempt)
         except FatalError as failure:
             if "already_exists" not in str(failure) and "already exists" not in str(failure):
                 raise
@@ -779,13 +848,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="the version tag (default: from $REF, else $GITHUB_REF, else the version tag at HEAD)",
     )
     parser.add_argument(
-        "--timeout", type=float, default=60.0, help="seconds per HTTP response (default: 60)"
+        "--timeout",
+        type=seconds(0, 600),
+        default=60.0,
+        help="seconds to wait for one HTTP response, at most what is left of --max-wait "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--max-wait",
-        type=float,
-        default=120.0,
-        help="most seconds spent waiting between retries, rate limits included (default: 120)",
+        type=seconds(0, 3600),
+        default=env.get("MAX_WAIT") or "300",
+        help="most seconds the whole command may take: requests, uploads, time-outs, retries "
+        "and rate-limit waits together (default: $MAX_WAIT or 300)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("version", help="print the version of the tag being released, or nothing")

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
@@ -33,6 +33,7 @@ MAX_ATTEMPTS = 5
 FIRST_BACKOFF = 0.5  # seconds; doubles after each failed attempt
 
 Pull = dict[str, Any]
+T = TypeVar("T")
 
 # ---- shared rules ------------------------------------------------------------
 # Copies live in release_candidate.py under the same names; tests/test_contract.py runs both.
@@ -145,30 +146,102 @@ def is_kits_own(body: str | None) -> bool:
     return digest(normal[: match.start()]) == match.group(1)
 
 
-# ---- HTTP with retries -------------------------------------------------------
+# ---- one deadline for the whole run ----------------------------------------------------------
+# Copies live in draft_release.py and rc_pull_request.py; tests/test_contract.py runs both.
 
 
 class Deadline:
-    """The end of the command's time budget (--max-wait): retries, waits and time-outs."""
+    """--max-wait: one budget for every request, time-out and wait of a run, and the bound
+    on attempts. A wait that would pass it is not taken: the run stops with one line."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        seconds: float,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        secondary_wait: float = 60.0,
+    ) -> None:
         self.seconds = seconds
+        self.sleep = sleep
         self.clock = clock
+        self.secondary_wait = secondary_wait  # a secondary limit that says no retry-after
         self.end = clock() + seconds
 
     def left(self) -> float:
         return max(self.end - self.clock(), 0.0)
 
+    def timeout(self, wanted: float, what: str) -> float:
+        """The time-out of the request `what`: `wanted`, cut to what is left of the budget."""
+        left = self.left()
+        if left <= 0:
+            raise FatalError(f"{what}: --max-wait {self.seconds:g} s spent, try again later")
+        return min(wanted, left)
+
+    def wait(self, problem: TransientError, attempt: int) -> None:
+        """Sleep before attempt `attempt + 2` as retry_delay() says, printing one line; or
+        stop (FatalError: what was last seen, then why) when attempts or time are spent."""
+        if attempt + 1 >= MAX_ATTEMPTS:
+            raise FatalError(f"{problem.reason}; gave up after {MAX_ATTEMPTS} attempts")
+        wait = retry_delay(
+            problem.status,
+            problem.headers,
+            problem.message,
+            attempt,
+            time.time(),
+            self.secondary_wait,
+        )
+        assert wait is not None, problem  # a TransientError is one retry_delay() retries
+        left = self.left()
+        if wait >= left:
+            raise FatalError(
+                f"{problem.reason}; waiting {wait:.1f} s more would pass --max-wait "
+                f"{self.seconds:g} s ({left:.1f} s left), try again later"
+            )
+        info(
+            f"{problem.reason}; waiting {wait:.1f} s before attempt "
+            f"{attempt + 2} of {MAX_ATTEMPTS} ({left:.1f} s of --max-wait left)"
+        )
+        self.sleep(wait)
+
+    def retried(self, attempt: Callable[[int], T]) -> T:
+        """`attempt(n)` for n = 0, 1, ... until it returns; each TransientError waits first."""
+        for n in range(MAX_ATTEMPTS):
+            try:
+                return attempt(n)
+            except TransientError as problem:
+                self.wait(problem, n)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds in (low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not low < value <= high:  # also refuses nan and inf
+            raise argparse.ArgumentTypeError(
+                f"want seconds above {low:g} and at most {high:g}, got {text!r}"
+            )
+        return value
+
+    parse.__name__ = "seconds"
+    return parse
+
+
+# ---- HTTP with retries -------------------------------------------------------
+
 
 class Client:
     """GitHub REST calls with the headers GitHub asks for, bounded by one deadline."""
 
-    def __init__(self, config: Config, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, config: Config, deadline: Deadline | None = None) -> None:
         import requests
 
         self.config = config
-        self.sleep = sleep
-        self.deadline = Deadline(config.max_wait)
+        self.deadline = deadline or Deadline(config.max_wait, secondary_wait=config.rate_limit_wait)
         self.session = requests.Session()
         self.session.headers.update(
             {
@@ -191,10 +264,7 @@ class Client:
         import requests
         from requests.exceptions import ChunkedEncodingError
 
-        left = self.deadline.left()
-        if left <= 0:
-            raise FatalError(f"{method} {url}: {self.spent()}, try again later")
-        timeout = min(self.config.timeout, left)
+        timeout = self.deadline.timeout(self.config.timeout, f"{method} {url}")
         try:
             response = self.session.request(method, url, params=params, json=json, timeout=timeout)
         except requests.Timeout:
@@ -208,44 +278,13 @@ class Client:
         check_response(response, self.config.rate_limit_wait)
         return response
 
-    def spent(self) -> str:
-        return f"--max-wait {self.config.max_wait:g} s spent"
-
-    def backoff(self, attempt: int, problem: TransientError) -> None:
-        """Wait before attempt `attempt + 2` (printed), or give up when the budget is spent."""
-        if attempt + 1 >= MAX_ATTEMPTS:
-            raise FatalError(f"{problem.reason}; gave up after {MAX_ATTEMPTS} attempts")
-        wait = retry_delay(
-            problem.status,
-            problem.headers,
-            problem.message,
-            attempt,
-            time.time(),
-            self.config.rate_limit_wait,
-        )
-        assert wait is not None, problem  # a TransientError is one retry_delay() retries
-        left = self.deadline.left()
-        if wait >= left:
-            raise FatalError(
-                f"{problem.reason}; waiting {wait:.1f} s more would pass --max-wait "
-                f"{self.config.max_wait:g} s ({left:.1f} s left), try again later"
-            )
-        info(
-            f"{problem.reason}; waiting {wait:.1f} s before attempt "
-            f"{attempt + 2} of {MAX_ATTEMPTS} ({left:.1f} s of --max-wait left)"
-        )
-        self.sleep(wait)
-
     def call(
         self, method: str, url: str, *, params: dict[str, str] | None = None, json: Any = None
     ) -> requests.Response:
         """An idempotent request (GET, PATCH with fixed values): retried as is."""
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                return self.send_once(method, url, params=params, json=json)
-            except TransientError as problem:
-                self.backoff(attempt, problem)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self.deadline.retried(
+            lambda _: self.send_once(method, url, params=params, json=json)
+        )
 
     def pages(self, path: str, params: dict[str, str]) -> Iterator[Pull]:
         """Every item of a listing, following the Link rel="next" header."""
@@ -376,12 +415,13 @@ def create_pull(client: Client, head: str, title: str, body: str) -> tuple[Pull,
         "body": body,
         "draft": True,
     }
-    for attempt in range(MAX_ATTEMPTS):
+
+    def attempt(n: int) -> tuple[Pull, bool]:
+        landed = find_by_head(client, head) if n else None  # did the failed POST land?
+        if landed:
+            return landed, True
         try:
-            response = client.send_once("POST", client.url("/pulls"), json=payload)
-            return response.json(), True
-        except TransientError as problem:
-            client.backoff(attempt, problem)
+            return client.send_once("POST", client.url("/pulls"), json=payload).json(), True
         except FatalError as failure:
             if "already exists" not in str(failure):
                 raise
@@ -390,10 +430,8 @@ def create_pull(client: Client, head: str, title: str, body: str) -> tuple[Pull,
             if existing:
                 return existing, False
             raise
-        landed = find_by_head(client, head)
-        if landed:
-            return landed, True
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    return client.deadline.retried(attempt)
 
 
 def update_body(client: Client, pull: Pull, body: str) -> bool:
@@ -624,24 +662,6 @@ class OneLineParser(argparse.ArgumentParser):
         fail(f"{message} (see --help)", 2)
 
 
-def seconds(low: float, high: float) -> Callable[[str], float]:
-    """An argparse type: a finite number of seconds in (low, high]."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        if not low < value <= high:  # also refuses nan and inf
-            raise argparse.ArgumentTypeError(
-                f"want seconds above {low:g} and at most {high:g}, got {text!r}"
-            )
-        return value
-
-    parse.__name__ = "seconds"
-    return parse
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     env = os.environ
     try:  # refused before any work: a typo must not decide whether anything is pushed
@@ -695,9 +715,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--max-wait",
         type=seconds(0, 3600),
-        default=60.0,
+        default=env.get("MAX_WAIT") or "60",
         help="most seconds the whole command may take: requests, time-outs, retries and "
-        "rate-limit waits together (default: %(default)s)",
+        "rate-limit waits together (default: $MAX_WAIT or 60)",
     )
     parser.add_argument(
         "--rate-limit-wait",

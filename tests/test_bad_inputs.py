@@ -542,8 +542,30 @@ YES_NO_ROWS = [
     script("release_tag.py", id="release_tag.py-sign-typo", env={"SIGN": "2"}, says="SIGN='2'"),
 ]
 
+# --timeout, --max-wait and $MAX_WAIT are refused alike by both GitHub scripts (one `seconds`).
+GITHUB_SCRIPTS = {RC: "find", "draft_release.py": "publish"}
+TIME_ROWS = [
+    *(
+        script(name, flag, value, command, id=f"{name}{flag}={value}", says=flag)
+        for name, command in GITHUB_SCRIPTS.items()
+        if name != RC  # its rows are above
+        for flag, values in {
+            "--timeout": ("0", "nan", "601"),
+            "--max-wait": ("0", "abc", "3601"),
+        }.items()
+        for value in values
+    ),
+    *(
+        script(
+            name, command, id=f"{name}-max-wait-env", env={"MAX_WAIT": "forever"}, says="'forever'"
+        )
+        for name, command in GITHUB_SCRIPTS.items()
+    ),
+]
+
 ROWS: list[Row] = [
     *RC_PULL_REQUEST_ROWS,
+    *TIME_ROWS,
     *MAKE_ROWS,
     *MAKE_AROUND_ROWS,
     *PREPARATION_SCRIPT_ROWS,

@@ -7,6 +7,7 @@ copy (a function in a sourced file) goes in BASH_COPIES.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import functools
 import importlib.util
@@ -14,8 +15,9 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -47,6 +49,9 @@ CHECKOUT_CHECKS = {
 }
 GIT_HELPERS = {"git", "out", "ok"}  # git, its output, its status; a failure is one line
 TREE = "work_tree_problem"  # every file a step reads or writes is inside the work tree
+# How long a GitHub call waits, how often it is tried, and the one deadline (--max-wait)
+# over every request, time-out and wait of a run.
+RETRIES = {"retry_delay", "Deadline", "seconds"}
 
 # script (relative to the repository root) -> the shared rules it carries
 COPIES: dict[str, set[str]] = {
@@ -79,7 +84,7 @@ COPIES: dict[str, set[str]] = {
         *REF_RULES,
         *DEPLOY_RULES,
         *ACTIONS_FILES,
-        "retry_delay",
+        *RETRIES,
         "api_message",
         "github_client",
         TREE,
@@ -131,7 +136,7 @@ COPIES: dict[str, set[str]] = {
     "scripts/rc_pull_request.py": {
         "yes_no",
         *ACTIONS_FILES,
-        "retry_delay",
+        *RETRIES,
         "api_message",
         "github_client",
         "rc_branch",
@@ -785,44 +790,157 @@ def test_retry_delay(
     assert _rule(path, "retry_delay")(status, headers, message, attempt, NOW) == wait
 
 
+# ---- the one deadline of a run (Deadline), over a clock the row sets ------------------------
+
+
+@dataclass
+class Clock:
+    """Real time plus every wait slept: a wait takes no time yet spends the deadline."""
+
+    slept: list[float] = field(default_factory=list)
+    start: float = field(default_factory=time.monotonic)
+    skipped: float = 0.0  # seconds the row lets pass before asking
+
+    def now(self) -> float:
+        return time.monotonic() - self.start + self.skipped + sum(self.slept)
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+
+# (--max-wait, seconds already spent, status or None, headers, attempt) ->
+#   the wait slept, or the one line the run stops with (a part of it)
+DEADLINE: list[tuple[float, float, int | None, dict[str, str], int, float | str]] = [
+    (60.0, 0.0, 502, {}, 0, 0.5),
+    (60.0, 50.0, None, {}, 3, 4.0),
+    (60.0, 0.0, 429, {"retry-after": "30"}, 0, 30.0),
+    (60.0, 0.0, 403, {"retry-after": "30"}, 4, "; gave up after 5 attempts"),  # 5 in every copy
+    (60.0, 45.0, 429, {"retry-after": "30"}, 0, "waiting 30.0 s more would pass --max-wait 60 s"),
+    (60.0, 58.5, None, {}, 2, "; waiting 2.0 s more would pass --max-wait 60 s (1.5 s left)"),
+    (5.0, 0.0, 403, {"x-ratelimit-remaining": "0"}, 0, "60.0 s more would pass --max-wait 5 s"),
+    (1.0, 5.0, 500, {}, 0, "(0.0 s left), try again later"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "budget", "spent", "status", "headers", "attempt", "outcome"),
+    _rows("Deadline", DEADLINE),
+)
+def test_deadline_waits_or_stops_in_one_line(
+    path: str,
+    budget: float,
+    spent: float,
+    status: int | None,
+    headers: dict[str, str],
+    attempt: int,
+    outcome: float | str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    module = _load(path)
+    clock = Clock()
+    deadline = module.Deadline(budget, sleep=clock.sleep, clock=clock.now)
+    clock.skipped = spent
+    problem = module.TransientError("GET /releases: why", status, headers, LIMIT)
+    if isinstance(outcome, float):
+        deadline.wait(problem, attempt)
+        assert clock.slept == [outcome]
+        (line,) = capsys.readouterr().err.splitlines()
+        assert (
+            f"GET /releases: why; waiting {outcome:.1f} s before attempt {attempt + 2} of 5" in line
+        )
+        return
+    with pytest.raises(module.FatalError) as stopped:
+        deadline.wait(problem, attempt)
+    assert clock.slept == []
+    assert capsys.readouterr().err == ""
+    assert str(stopped.value).startswith("GET /releases: why; ")
+    assert outcome in str(stopped.value)
+    assert "\n" not in str(stopped.value)
+
+
+# (--max-wait, seconds already spent, --timeout) -> the request's time-out, or the stop line
+DEADLINE_TIMEOUT: list[tuple[float, float, float, float | str]] = [
+    (60.0, 0.0, 30.0, 30.0),
+    (60.0, 45.0, 30.0, 15.0),  # never past the deadline
+    (60.0, 59.5, 30.0, 0.5),
+    (60.0, 60.0, 30.0, "GET /releases: --max-wait 60 s spent, try again later"),
+    (2.0, 7.0, 30.0, "GET /releases: --max-wait 2 s spent, try again later"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "budget", "spent", "wanted", "outcome"), _rows("Deadline", DEADLINE_TIMEOUT)
+)
+def test_deadline_shortens_each_time_out(
+    path: str, budget: float, spent: float, wanted: float, outcome: float | str
+) -> None:
+    module = _load(path)
+    clock = Clock()
+    deadline = module.Deadline(budget, sleep=clock.sleep, clock=clock.now)
+    clock.skipped = spent
+    if isinstance(outcome, float):
+        assert deadline.timeout(wanted, "GET /releases") == pytest.approx(outcome, abs=0.1)
+        return
+    with pytest.raises(module.FatalError) as stopped:
+        deadline.timeout(wanted, "GET /releases")
+    assert str(stopped.value) == outcome
+
+
+# text -> seconds, or None: refused in one line (exit 2)
+SECONDS = [
+    ("30", 30.0),
+    ("0.5", 0.5),
+    ("3600", 3600.0),
+    ("3601", None),
+    ("0", None),
+    ("-5", None),
+    ("nan", None),
+    ("inf", None),
+    ("1e999", None),
+    ("abc", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize(("path", "text", "value"), _rows("seconds", SECONDS))
+def test_seconds(path: str, text: str, value: float | None) -> None:
+    parse = _rule(path, "seconds")(0, 3600)
+    if value is not None:
+        assert parse(text) == value
+        return
+    with pytest.raises(argparse.ArgumentTypeError, match="want seconds above 0 and at most 3600"):
+        parse(text)
+
+
 # ---- the retry loop around retry_delay(), against the GitHub API stand-in -------------------
 
-MAX_WAIT = 120.0  # seconds; what each client may spend waiting
+MAX_WAIT = 120.0  # seconds; the default deadline of a row
 
 
-def _draft_release_client(
-    module: ModuleType, gh: GitHubStandIn, sleep: Callable[[float], None]
-) -> Any:
+def _draft_release_client(module: ModuleType, gh: GitHubStandIn, row: Loop, clock: Clock) -> Any:
     settings = module.Settings(
         command="verify",
         api_url=gh.api_url,
         repository=gh.repository,
         token=gh.token,
-        timeout=5.0,
-        max_wait=MAX_WAIT,
+        timeout=row.timeout,
+        max_wait=row.max_wait,
     )
-    return module.Client(settings, sleep=sleep)
+    deadline = module.Deadline(row.max_wait, sleep=clock.sleep, clock=clock.now)
+    return module.Client(settings, deadline)
 
 
-def _rc_pull_request_client(
-    module: ModuleType, gh: GitHubStandIn, sleep: Callable[[float], None]
-) -> Any:
+def _rc_pull_request_client(module: ModuleType, gh: GitHubStandIn, row: Loop, clock: Clock) -> Any:
     config = module.Config(
         api_url=gh.api_url,
         repository=gh.repository,
         base="main",
         token=gh.token,
-        timeout=5.0,
-        max_wait=MAX_WAIT,
+        timeout=row.timeout,
+        max_wait=row.max_wait,
     )
-    return module.Client(config, sleep=sleep)
-
-
-# script -> how its GitHub client is made (each keeps its own settings type)
-CLIENTS = {
-    "scripts/draft_release.py": _draft_release_client,
-    "scripts/rc_pull_request.py": _rc_pull_request_client,
-}
+    deadline = module.Deadline(row.max_wait, sleep=clock.sleep, clock=clock.now)
+    return module.Client(config, deadline)
 
 
 @dataclass(frozen=True)
@@ -833,7 +951,17 @@ class Loop:
     fault: Callable[[GitHubStandIn], None]
     waits: tuple[float, ...] | None  # seconds slept, in order; None: as many as attempts allow
     ok: bool = True  # the GET answers in the end; else one FatalError
+    last: str = ""  # a part of that FatalError's one line
+    timeout: float = 5.0  # --timeout
+    max_wait: float = MAX_WAIT  # --max-wait
 
+
+# script -> how its GitHub client is made (each keeps its own settings type)
+CLIENTS: dict[str, Callable[[ModuleType, GitHubStandIn, Loop, Clock], Any]] = {
+    "scripts/draft_release.py": _draft_release_client,
+    "scripts/rc_pull_request.py": _rc_pull_request_client,
+}
+PASSES = "more would pass --max-wait"
 
 LOOPS = [
     Loop("answered", lambda gh: None, ()),
@@ -855,15 +983,53 @@ LOOPS = [
         lambda gh: gh.rate_limit("primary", reset_in=3600),
         (),
         ok=False,
+        last=f"{PASSES} 120 s",
     ),
-    Loop("not-found-is-final", lambda gh: gh.fail(404), (), ok=False),
+    Loop("not-found-is-final", lambda gh: gh.fail(404), (), ok=False, last="404"),
     Loop(
         "forbidden-is-final",
         lambda gh: gh.fail(403, body={"message": "Resource not accessible by integration"}),
         (),
         ok=False,
+        last="Resource not accessible by integration",
     ),
-    Loop("attempts-are-bounded", lambda gh: gh.fail(503, times=50), None, ok=False),
+    Loop(
+        "attempts-are-bounded",
+        lambda gh: gh.fail(503, times=50),
+        None,
+        ok=False,
+        last="; gave up after 5 attempts",
+    ),
+    # The waits spend the one deadline: 0.5 + 1 + 2 s leave 1.5 s of 5, too few for 4 s more.
+    Loop(
+        "waits-spend-the-deadline",
+        lambda gh: gh.fail(503, times=50),
+        (0.5, 1.0, 2.0),
+        ok=False,
+        last=f"; waiting 4.0 s {PASSES} 5 s",
+        max_wait=5.0,
+    ),
+    # Each answer stalls past the time-out: 0.5 s, a 0.5 s wait, 0.5 s, then 1 s more would
+    # pass the 2 s deadline. A run that added up its waits only would try a third time.
+    Loop(
+        "stalled-answers-stop-at-the-deadline",
+        lambda gh: gh.delay(3, times=5),
+        (0.5,),
+        ok=False,
+        last=f"no answer within 0.5 s; waiting 1.0 s {PASSES} 2 s",
+        timeout=0.5,
+        max_wait=2.0,
+    ),
+    # A stall longer than what is left: the time-out shrinks to the deadline, not --timeout.
+    Loop(
+        "a-time-out-shrinks-to-what-is-left",
+        lambda gh: gh.delay(3, times=1),
+        (),
+        ok=False,
+        last=f"; waiting 0.5 s {PASSES} 1 s",
+        timeout=30.0,
+        max_wait=1.0,
+    ),
 ]
 
 
@@ -879,8 +1045,8 @@ def test_retries_wait_as_retry_delay_says_and_print_one_line_each(
     path: str, row: Loop, github_api: GitHubStandIn, capsys: pytest.CaptureFixture[str]
 ) -> None:
     module = _load(path)
-    slept: list[float] = []
-    client = CLIENTS[path](module, github_api, slept.append)
+    clock = Clock()
+    client = CLIENTS[path](module, github_api, row, clock)
     row.fault(github_api)
     if row.ok:
         response = client.call("GET", client.url("/releases"))
@@ -890,17 +1056,18 @@ def test_retries_wait_as_retry_delay_says_and_print_one_line_each(
             client.call("GET", client.url("/releases"))
         assert "\n" not in str(failure.value)
         assert github_api.token not in str(failure.value)
+        assert row.last in str(failure.value)
     attempts = module.MAX_ATTEMPTS
     expected = (
         row.waits if row.waits is not None else tuple(0.5 * 2**n for n in range(attempts - 1))
     )
     # A primary limit's reset is whole epoch seconds: the wait is up to one second shorter.
-    assert slept == pytest.approx(expected, abs=1.0)
-    assert len(github_api.requests) == len(slept) + 1
+    assert clock.slept == pytest.approx(expected, abs=1.0)
+    assert len(github_api.requests) == len(clock.slept) + 1
     lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == len(slept), lines
-    for line, wait in zip(lines, slept, strict=True):
-        assert f"{wait:.1f} s" in line, line
+    assert len(lines) == len(clock.slept), lines
+    for line, wait in zip(lines, clock.slept, strict=True):
+        assert f"; waiting {wait:.1f} s before attempt " in line, line
 
 
 @pytest.mark.parametrize(("path", "day", "branch"), _rows("rc_branch", RC_BRANCH))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -131,6 +132,7 @@ class Case:
     status: int = 0
     says: str = ""
     waits: int = 0  # lines announcing a retry
+    requests: int | None = None  # requests the stand-in saw, when the row counts them
     body: str | None = None  # None: the Markdown notes
     rerun: bool = True
 
@@ -172,6 +174,14 @@ def _primary_limit(gh: GitHubStandIn, project: Path) -> None:
 
 def _listing_502s(gh: GitHubStandIn, project: Path) -> None:
     gh.fail(502, times=3, method="GET")  # 0.5 s, 1 s, then 2 s more would pass --max-wait 2
+
+
+def _listing_stalls(gh: GitHubStandIn, project: Path) -> None:
+    gh.delay(3, times=2, method="GET")  # each past --timeout; the third would be answered
+
+
+def _listing_stalls_once(gh: GitHubStandIn, project: Path) -> None:
+    gh.delay(3, times=1, method="GET")  # within --timeout 30, past --max-wait 1
 
 
 CASES = [
@@ -222,8 +232,29 @@ CASES = [
         prepare=_listing_502s,
         args=("--max-wait", "2", "publish", "--notes", "notes.md"),
         status=1,
-        says="run again later",
+        says="; waiting 2.0 s more would pass --max-wait 2 s",
         waits=2,
+        requests=3,
+    ),
+    # Time-outs spend the one deadline too: 0.5 s, a 0.5 s wait, 0.5 s, then 1 s more would
+    # pass it. Adding up the waits alone would try a third time, and be answered.
+    Case(
+        "stalled-answers-stop-at-the-deadline",
+        prepare=_listing_stalls,
+        args=("--timeout", "0.5", "--max-wait", "2", "publish", "--notes", "notes.md"),
+        status=1,
+        says="no answer within 0.5 s; waiting 1.0 s more would pass --max-wait 2 s",
+        waits=1,
+        requests=2,
+    ),
+    # --timeout 30 would see the answer after 3 s: the time-out is cut to the 1 s left.
+    Case(
+        "a-time-out-shrinks-to-what-is-left",
+        prepare=_listing_stalls_once,
+        args=("--timeout", "30", "--max-wait", "1", "publish", "--notes", "notes.md"),
+        status=1,
+        says="; waiting 0.5 s more would pass --max-wait 1 s",
+        requests=1,
     ),
     Case(
         "notes-outside-the-work-tree",
@@ -248,6 +279,13 @@ CASES = [
 ]
 
 
+# why; how long; which attempt (and what is left of --max-wait)
+WAIT_LINE = re.compile(
+    r"draft_release\.py: .+; waiting \d+\.\d s before attempt [2-5] of 5 "
+    r"\(\d+\.\d s of --max-wait left\)"
+)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_deploy_github_release(case: Case, github_api: GitHubStandIn, project: Path) -> None:
     notes = markdown_notes(project)
@@ -256,9 +294,16 @@ def test_deploy_github_release(case: Case, github_api: GitHubStandIn, project: P
     run = deploy(github_api, project, *case.args, env=case.env, token=case.token)
     assert run.result.returncode == case.status, run.out
     assert case.says in run.out
-    assert run.result.stderr.count("retrying in") == case.waits, run.out
+    lines = run.result.stderr.strip().splitlines()
+    waits = [line for line in lines if WAIT_LINE.fullmatch(line)]
+    assert len(waits) == case.waits, run.out
+    if case.requests is not None:
+        assert len(github_api.requests) == case.requests, run.out
     if case.status:
-        assert run.result.stderr.strip().splitlines()[-1].startswith("draft_release.py: error: ")
+        assert lines[-1].startswith("draft_release.py: error: ")
+        assert case.says in lines[-1]
+        if case.waits:
+            assert lines[:-1] == waits, run.out
     if not case.rerun:
         assert writes(github_api) == []
         if case.args == ("plan",):
