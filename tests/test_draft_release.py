@@ -173,7 +173,7 @@ def _primary_limit(gh: GitHubStandIn, project: Path) -> None:
 
 
 def _listing_502s(gh: GitHubStandIn, project: Path) -> None:
-    gh.fail(502, times=3, method="GET")  # 0.5 s, 1 s, then 2 s more would pass --max-wait 2
+    gh.fail(502, times=3, method="GET")  # 0.5 s, 1 s, then 2 s more would pass --max-wait 2.4
 
 
 def _listing_stalls(gh: GitHubStandIn, project: Path) -> None:
@@ -230,20 +230,21 @@ CASES = [
     Case(
         "retries-are-bounded",
         prepare=_listing_502s,
-        args=("--max-wait", "2", "publish", "--notes", "notes.md"),
+        args=("--max-wait", "2.4", "publish", "--notes", "notes.md"),
         status=1,
-        says="; waiting 2.0 s more would pass --max-wait 2 s",
+        says="; waiting 2.0 s more would pass --max-wait 2.4 s",
         waits=2,
         requests=3,
     ),
     # Time-outs spend the one deadline too: 0.5 s, a 0.5 s wait, 0.5 s, then 1 s more would
-    # pass it. Adding up the waits alone would try a third time, and be answered.
+    # pass it. Adding up the waits alone would try a third time, and be answered. The 0.9 s
+    # the deadline has to spare is for a loaded machine: the second time-out stays 0.5 s.
     Case(
         "stalled-answers-stop-at-the-deadline",
         prepare=_listing_stalls,
-        args=("--timeout", "0.5", "--max-wait", "2", "publish", "--notes", "notes.md"),
+        args=("--timeout", "0.5", "--max-wait", "2.4", "publish", "--notes", "notes.md"),
         status=1,
-        says="no answer within 0.5 s; waiting 1.0 s more would pass --max-wait 2 s",
+        says="no answer within 0.5 s; waiting 1.0 s more would pass --max-wait 2.4 s",
         waits=1,
         requests=2,
     ),
