@@ -548,7 +548,7 @@ def read_assets(settings: Settings) -> list[tuple[Path, bytes]]:
     return out
 
 
-def publish(settings: Settings, cwd: Path) -> int:
+def publish(settings: Settings) -> int:
     tag = resolve_tag(settings, "deploy-github-release")
     if tag is None:
         return 0
@@ -675,7 +675,7 @@ def check_assets(client: Client, release: JSON, files: list[tuple[Path, bytes]])
     return 0
 
 
-def verify(settings: Settings, cwd: Path) -> int:
+def verify(settings: Settings) -> int:
     tag = resolve_tag(settings, "verify-github-release")
     if tag is None:
         return 0
@@ -687,7 +687,7 @@ def verify(settings: Settings, cwd: Path) -> int:
     return check_assets(client, release, files)
 
 
-def version_command(settings: Settings, cwd: Path) -> int:
+def version_command(settings: Settings) -> int:
     """Print the version of the tag being released; nothing (and exit 0) for other refs:
     `publish` prints the skip line for those."""
     tag = resolve_tag(settings, "")
@@ -696,7 +696,7 @@ def version_command(settings: Settings, cwd: Path) -> int:
     return 0
 
 
-def plan_command(settings: Settings, cwd: Path) -> int:
+def plan_command(settings: Settings) -> int:
     """`make plan`'s row for deploy-github-release; no request is made."""
     where = f"{settings.api_url.rstrip('/')}/repos/{settings.repository or 'GITHUB_REPOSITORY'}"
     what = "draft release: notes, DIST/*, CHANGES"
@@ -991,7 +991,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "version": version_command,
             "plan": plan_command,
         }
-        return command[settings.command](settings, Path.cwd())
+        return command[settings.command](settings)
     except FatalError as failure:
         fail(redact(str(failure), token), failure.status)
     except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies

@@ -385,7 +385,7 @@ def skipped(target: str, settings: Settings) -> int:
     return 0
 
 
-def publish(settings: Settings, cwd: Path) -> int:
+def publish(settings: Settings) -> int:
     tag = settings.tag
     if tag is None:
         return skipped("deploy-pypi", settings)
@@ -518,7 +518,7 @@ def summarize(
     write_summary(text)
 
 
-def plan(settings: Settings, cwd: Path) -> int:
+def plan(settings: Settings) -> int:
     """`make plan`'s row: what deploy-pypi would upload for this ref, without asking the index."""
     tag = settings.tag
     if tag is None:
@@ -537,7 +537,7 @@ def plan(settings: Settings, cwd: Path) -> int:
 # ---- verifying -------------------------------------------------------------------------------
 
 
-def verify(settings: Settings, cwd: Path) -> int:
+def verify(settings: Settings) -> int:
     """Every dist named in SHA256SUMS is on the index with that hash; exit 1 naming each miss."""
     if settings.tag is None:
         return skipped("verify-pypi", settings)
@@ -727,7 +727,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from(argv)
         secrets = list(settings.secrets)
         core = {"publish": publish, "verify": verify, "plan": plan}[settings.command]
-        return core(settings, Path.cwd())
+        return core(settings)
     except RefusalError as refusal:
         fail(redact(str(refusal), secrets), refusal.status)
     except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
