@@ -137,7 +137,9 @@ def load_script(name: str) -> ModuleType:
 
 
 @functools.cache
-def _release_requirements() -> ModuleType:
+def release_requirements_tool() -> ModuleType:
+    """tools/release_requirements.py, which pins the scripts' dependencies and reads their
+    PEP 723 headers."""
     spec = importlib.util.spec_from_file_location(
         "release_requirements", ROOT / "tools" / "release_requirements.py"
     )
@@ -149,7 +151,7 @@ def _release_requirements() -> ModuleType:
 
 def declared_dependencies(script: Path) -> list[Requirement]:
     """What a script's PEP 723 header declares, read as the PEP specifies (with tomllib)."""
-    specs: list[str] = _release_requirements().script_dependencies(script)
+    specs: list[str] = release_requirements_tool().script_dependencies(script)
     return [Requirement(spec) for spec in specs]
 
 

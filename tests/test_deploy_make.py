@@ -4,7 +4,6 @@ target does not publish: tests/test_deploy_targets.py."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -16,24 +15,15 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.peers.github_api import GitHubStandIn
-from tests.peers.pypi import PypiServer, make_sdist, make_wheel
-from tests.test_draft_release import CHANGES, replace_by_hand
+from tests.peers.pypi import PypiServer
+from tests.test_draft_release import project, replace_by_hand
+
+__all__ = ["project"]  # the fixture: a checkout after `make build`
 
 TAG = "v1.2.0"
 WHEEL = "rk_demo-1.2.0-py3-none-any.whl"
 # The targets of this side of the train; deploy-dockerhub/deploy-ghcr are tested with images.
 OURS = ("deploy-pypi", "deploy-github-release")
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    dist = root / "dist"
-    files = [make_wheel(dist, "rk-demo", "1.2.0"), make_sdist(dist, "rk-demo", "1.2.0")]
-    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in files]
-    (dist / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
-    (root / "CHANGES.rst").write_text(CHANGES, encoding="utf-8")
-    return root
 
 
 def make(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import SCRIPTS, run_bin, run_script
+from tests.conftest import run_bin, run_script
 from tests.peers.github_api import GitHubStandIn
 from tests.peers.pypi import make_sdist, make_wheel
 
@@ -381,15 +379,3 @@ def replace_by_hand(
         headers={**headers, "Content-Type": "application/octet-stream"},
         timeout=10,
     ).raise_for_status()
-
-
-def test_a_copied_script_runs_help_alone(tmp_path: Path) -> None:
-    shutil.copy(SCRIPTS / "draft_release.py", tmp_path)
-    helped = subprocess.run(
-        [sys.executable, "-I", str(tmp_path / "draft_release.py"), "--help"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert helped.returncode == 0
-    assert "drafts included" in helped.stdout

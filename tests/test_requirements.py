@@ -8,7 +8,6 @@ sources say today and that the .txt pins every line of it, within its specifier,
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import sys
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, release_requirements_tool
 
 REQUIREMENTS = ROOT / "requirements"
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9._-]+)==(?P<version>\S+)(?: ; (?P<marker>[^\\]+))?")
@@ -32,16 +31,6 @@ class Pin:
     version: str
     hashes: int
     via: tuple[str, ...]
-
-
-def load_tool() -> object:
-    spec = importlib.util.spec_from_file_location(
-        "release_requirements", ROOT / "tools" / "release_requirements.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def pins() -> dict[str, Pin]:
@@ -62,9 +51,9 @@ def pins() -> dict[str, Pin]:
 
 
 def test_release_in_is_what_pyproject_and_the_script_headers_say() -> None:
-    tool = load_tool()
+    tool = release_requirements_tool()
     written = (REQUIREMENTS / "release.in").read_text(encoding="utf-8")
-    assert written == tool.release_in(ROOT), "run `make requirements` and commit both files"  # type: ignore[attr-defined]
+    assert written == tool.release_in(ROOT), "run `make requirements` and commit both files"
 
 
 def test_release_txt_says_how_it_was_made() -> None:
@@ -124,7 +113,7 @@ def applies(requirement: Requirement, python: str) -> bool:
 SCRIPT_DEPENDENCIES = [
     pytest.param(script.name, spec, id=f"{script.name}:{spec}")
     for script in sorted((ROOT / "scripts").glob("*.py"))
-    for spec in load_tool().script_dependencies(script)  # type: ignore[attr-defined]
+    for spec in release_requirements_tool().script_dependencies(script)
 ]
 
 
