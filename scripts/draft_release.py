@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
     import requests
@@ -795,6 +796,73 @@ def fail(message: str, status: int) -> NoReturn:
     raise SystemExit(status)
 
 
+# ---- the repository: OWNER/REPO, given or read from the remote's URL -------------------------
+# Copies live in docker_tags.py, rc_pull_request.py and draft_release.py under the same names;
+# tests/test_contract.py runs them all.
+
+# GitHub's grammar: an owner is a user or organisation login (letters, digits, single
+# hyphens; `_` for managed users), a repository name letters, digits, `.`, `_`, `-`.
+OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}")
+REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
+# git's scp-like form, [user@]host:path: a colon before any slash, and no scheme.
+SCP_URL_RE = re.compile(r"(?:[^@/\s]+@)?([^@/:\s]+):(?!//)(\S*)")
+URL_SCHEMES = ("https", "http", "ssh", "git", "git+ssh", "ssh+git")
+
+
+def valid_repository(value: str) -> bool:
+    owner, slash, name = value.partition("/")
+    return bool(
+        slash
+        and OWNER_RE.fullmatch(owner)
+        and REPO_NAME_RE.fullmatch(name)
+        and name not in (".", "..")
+        and not name.endswith(".git")
+    )
+
+
+def repository_of_url(url: str) -> str | None:
+    """OWNER/REPO of a remote's URL on GitHub or any GitHub Enterprise host, as `gh` reads it:
+    `git@host:o/r.git`, `https://[user:token@]host/o/r[.git][/]`, `ssh://git@host[:22]/o/r.git`.
+    None for anything else: a local path, file://, a path of one or three parts. Only the
+    path is read, so credentials in the URL never reach the result."""
+    scp = SCP_URL_RE.fullmatch(url.strip())
+    if scp:
+        path = scp[2]
+    else:
+        try:
+            parts = urlsplit(url.strip())
+            host = parts.hostname
+        except ValueError:  # e.g. a bad [IPv6] host or port
+            return None
+        if parts.scheme.lower() not in URL_SCHEMES or not host:
+            return None
+        path = parts.path
+    names = path.strip("/").removesuffix(".git").split("/")
+    repository = "/".join(names)
+    return repository if len(names) == 2 and valid_repository(repository) else None
+
+
+def repository_from_remote(remote: str) -> str:
+    """OWNER/REPO read from the remote's URL in this checkout, said in one line (never the
+    URL: it may hold a token); FatalError(status 2) when there is none."""
+    shown = remote if re.fullmatch(r"[\w.-]+", remote) else repr(remote)
+    try:
+        done = subprocess.run(
+            ["git", "remote", "get-url", "--", remote], capture_output=True, text=True, check=False
+        )
+    except OSError:  # no git: no remote to read
+        done = None
+    repository = repository_of_url(done.stdout) if done and done.returncode == 0 else None
+    if repository is None:
+        raise FatalError(
+            "set GITHUB_REPOSITORY or --repository to OWNER/REPO: "
+            f"it could not be read from {shown}'s URL",
+            2,
+        )
+    info(f"repository {repository} (from {shown}'s URL)")
+    return repository
+
+
 # ---- command line ------------------------------------------------------------
 
 
@@ -836,7 +904,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--repository",
         default=env.get("GITHUB_REPOSITORY"),
-        help="OWNER/REPO (default: $GITHUB_REPOSITORY)",
+        help="OWNER/REPO (default: $GITHUB_REPOSITORY, else read from the URL of --remote)",
+    )
+    parser.add_argument(
+        "--remote",
+        default=env.get("REMOTE") or "origin",
+        help="the git remote whose URL names the repository when neither --repository nor "
+        "$GITHUB_REPOSITORY does (default: $REMOTE or origin)",
     )
     parser.add_argument(
         "--tag-pattern",
@@ -939,8 +1013,12 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     if releasing and not token and not dry_run:
         raise FatalError("GITHUB_TOKEN is not set", 2)
     repository = (args.repository or "").strip()
-    if releasing and not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
-        raise FatalError("set GITHUB_REPOSITORY or --repository to OWNER/REPO", 2)
+    if releasing and repository and not valid_repository(repository):
+        raise FatalError(
+            f"GITHUB_REPOSITORY/--repository must be OWNER/REPO, got {repository!r}", 2
+        )
+    if releasing and not repository:  # a laptop: the remote's URL names it, as for `gh`
+        repository = repository_from_remote(args.remote)
     assets = asset_paths(args.dist, args.changes) if releasing else ()
     notes = getattr(args, "notes", None)
     return Settings(

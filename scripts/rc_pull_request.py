@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -616,15 +617,17 @@ def fail(message: str, status: int) -> NoReturn:
     raise SystemExit(status)
 
 
-# ---- command line ------------------------------------------------------------
+# ---- the repository: OWNER/REPO, given or read from the remote's URL -------------------------
+# Copies live in docker_tags.py, rc_pull_request.py and draft_release.py under the same names;
+# tests/test_contract.py runs them all.
 
 # GitHub's grammar: an owner is a user or organisation login (letters, digits, single
 # hyphens; `_` for managed users), a repository name letters, digits, `.`, `_`, `-`.
 OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}")
 REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
-# A branch name git accepts (git check-ref-format), in the characters people use.
-BRANCH_RE = re.compile(r"[A-Za-z0-9._/+@-]+")
-BRANCH_FORBIDDEN = re.compile(r"\.\.|//|@\{|\.lock(?:/|$)|(?:^|/)[.-]|[./]$")
+# git's scp-like form, [user@]host:path: a colon before any slash, and no scheme.
+SCP_URL_RE = re.compile(r"(?:[^@/\s]+@)?([^@/:\s]+):(?!//)(\S*)")
+URL_SCHEMES = ("https", "http", "ssh", "git", "git+ssh", "ssh+git")
 
 
 def valid_repository(value: str) -> bool:
@@ -636,6 +639,56 @@ def valid_repository(value: str) -> bool:
         and name not in (".", "..")
         and not name.endswith(".git")
     )
+
+
+def repository_of_url(url: str) -> str | None:
+    """OWNER/REPO of a remote's URL on GitHub or any GitHub Enterprise host, as `gh` reads it:
+    `git@host:o/r.git`, `https://[user:token@]host/o/r[.git][/]`, `ssh://git@host[:22]/o/r.git`.
+    None for anything else: a local path, file://, a path of one or three parts. Only the
+    path is read, so credentials in the URL never reach the result."""
+    scp = SCP_URL_RE.fullmatch(url.strip())
+    if scp:
+        path = scp[2]
+    else:
+        try:
+            parts = urlsplit(url.strip())
+            host = parts.hostname
+        except ValueError:  # e.g. a bad [IPv6] host or port
+            return None
+        if parts.scheme.lower() not in URL_SCHEMES or not host:
+            return None
+        path = parts.path
+    names = path.strip("/").removesuffix(".git").split("/")
+    repository = "/".join(names)
+    return repository if len(names) == 2 and valid_repository(repository) else None
+
+
+def repository_from_remote(remote: str) -> str:
+    """OWNER/REPO read from the remote's URL in this checkout, said in one line (never the
+    URL: it may hold a token); FatalError(status 2) when there is none."""
+    shown = remote if re.fullmatch(r"[\w.-]+", remote) else repr(remote)
+    try:
+        done = subprocess.run(
+            ["git", "remote", "get-url", "--", remote], capture_output=True, text=True, check=False
+        )
+    except OSError:  # no git: no remote to read
+        done = None
+    repository = repository_of_url(done.stdout) if done and done.returncode == 0 else None
+    if repository is None:
+        raise FatalError(
+            "set GITHUB_REPOSITORY or --repository to OWNER/REPO: "
+            f"it could not be read from {shown}'s URL",
+            2,
+        )
+    info(f"repository {repository} (from {shown}'s URL)")
+    return repository
+
+
+# ---- command line ------------------------------------------------------------
+
+# A branch name git accepts (git check-ref-format), in the characters people use.
+BRANCH_RE = re.compile(r"[A-Za-z0-9._/+@-]+")
+BRANCH_FORBIDDEN = re.compile(r"\.\.|//|@\{|\.lock(?:/|$)|(?:^|/)[.-]|[./]$")
 
 
 def valid_branch(value: str) -> bool:
@@ -691,7 +744,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--repository",
         default=env.get("GITHUB_REPOSITORY"),
-        help="OWNER/REPO (default: $GITHUB_REPOSITORY)",
+        help="OWNER/REPO (default: $GITHUB_REPOSITORY, else read from the URL of --remote)",
+    )
+    parser.add_argument(
+        "--remote",
+        default=env.get("REMOTE") or "origin",
+        help="the git remote whose URL names the repository when neither --repository nor "
+        "$GITHUB_REPOSITORY does (default: $REMOTE or origin)",
     )
     parser.add_argument(
         "--base",
@@ -788,8 +847,7 @@ def make_config(args: argparse.Namespace, settings: Settings) -> Config | None:
         return None
     if not token:
         raise FatalError("GITHUB_TOKEN is not set", status=2)
-    if not settings.repository:
-        raise FatalError("set GITHUB_REPOSITORY or --repository to OWNER/REPO", status=2)
+    repository = settings.repository or repository_from_remote(args.remote)
     parts = urlsplit(args.api_url)
     if (
         parts.scheme not in ("http", "https")
@@ -799,7 +857,7 @@ def make_config(args: argparse.Namespace, settings: Settings) -> Config | None:
         raise FatalError(f"--api-url must be an http(s) URL, got {args.api_url!r}", status=2)
     return Config(
         args.api_url,
-        settings.repository,
+        repository,
         settings.base,
         token,
         args.timeout,

@@ -298,7 +298,13 @@ def no_base_branch(run: Run) -> str | None:
 def unexpected_pr_branch(run: Run) -> str | None:
     """An open RC pull request keeps its branch, whatever day it was opened."""
     run.pr_branch = run.step(
-        "rc_pull_request.py", "--base", run.s.base_branch, "find", capture=True
+        "rc_pull_request.py",
+        "--base",
+        run.s.base_branch,
+        "--remote",
+        run.s.remote,
+        "find",
+        capture=True,
     ).strip()
     if run.pr_branch and not is_rc_branch(run.pr_branch):
         return f"unexpected release-candidate branch name '{run.pr_branch}'"
@@ -498,6 +504,8 @@ def release_candidate(settings: Settings) -> int:
             "rc_pull_request.py",
             "--base",
             settings.base_branch,
+            "--remote",
+            settings.remote,
             "open",
             "--head",
             run.branch,

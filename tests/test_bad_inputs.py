@@ -563,7 +563,36 @@ TIME_ROWS = [
     ),
 ]
 
+# Without --repository or GITHUB_REPOSITORY, the repository is read from the remote's URL: the
+# project's origin is a local bare repository, which names none.
+NO_REPOSITORY = "it could not be read from origin's URL"
+REPOSITORY_ROWS = [
+    script(
+        RC, "find", id="rc-pr-no-repository", env={"GITHUB_REPOSITORY": None}, says=NO_REPOSITORY
+    ),
+    script(
+        "draft_release.py",
+        "--tag",
+        "v1.3.0",
+        "publish",
+        id="draft-release-no-repository",
+        env={"GITHUB_REPOSITORY": None},
+        says=NO_REPOSITORY,
+    ),
+    script(
+        "draft_release.py",
+        "--tag",
+        "v1.3.0",
+        "publish",
+        id="draft-release-repository-three-parts",
+        env={"GITHUB_REPOSITORY": "a/b/c"},
+        says="OWNER/REPO",
+    ),
+    make("rc", id="make-rc-no-repository", env={"GITHUB_REPOSITORY": None}, says=NO_REPOSITORY),
+]
+
 ROWS: list[Row] = [
+    *REPOSITORY_ROWS,
     *RC_PULL_REQUEST_ROWS,
     *TIME_ROWS,
     *MAKE_ROWS,

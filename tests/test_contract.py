@@ -52,6 +52,10 @@ TREE = "work_tree_problem"  # every file a step reads or writes is inside the wo
 # How long a GitHub call waits, how often it is tried, and the one deadline (--max-wait)
 # over every request, time-out and wait of a run.
 RETRIES = {"retry_delay", "Deadline", "seconds"}
+# OWNER/REPO: a given one checked, else read from the remote's URL as `gh` reads it.
+REPOSITORY = {"valid_repository", "repository_of_url"}
+# ...and where the scripts that need one read it (said in one line, else refused in one).
+FROM_REMOTE = "repository_from_remote"
 
 # script (relative to the repository root) -> the shared rules it carries
 COPIES: dict[str, set[str]] = {
@@ -86,6 +90,8 @@ COPIES: dict[str, set[str]] = {
         *ACTIONS_FILES,
         *RETRIES,
         "api_message",
+        *REPOSITORY,
+        FROM_REMOTE,
         "github_client",
         TREE,
         "fail",
@@ -117,6 +123,7 @@ COPIES: dict[str, set[str]] = {
         "tag_for",
         "version_of_tag",
         *REF_RULES,
+        *REPOSITORY,
         *ACTIONS_FILES,
         "fail",
         "Parser",
@@ -137,6 +144,8 @@ COPIES: dict[str, set[str]] = {
         "yes_no",
         *ACTIONS_FILES,
         *RETRIES,
+        *REPOSITORY,
+        FROM_REMOTE,
         "api_message",
         "github_client",
         "rc_branch",
@@ -513,6 +522,69 @@ HEADING_DATE = [
     ("tbd", None),
     ("unreleased", None),
     ("", None),
+]
+
+
+# OWNER/REPO -> GitHub's grammar of an owner and a repository name
+VALID_REPOSITORY = [
+    ("octo-org/project", True),
+    ("o_1/a.b-c_d", True),
+    ("octo-org", False),
+    ("octo-org/a/b", False),
+    ("-octo/project", False),
+    ("octo--org/project", False),
+    ("octo-org/..", False),
+    ("octo-org/project.git", False),
+    ("octo org/project", False),
+    ("", False),
+]
+
+# a remote's URL -> the OWNER/REPO it names, or None (credentials never part of it)
+REPOSITORY_OF_URL = [
+    ("git@github.com:octo-org/project.git", "octo-org/project"),
+    ("git@github.com:octo-org/project", "octo-org/project"),
+    ("github.com:octo-org/project.git", "octo-org/project"),
+    ("https://github.com/octo-org/project", "octo-org/project"),
+    ("https://github.com/octo-org/project.git", "octo-org/project"),
+    ("https://github.com/octo-org/project/", "octo-org/project"),
+    ("https://github.com/octo-org/project.git/", "octo-org/project"),
+    ("HTTPS://github.com/Octo-Org/Project", "Octo-Org/Project"),
+    ("http://127.0.0.1:8080/octo-org/project.git", "octo-org/project"),
+    ("ssh://git@github.com/octo-org/project.git", "octo-org/project"),
+    ("ssh://git@github.com:22/octo-org/project.git", "octo-org/project"),
+    ("git://github.com/octo-org/project.git", "octo-org/project"),
+    ("https://x-access-token:ghp_SECRET@github.com/octo-org/project.git", "octo-org/project"),
+    ("https://ghp_SECRET@github.com/octo-org/project", "octo-org/project"),
+    ("git@ghe.example.com:octo-org/project.git", "octo-org/project"),
+    ("https://ghe.example.com/octo-org/project.git", "octo-org/project"),
+    (" git@github.com:octo-org/project.git\n", "octo-org/project"),  # as git prints it
+    ("/srv/git/octo-org/project.git", None),  # a local path
+    ("../octo-org/project.git", None),
+    ("file:///srv/git/octo-org/project.git", None),
+    ("https://github.com/project.git", None),  # one path part
+    ("git@github.com:project.git", None),
+    ("https://github.com/octo-org/group/project.git", None),  # three parts
+    ("git@github.com:octo-org/group/project.git", None),
+    ("https://github.com/octo-org/project.git.git", None),
+    ("https://github.com/octo-org/..", None),
+    ("https:///octo-org/project", None),  # no host
+    ("https://[::1/octo-org/project", None),  # a broken host
+    ("ssh://git@github.com:octo-org/project.git", None),  # scp form inside a URL
+    ("ftp://github.com/octo-org/project", None),
+    ("", None),
+]
+SECRET = "ghp_NotARealTokenFromTheUrl"
+# (the remote asked for, the checkout's remotes or None for a folder outside git) -> OWNER/REPO
+# and the one line said, or the refusal's end
+REPOSITORY_FROM_REMOTE = [
+    ("origin", {"origin": "git@github.com:octo-org/project.git"}, "octo-org/project"),
+    ("origin", {"origin": f"https://x:{SECRET}@github.com/octo-org/project"}, "octo-org/project"),
+    ("upstream", {"origin": "/srv/x.git", "upstream": "git@ghe.example:o/r"}, "o/r"),
+    ("upstream", {"origin": "git@github.com:octo-org/project.git"}, "from upstream's URL"),
+    ("origin", {"origin": "/srv/git/octo-org/project.git"}, "from origin's URL"),
+    ("origin", {"origin": f"https://x:{SECRET}@host/a/b/c.git"}, "from origin's URL"),
+    ("origin", None, "from origin's URL"),
+    ("-v\n", {"origin": "git@github.com:octo-org/project.git"}, "from '-v\\n''s URL"),
 ]
 
 
@@ -1069,6 +1141,52 @@ def test_retries_wait_as_retry_delay_says_and_print_one_line_each(
     assert len(lines) == len(clock.slept), lines
     for line, wait in zip(lines, clock.slept, strict=True):
         assert f"; waiting {wait:.1f} s before attempt " in line, line
+
+
+@pytest.mark.parametrize(("path", "value", "valid"), _rows("valid_repository", VALID_REPOSITORY))
+def test_valid_repository(path: str, value: str, valid: bool) -> None:
+    assert _rule(path, "valid_repository")(value) is valid
+
+
+@pytest.mark.parametrize(
+    ("path", "url", "repository"), _rows("repository_of_url", REPOSITORY_OF_URL)
+)
+def test_repository_of_url(path: str, url: str, repository: str | None) -> None:
+    assert _rule(path, "repository_of_url")(url) == repository
+
+
+@pytest.mark.parametrize(
+    ("path", "remote", "remotes", "gives"), _rows(FROM_REMOTE, REPOSITORY_FROM_REMOTE)
+)
+def test_repository_from_remote(
+    path: str,
+    remote: str,
+    remotes: dict[str, str] | None,
+    gives: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    here = tmp_path / "here"
+    if remotes is None:
+        here.mkdir()
+    else:
+        _checkout(here)
+        for name, url in remotes.items():
+            subprocess.run(["git", "-C", str(here), "remote", "add", name, url], check=True)
+    monkeypatch.chdir(here)
+    module = _load(path)
+    if "/" in gives:
+        assert _rule(path, FROM_REMOTE)(remote) == gives
+        said = f"{module.PROG}: repository {gives} (from {remote}'s URL)\n"
+        assert capsys.readouterr() == ("", said)
+    else:
+        with pytest.raises(module.FatalError) as refused:
+            _rule(path, FROM_REMOTE)(remote)
+        assert refused.value.status == 2
+        line = f"set GITHUB_REPOSITORY or --repository to OWNER/REPO: it could not be read {gives}"
+        assert str(refused.value) == line
+        assert capsys.readouterr() == ("", "")
 
 
 @pytest.mark.parametrize(("path", "day", "branch"), _rows("rc_branch", RC_BRANCH))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -94,6 +95,46 @@ def test_first_run_pushes_a_draft_commit_and_opens_one_draft_pr(
     assert "Approve and merge" in pull["body"] and "make release-tag" in pull["body"]
     assert result.stdout.strip() == pull["html_url"]
     assert checkout_state(released) == before
+
+
+def serve_over_ssh(repo: GitRepo, url: str, tmp_path: Path) -> None:
+    """origin's URL becomes `url` (git@host:owner/name.git), and its ssh a local stand-in that
+    runs git's upload-pack or receive-pack on the bare origin: nothing leaves the machine."""
+    assert repo.origin is not None
+    served = tmp_path / "ssh-served"
+    (served / url.split(":", 1)[1]).parent.mkdir(parents=True)
+    (served / url.split(":", 1)[1]).symlink_to(repo.origin)
+    ssh = tmp_path / "ssh-stand-in"
+    # `simple` ssh: git passes the host, then the command (git-upload-pack 'owner/name.git').
+    ssh.write_text(
+        f"#!/bin/sh\nfor command; do :; done\ncd {shlex.quote(str(served))} || exit 1\n"
+        'eval "exec git ${command#git-}"\n',
+        encoding="utf-8",
+    )
+    ssh.chmod(0o755)
+    repo.git("remote", "set-url", "origin", url)
+    repo.git("config", "core.sshCommand", str(ssh))
+    repo.git("config", "ssh.variant", "simple")
+
+
+def test_on_a_laptop_the_repository_comes_from_origins_url(
+    released: GitRepo, github_api: GitHubStandIn, tmp_path: Path
+) -> None:
+    serve_over_ssh(released, "git@github.com:octo-org/project.git", tmp_path)
+    laptop = {
+        name: value for name, value in github_api.env().items() if name != "GITHUB_REPOSITORY"
+    }
+
+    result = run_bin("release-candidate", cwd=released.path, env={**laptop, "RC_DATE": DAY})
+
+    assert result.returncode == 0, result.stderr
+    assert "rc_pull_request.py: repository octo-org/project (from origin's URL)" in result.stderr
+    assert {
+        r.path.split("/")[1:4] == ["repos", "octo-org", "project"] for r in github_api.requests
+    } == {True}
+    [pull] = github_api.pulls()
+    assert pull["head"]["ref"] == BRANCH
+    assert released.remote_ref(BRANCH) is not None
 
 
 def test_a_rerun_the_same_day_changes_nothing(released: GitRepo, github_api: GitHubStandIn) -> None:
