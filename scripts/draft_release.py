@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -1019,6 +1020,9 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
         )
     if releasing and not repository:  # a laptop: the remote's URL names it, as for `gh`
         repository = repository_from_remote(args.remote)
+    if args.command == "plan" and not repository:  # the plan names it when it can, or says so
+        with contextlib.suppress(FatalError):
+            repository = repository_from_remote(args.remote)
     assets = asset_paths(args.dist, args.changes) if releasing else ()
     notes = getattr(args, "notes", None)
     return Settings(

@@ -41,6 +41,7 @@ class Row:
     env: Mapping[str, str] = field(default_factory=dict)
     status: int = 0
     asks: str | None = "octo-org/project"  # the repository of every request; None: no request
+    shows: str = ""  # a part of stdout
 
 
 ROWS = [
@@ -124,6 +125,28 @@ ROWS = [
 ]
 
 
+# `make plan`'s row: it names the repository when the remote can, and never refuses.
+PLAN_ROWS = [
+    Row(
+        "plan: origin over ssh",
+        ("draft_release.py", "plan"),
+        {"origin": GITHUB},
+        DERIVED,
+        asks=None,
+        shows="/repos/octo-org/project\t",
+    ),
+    Row(
+        "plan: a local origin names none",
+        ("draft_release.py", "plan"),
+        {"origin": "/srv/git/octo-org/project.git"},
+        "",
+        asks=None,
+        shows="/repos/GITHUB_REPOSITORY\t",
+    ),
+]
+ROWS += PLAN_ROWS
+
+
 def repository_asked(path: str) -> str:
     """OWNER/REPO of a request to /repos/OWNER/REPO/..., else the whole path."""
     parts = path.partition("?")[0].split("/")
@@ -164,6 +187,7 @@ def test_the_repository_comes_from_the_remote(
     output = result.stdout + result.stderr
     assert result.returncode == row.status, output
     assert row.says in result.stderr, output
+    assert row.shows in result.stdout, output
     assert "Traceback" not in output
     assert SECRET not in output
     assert github_api.token not in output
