@@ -311,7 +311,26 @@ def build_podman_list(settings: BuildSettings, name: str, context: Path) -> dict
     listed = json.loads(run(["podman", "manifest", "inspect", name], "podman manifest inspect"))
     built = [platform_string(m.get("platform", {})) for m in listed.get("manifests", [])]
     check_platforms(settings.platforms, built)
-    return {"kind": "list", "id": image_id("podman", name), "platforms": built}
+    # Each platform's image ID (its config digest): how push_image.py knows the list in a
+    # registry, where the list's digest is not the local one (podman rewrites it on push).
+    per_platform = {}
+    for entry in listed.get("manifests", []):
+        ref = f"{without_tag(name)}@{entry.get('digest', '')}"
+        config = image_id("podman", ref)  # podman prints it without the algorithm
+        platform = platform_string(entry.get("platform", {}))
+        per_platform[platform] = {"ref": ref, "id": f"sha256:{config.removeprefix('sha256:')}"}
+    return {
+        "kind": "list",
+        "id": image_id("podman", name),
+        "platforms": built,
+        "per_platform": per_platform,
+    }
+
+
+def without_tag(name: str) -> str:
+    """host[:port]/path of host[:port]/path[:tag]."""
+    head, _, tag = name.rpartition(":")
+    return head if head and "/" not in tag else name
 
 
 def build_docker_per_platform(settings: BuildSettings, name: str, context: Path) -> dict[str, Any]:

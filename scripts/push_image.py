@@ -69,6 +69,7 @@ MANIFEST_TYPES = ", ".join(
 # (docker buildx in Actions) by skopeo; a list or per-platform images by build_image.py (beside
 # this file, as `make image` left it).
 KINDS = ("image", "list", "per-platform", "oci-archive")
+DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
 BUILD_IMAGE = Path(__file__).resolve().with_name("build_image.py")
 TIMEOUT = 30.0  # seconds per registry request
 COMMAND_TIMEOUT = 600.0  # seconds per engine or skopeo command
@@ -124,6 +125,7 @@ class Settings:
     image_local: str
     image_id: str  # the built image's ID (its config digest), or its manifest digest
     kind: str  # build/image.json's kind: image (one platform), list, per-platform, oci-archive
+    platform_ids: frozenset[str]  # a list's or per-platform's image IDs, one per platform
     archive: str  # the OCI archive of kind oci-archive (build/image.oci.tar)
     credentials: dict[str, Credentials]  # target -> credentials
     dry_run: bool
@@ -147,24 +149,39 @@ def load_plan(path: Path) -> TagPlan:
         raise BadInputError(f"{path}: not a docker_tags.py JSON plan ({exc})") from None
 
 
-def load_built(path: Path, image_local: str) -> tuple[str, str, str, str]:
-    """(local name, id, kind, archive) from build/image.json; the name alone without it."""
+@dataclass(frozen=True)
+class BuiltImage:
+    """What build/image.json describes (the local name alone without it)."""
+
+    local: str
+    image_id: str = ""
+    kind: str = "image"
+    archive: str = ""
+    platform_ids: frozenset[str] = frozenset()
+
+
+def with_algorithm(image_id: str) -> str:
+    """podman prints IDs without the algorithm."""
+    return f"sha256:{image_id}" if re.fullmatch(r"[0-9a-f]{64}", image_id) else image_id
+
+
+def load_built(path: Path, image_local: str) -> BuiltImage:
     if not path.is_file():
-        return image_local, "", "image", ""
+        return BuiltImage(image_local)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         local, image_id = str(data.get("local") or image_local), str(data.get("id") or "")
         kind = str(data.get("kind") or "image")
         archive = str(data.get("archive") or "")
-    except (OSError, ValueError, AttributeError) as exc:
+        per_platform = data.get("per_platform") or {}
+        ids = frozenset(with_algorithm(str(e["id"])) for e in per_platform.values())
+    except (OSError, ValueError, AttributeError, KeyError, TypeError) as exc:
         raise BadInputError(f"{path}: not an image record ({exc})") from None
-    if re.fullmatch(r"[0-9a-f]{64}", image_id):
-        image_id = f"sha256:{image_id}"  # podman prints IDs without the algorithm
     if kind not in KINDS:
         raise BadInputError(f"{path}: unknown kind {kind!r} (one of {', '.join(KINDS)})")
     if kind == "oci-archive" and not archive:
         raise BadInputError(f"{path}: kind oci-archive without an archive")
-    return local, image_id, kind, archive
+    return BuiltImage(local, with_algorithm(image_id), kind, archive, ids)
 
 
 def credentials_from(env: dict[str, str]) -> dict[str, Credentials]:
@@ -343,20 +360,50 @@ def built_id(settings: Settings) -> str:
     return image_id
 
 
-def holds_built(registry: Registry, path: str, tag: str, image_id: str) -> str | None:
-    """The tag's digest when it holds the built image (by manifest or config digest)."""
+def manifest_json(body: bytes) -> dict[str, object]:
+    try:
+        manifest = json.loads(body)
+    except ValueError:
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def config_of(manifest: dict[str, object]) -> str:
+    config = manifest.get("config")
+    return str(config.get("digest", "")) if isinstance(config, dict) else ""
+
+
+def list_configs(registry: Registry, path: str, index: dict[str, object]) -> set[str]:
+    """The config digests of an index's platform manifests (empty when one is unreadable)."""
+    entries = index.get("manifests")
+    configs: set[str] = set()
+    for entry in entries if isinstance(entries, list) else []:
+        child = str(entry.get("digest", "")) if isinstance(entry, dict) else ""
+        found = registry.manifest(path, child, method="GET") if DIGEST_RE.fullmatch(child) else None
+        if found is None or not config_of(manifest_json(found[1])):
+            return set()
+        configs.add(config_of(manifest_json(found[1])))
+    return configs
+
+
+def holds_built(
+    registry: Registry, path: str, tag: str, image_id: str, platform_ids: frozenset[str]
+) -> str | None:
+    """The tag's digest when it holds the built image: by manifest or config digest; for a
+    list or per-platform images (`platform_ids`), an index whose platform manifests' configs
+    are exactly the built platforms' images (the local list's ID is no registry digest)."""
     found = registry.manifest(path, tag, method="GET")
     if found is None:
         return None
     digest, body = found
     if digest == image_id:
         return digest
-    try:
-        manifest = json.loads(body)
-    except ValueError:
-        return None
-    config = manifest.get("config", {}).get("digest") if isinstance(manifest, dict) else None
-    return digest if config == image_id else None
+    manifest = manifest_json(body)
+    if platform_ids:
+        is_list = "manifests" in manifest
+        held = is_list and list_configs(registry, path, manifest) == platform_ids
+        return digest if held else None
+    return digest if config_of(manifest) == image_id else None
 
 
 @contextmanager
@@ -393,7 +440,8 @@ def find_source(
     for image in (image for image in settings.plan.images if image.tags):
         registry = registry_for(image.host, settings, cache)
         try:
-            digest = holds_built(registry, image.path, image.tags[0], image_id)
+            tag = image.tags[0]
+            digest = holds_built(registry, image.path, tag, image_id, settings.platform_ids)
         except FailedError:
             continue  # not readable with what we have: not a source
         if digest:
@@ -426,10 +474,10 @@ def deploy(settings: Settings) -> str:
             pushed = f"{first.name}:{tag}"
             printed = push(settings, first, tag, credentials, auth)
             registry = registry_for(first.host, settings, cache)
-            digest = holds_built(registry, first.path, tag, image_id)
+            digest = holds_built(registry, first.path, tag, image_id, settings.platform_ids)
             found = registry.manifest(first.path, tag)
             if printed and found and found[0] == printed:
-                digest = printed  # a list: the digest its push printed
+                digest = printed  # a list recorded without its platforms' IDs: as pushed
             if not digest:
                 raise FailedError(f"{pushed} does not hold the built image {image_id}")
             source = (first, digest)
@@ -465,7 +513,7 @@ def push(
     output = ""
     for command in push_commands(settings, f"{image.name}:{tag}", auth):
         output = run(settings, command)
-    found = re.findall(r"sha256:[0-9a-f]{64}", output) if settings.kind != "image" else []
+    found = DIGEST_RE.findall(output) if settings.kind != "image" else []
     return found[-1] if found else ""
 
 
@@ -556,7 +604,7 @@ def verify(settings: Settings) -> str:
         raise FailedError(f"the tags do not share one digest: {spread}")
     first = images[0]
     registry = registry_for(first.host, settings, cache)
-    digest = holds_built(registry, first.path, first.tags[0], image_id)
+    digest = holds_built(registry, first.path, first.tags[0], image_id, settings.platform_ids)
     if not digest:
         raise FailedError(f"{first.name}:{first.tags[0]} does not hold the built image {image_id}")
     return f"verify-images: {digest}: {' '.join(digests)}"
@@ -637,16 +685,17 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
     except ValueError as bad:
         raise BadInputError(str(bad)) from None
     mode = "plan" if args.plan else "verify" if args.verify else "deploy"
-    image_local, image_id, kind, archive = load_built(args.image_json, args.image_local)
+    built = load_built(args.image_json, args.image_local)
     return Settings(
         mode=mode,
         target=args.target or "",
         plan=load_plan(args.tags),
         engine=args.engine,
-        image_local=image_local,
-        image_id=image_id,
-        kind=kind,
-        archive=archive,
+        image_local=built.local,
+        image_id=built.image_id,
+        kind=built.kind,
+        archive=built.archive,
+        platform_ids=built.platform_ids,
         credentials=credentials_from(env),
         dry_run=dry_run,
     )

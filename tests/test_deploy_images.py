@@ -11,10 +11,11 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import subprocess
 import tarfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from tests.conftest import run_bin
 from tests.peers.engines import Engine
 from tests.peers.git_repos import GitRepo
 from tests.peers.processes import free_port, port_is_open, require_program, stop_process, wait_until
+from tests.peers.pypi import make_wheel
 from tests.peers.registry import Registries, Registry, unique_repo
 
 # ---- a GHCR stand-in that can be stopped mid-deploy --------------------------------------------
@@ -77,6 +79,11 @@ class OwnRegistry:
         text = (self.root / "access.log").read_text(encoding="utf-8", errors="replace")
         return sum('"POST /v2/' in line and "/blobs/uploads/" in line for line in text.splitlines())
 
+    def manifest_puts(self) -> int:
+        """How many manifests were put (PUT .../manifests/REF) since the start."""
+        text = (self.root / "access.log").read_text(encoding="utf-8", errors="replace")
+        return sum('"PUT /v2/' in line and "/manifests/" in line for line in text.splitlines())
+
 
 @pytest.fixture(scope="module")
 def own_ghcr(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnRegistry]:
@@ -103,7 +110,8 @@ class Project:
         return run_bin("deploy-image", step, cwd=self.repo.path, env={**self.env, **extra})
 
     def tags(self, registry: Registry) -> list[str]:
-        return registry.tags(self.name)
+        """The published tags; docker's per-platform pushes also leave TAG-os-arch (aside)."""
+        return [t for t in registry.tags(self.name) if not PLATFORM_TAG.search(t)]
 
     def digests(self, registry: Registry) -> set[str | None]:
         return {registry.manifest_digest(self.name, tag) for tag in self.tags(registry)}
@@ -139,6 +147,31 @@ def build_image(engine: Engine, project: Project, record: bool) -> str:
     return image_id
 
 
+def build_two_platform_image(engine: Engine, project: Project) -> None:
+    """`make image` for linux/amd64 and linux/arm64: a podman list, or docker's per-platform
+    images (FROM scratch: nothing runs, so no emulator is needed)."""
+    files = {"Dockerfile": "FROM scratch\nCOPY dist/ /dist/\n", ".gitignore": "build/\n"}
+    project.repo.commit("feat: tiny", files=files)
+    make_wheel(project.repo.path / "dist", "tiny-thing", "1.4.0")
+    local = f"localhost/rk-list-{engine.name}:{uuid.uuid4().hex[:12]}"
+    project.env.update(engine.env, DOCKER=engine.name, IMAGE_LOCAL=local)
+    env = {**project.env, "PLATFORMS": "linux/amd64,linux/arm64"}
+    built = run_bin("image", cwd=project.repo.path, env=env)
+    assert built.returncode == 0, built.stderr
+
+
+def build_one_platform_image(engine: Engine, project: Project) -> None:
+    build_image(engine, project, record=True)
+
+
+# A build's shape -> how a test builds it (build/image.json, like `make image`).
+BUILDS: dict[str, Callable[[Engine, Project], None]] = {
+    "one platform": build_one_platform_image,
+    "two platforms": build_two_platform_image,
+}
+PLATFORM_TAG = re.compile(r"-linux-[a-z0-9]+$")
+
+
 def tag_release(repo: GitRepo, older: str, tag: str) -> None:
     repo.git("tag", older)
     repo.git("commit", "--allow-empty", "-m", "feat: more")
@@ -155,15 +188,17 @@ RELEASE_TAGS = ["latest", "v1.1", "v1.1.0"]
 
 
 @pytest.mark.engine
+@pytest.mark.parametrize("build", BUILDS)
 def test_a_release_tag_publishes_every_tag_to_both_registries_with_one_digest(
     engine: Engine,
     registries: Registries,
     own_ghcr: OwnRegistry,
     repo: GitRepo,
     request: pytest.FixtureRequest,
+    build: str,
 ) -> None:
     project = make_project(repo, registries.dockerhub, own_ghcr.registry, request.node.nodeid)
-    build_image(engine, project, record=True)
+    BUILDS[build](engine, project)
     tag_release(repo, "v1.0.0", "v1.1.0")
     project.env["GITHUB_REF"] = "refs/tags/v1.1.0"
 
@@ -180,15 +215,16 @@ def test_a_release_tag_publishes_every_tag_to_both_registries_with_one_digest(
     assert verify.returncode == 0, verify.stderr
     assert one_line(verify).startswith(f"verify-images: {digest}: ")
 
-    # A re-run pushes and uploads nothing: every tag is already right.
-    uploads = own_ghcr.blob_uploads()
+    # A re-run pushes and uploads nothing: every tag is already right (a list is known by
+    # its platforms' images, not pushed again).
+    uploads, puts = own_ghcr.blob_uploads(), own_ghcr.manifest_puts()
     again = [project.deploy("dockerhub"), project.deploy("ghcr")]
 
     assert [r.returncode for r in again] == [0, 0], again[0].stderr + again[1].stderr
     for result in again:
         assert "copied 0, already right 3" in one_line(result)
         assert "pushed" not in result.stdout
-    assert own_ghcr.blob_uploads() == uploads
+    assert (own_ghcr.blob_uploads(), own_ghcr.manifest_puts()) == (uploads, puts)
     assert project.digests(project.hub) | project.digests(project.ghcr) == {digest}
 
 

@@ -11,6 +11,7 @@ import sys
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,19 +113,31 @@ def test_a_scratch_image_carries_the_oci_labels(
     assert engine.files_in_image(local) == {"dist/tiny_thing-1.4.0-py3-none-any.whl"}
 
 
-def index_platforms(pair: RegistryPair, tag: str) -> tuple[str, list[str]]:
-    """The media type of the tag's manifest and the platforms its index lists."""
+def manifest_of(pair: RegistryPair, reference: str) -> dict[str, Any]:
+    """The manifest (or index) a tag or digest names in the Docker Hub stand-in."""
     registry = pair.dockerhub
-    request = urllib.request.Request(f"{registry.url}/v2/{pair.repo}/manifests/{tag}")
+    request = urllib.request.Request(f"{registry.url}/v2/{pair.repo}/manifests/{reference}")
     token = base64.b64encode(f"{registry.username}:{registry.password}".encode()).decode()
     request.add_header("Authorization", f"Basic {token}")
     request.add_header("Accept", MANIFEST_TYPES)
     with urllib.request.urlopen(request, timeout=10) as reply:
-        body = json.load(reply)
+        body: dict[str, Any] = json.load(reply)
+    return body
+
+
+def index_platforms(pair: RegistryPair, tag: str) -> tuple[str, list[str]]:
+    """The media type of the tag's manifest and the platforms its index lists."""
+    body = manifest_of(pair, tag)
     platforms = [
         f"{m['platform']['os']}/{m['platform']['architecture']}" for m in body.get("manifests", [])
     ]
     return body["mediaType"], sorted(platforms)
+
+
+def index_configs(pair: RegistryPair, tag: str) -> set[str]:
+    """The config digests of the platform manifests the tag's index lists."""
+    index = manifest_of(pair, tag)
+    return {manifest_of(pair, m["digest"])["config"]["digest"] for m in index["manifests"]}
 
 
 def test_a_two_platform_build_pushes_one_index_listing_both(
@@ -137,6 +150,7 @@ def test_a_two_platform_build_pushes_one_index_listing_both(
     record = json.loads((path / "build" / "image.json").read_text(encoding="utf-8"))
     assert sorted(record["platforms"]) == ["linux/amd64", "linux/arm64"]
     assert record["kind"] == ("list" if engine.name == "podman" else "per-platform")
+    assert sorted(record["per_platform"]) == ["linux/amd64", "linux/arm64"]
     engine.login(registry_pair.dockerhub)
     dest = registry_pair.image(registry_pair.dockerhub, "unstable")
     pushed = subprocess.run(
@@ -153,6 +167,9 @@ def test_a_two_platform_build_pushes_one_index_listing_both(
     assert platforms == ["linux/amd64", "linux/arm64"]
     digest = registry_pair.dockerhub.manifest_digest(registry_pair.repo, "unstable")
     assert pushed.stdout.strip() == digest
+    # How push_image.py knows the list again: its platforms' images, as recorded.
+    ids = {entry["id"] for entry in record["per_platform"].values()}
+    assert index_configs(registry_pair, "unstable") == ids
 
 
 # ---- the kit's own image, on the Debian-made base, run for real -------------------------------
