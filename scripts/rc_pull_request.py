@@ -37,7 +37,7 @@ Pull = dict[str, Any]
 T = TypeVar("T")
 
 # ---- shared rules ------------------------------------------------------------
-# Copies live in release_candidate.py under the same names; tests/test_contract.py runs both.
+# rc_branch() has a copy in release_candidate.py; tests/test_contract.py runs both.
 
 RC_BRANCH_PREFIX = "auto-release-candidate-"
 

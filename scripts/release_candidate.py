@@ -47,7 +47,8 @@ COMMIT_MESSAGE = "chore(rc-changes): update {notes}"
 SCRATCH_PREFIX = "releasekit-rc."  # a run's scratch folder: its worktree and its pid
 
 # ---- shared rules ----------------------------------------------------------------------------
-# Copies live in rc_pull_request.py under the same names; tests/test_contract.py runs both.
+# A copy lives in rc_pull_request.py under the same name; tests/test_contract.py runs both.
+# (rc_pull_request.py's `find` reports only branches its is_rc_branch() accepts.)
 
 RC_BRANCH_PREFIX = "auto-release-candidate-"
 
@@ -55,18 +56,6 @@ RC_BRANCH_PREFIX = "auto-release-candidate-"
 def rc_branch(day: dt.date) -> str:
     """The release-candidate branch opened on `day`: auto-release-candidate-YYYY-MM-DD."""
     return f"{RC_BRANCH_PREFIX}{day.isoformat()}"
-
-
-def is_rc_branch(name: str) -> bool:
-    """A branch this step opens (and so may reuse): the prefix, then a real YYYY-MM-DD date."""
-    day = name.removeprefix(RC_BRANCH_PREFIX)
-    if day == name or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
-        return False
-    try:
-        dt.date.fromisoformat(day)
-    except ValueError:
-        return False
-    return True
 
 
 # ---- errors and output -----------------------------------------------------------------------
@@ -173,6 +162,19 @@ class Run:
 
     def commit_message(self) -> str:
         return COMMIT_MESSAGE.format(notes=Path(self.notes).name)
+
+    def pull_request(self, *args: str, capture: bool = False) -> str:
+        """rc_pull_request.py for this base branch and remote."""
+        s = self.s
+        return self.step(
+            "rc_pull_request.py",
+            "--base",
+            s.base_branch,
+            "--remote",
+            s.remote,
+            *args,
+            capture=capture,
+        )
 
     def step(self, name: str, *args: str, capture: bool = False) -> str:
         """Run a sibling script in the caller's folder of the worktree (or of the checkout
@@ -295,24 +297,10 @@ def no_base_branch(run: Run) -> str | None:
     return None
 
 
-def unexpected_pr_branch(run: Run) -> str | None:
-    """An open RC pull request keeps its branch, whatever day it was opened."""
-    run.pr_branch = run.step(
-        "rc_pull_request.py",
-        "--base",
-        run.s.base_branch,
-        "--remote",
-        run.s.remote,
-        "find",
-        capture=True,
-    ).strip()
-    if run.pr_branch and not is_rc_branch(run.pr_branch):
-        return f"unexpected release-candidate branch name '{run.pr_branch}'"
-    run.branch = run.pr_branch or rc_branch(run.s.today)
-    return None
-
-
 def pr_branch_missing(run: Run) -> str | None:
+    """An open RC pull request keeps its branch, whatever day it was opened; else today's."""
+    run.pr_branch = run.pull_request("find", capture=True).strip()
+    run.branch = run.pr_branch or rc_branch(run.s.today)
     if ok("rev-parse", "--verify", "--quiet", run.branch_ref):
         run.start = run.branch_ref
     elif run.pr_branch:
@@ -328,7 +316,6 @@ def pr_branch_missing(run: Run) -> str | None:
 REMOTE: list[tuple[str, Check]] = [
     ("fetch-failed", fetch_failed),
     ("no-base-branch", no_base_branch),
-    ("unexpected-pr-branch", unexpected_pr_branch),
     ("pr-branch-missing", pr_branch_missing),
 ]
 
@@ -497,21 +484,8 @@ def release_candidate(settings: Settings) -> int:
         if run.pr_branch and not run.has_news:
             info(f"no new changes for {run.branch} since the last run")
         push_branch(run)
-        top_notes = os.path.relpath(
-            run.here / run.notes, run.top if run.worktree is None else run.worktree
-        )
-        run.step(
-            "rc_pull_request.py",
-            "--base",
-            settings.base_branch,
-            "--remote",
-            settings.remote,
-            "open",
-            "--head",
-            run.branch,
-            "--changes",
-            top_notes,
-        )
+        top_notes = os.path.normpath(Path(run.prefix) / run.notes)  # from the top
+        run.pull_request("open", "--head", run.branch, "--changes", top_notes)
     return 0
 
 

@@ -160,7 +160,6 @@ COPIES: dict[str, set[str]] = {
     "scripts/release_candidate.py": {
         "yes_no",
         "rc_branch",
-        "is_rc_branch",
         *OUTPUTS,
         *CHECKOUT_CHECKS,
         *GIT_HELPERS,
