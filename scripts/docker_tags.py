@@ -3,6 +3,8 @@
 # requires-python = ">=3.10"
 # dependencies = []
 # ///
+# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/docker_tags.py and
+# the rule modules it uses: edit those, never this file. Copy this one file to use it alone.
 """Compute the image tags (and OCI labels) a git ref publishes, for each configured image.
 
 | ref                              | every-build images      | release-only images |
@@ -35,22 +37,133 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-PROG = "docker_tags.py"
+# --- releasekit/rules/actions.py (assembled; edit the source) ---------------------------------
 
-EXAMPLE = """\
-examples:
-  docker_tags.py                                   # the current ref (Actions or local git)
-  docker_tags.py --ref refs/tags/v2.4.1 --format json
-  docker_tags.py --ref v2.4.1 --version-tags 'v2.4.0 v2.5.0'   # plan, no git needed
-  IMAGES_EVERY_BUILD=docker.io/acme/app IMAGES_RELEASE_ONLY=ghcr.io/acme/app docker_tags.py
-"""
 
-# The distribution spec's tag grammar.
-TAG_GRAMMAR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-EVERY_BUILD = "every-build"
-RELEASE_ONLY = "release-only"
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
 
-# ---- PEP 440 (the forms of the specification, ordered as `packaging` orders them) ------------
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = env.get(variable) or ""
+        if not value:
+            continue
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
+    return None
+
+
+def output_lines(values: Mapping[str, str]) -> str:
+    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
+
+    The delimiter comes from the value (stable across runs) and never occurs in it."""
+    text = ""
+    for name, value in values.items():
+        if "\n" not in value and "\r" not in value:
+            text += f"{name}={value}\n"
+            continue
+        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        while delimiter in value:
+            delimiter += "_"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    return text
+
+
+def write_outputs(values: Mapping[str, str]) -> None:
+    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(output_lines(values))
+
+
+def write_summary(markdown: str) -> None:
+    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(markdown)
+
+
+# --- end of releasekit/rules/actions.py -------------------------------------------------
+
+
+# --- releasekit/rules/cli.py (assembled; edit the source) -------------------------------------
+
+
+# The name every line a script prints starts with: the script's own file name (inlined in
+# the script, `__file__` is the script; a copy its user renamed speaks with its new name).
+PROG = Path(__file__).name
+
+
+def fail(message: str, status: int) -> NoReturn:
+    """One line on stderr, `PROG: error: message`, then exit with `status` (2: bad input)."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
+
+
+def info(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a bad command line said in one line (exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(message, 2)
+
+
+def yes_no(name: str, value: str | None) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
+    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
+    word = (value or "").strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
+
+
+def missing_dependency(error: ModuleNotFoundError) -> str:
+    """The one line for a run without a package: it names the missing one and every package
+    of the PEP 723 header above, read from this file so that the header stays the one list."""
+    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
+    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
+    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
+    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
+    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
+    module = (error.name or "").partition(".")[0]
+    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
+    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    return (
+        f"needs the {named!r} package: pip install {' '.join(names)} "
+        "(or run it with uv run, which reads the script's header)"
+    )
+
+
+# --- end of releasekit/rules/cli.py -----------------------------------------------------
+
+
+# --- releasekit/rules/versions.py (assembled; edit the source) --------------------------------
+
 
 _VERSION = re.compile(
     r"""
@@ -68,58 +181,75 @@ _PRE_LETTERS = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre":
 _PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
 _PRE_RANK = {"a": 0, "b": 1, "rc": 2}
 
+# The versions the kit proposes, accepts and can write with bumpver's pattern
+# MAJOR.MINOR.PATCH[PYTAGNUM][.postBUILD], in PEP 440's normalised spelling.
+RELEASABLE = re.compile(
+    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?"
+)
 
-class InvalidVersionError(ValueError):
+
+class InvalidVersion(ValueError):  # noqa: N818 - the name packaging gives it
     """The text is not a PEP 440 version."""
 
 
-@dataclass(frozen=True, eq=False)
 class Version:
-    """A PEP 440 version: `str()` is the normalised form; compares like packaging's Version."""
+    """A PEP 440 version: `str()` is the normalised form; compares as packaging's Version."""
 
-    epoch: int
-    release: tuple[int, ...]
-    pre: tuple[str, int] | None = None
-    post: int | None = None
-    dev: int | None = None
-    local: tuple[int | str, ...] | None = None
+    __slots__ = ("dev", "epoch", "local", "post", "pre", "release")
 
-    @classmethod
-    def parse(cls, text: str) -> Version:
+    def __init__(self, text: str) -> None:
         match = _VERSION.fullmatch(text.strip())
         if not match:
-            raise InvalidVersionError(f"not a PEP 440 version: {text!r}")
-        pre_l, post_n = match["pre_l"], match["post_n1"] or match["post_n2"]
-        local = match["local"]
-        return cls(
-            epoch=int(match["epoch"] or 0),
-            release=tuple(int(part) for part in match["release"].split(".")),
-            pre=(_PRE_LETTERS[pre_l.lower()], int(match["pre_n"] or 0)) if pre_l else None,
-            post=int(post_n or 0) if match["post"] else None,
-            dev=int(match["dev_n"] or 0) if match["dev"] else None,
-            local=tuple(
-                int(part) if part.isdigit() else part.lower() for part in re.split(r"[-_.]", local)
-            )
+            raise InvalidVersion(f"Invalid version: {text!r}")
+        pre_l, post_n, local = match["pre_l"], match["post_n1"] or match["post_n2"], match["local"]
+        self.epoch = int(match["epoch"] or 0)
+        self.release = tuple(int(part) for part in match["release"].split("."))
+        self.pre = (_PRE_LETTERS[pre_l.lower()], int(match["pre_n"] or 0)) if pre_l else None
+        self.post = int(post_n or 0) if match["post"] else None
+        self.dev = int(match["dev_n"] or 0) if match["dev"] else None
+        self.local = (
+            tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"[-_.]", local))
             if local
-            else None,
+            else None
         )
 
     def __str__(self) -> str:
-        text = f"{self.epoch}!" if self.epoch else ""
-        text += ".".join(str(part) for part in self.release)
+        text = self.public
+        if self.local:
+            text += "+" + ".".join(str(part) for part in self.local)
+        return text
+
+    def __repr__(self) -> str:
+        return f"<Version({str(self)!r})>"
+
+    @property
+    def public(self) -> str:
+        text = self.base_version
         if self.pre:
             text += f"{self.pre[0]}{self.pre[1]}"
         if self.post is not None:
             text += f".post{self.post}"
         if self.dev is not None:
             text += f".dev{self.dev}"
-        if self.local:
-            text += "+" + ".".join(str(part) for part in self.local)
         return text
+
+    @property
+    def base_version(self) -> str:
+        epoch = f"{self.epoch}!" if self.epoch else ""
+        return epoch + ".".join(str(part) for part in self.release)
 
     @property
     def is_prerelease(self) -> bool:
         return self.pre is not None or self.dev is not None
+
+    @property
+    def is_devrelease(self) -> bool:
+        return self.dev is not None
+
+    @property
+    def is_postrelease(self) -> bool:
+        return self.post is not None
 
     @property
     def is_local(self) -> bool:
@@ -168,26 +298,31 @@ class Version:
         return self._key() >= other._key()
 
 
-# ---- shared rules (each copy-alone script keeps its own copy; tests/test_contract.py) --------
+def is_releasable(version: str) -> bool:
+    """X.Y.Z, optional aN/bN/rcN, optional .postN, normalised: what release-tag can write."""
+    return RELEASABLE.fullmatch(version) is not None
 
 
-def _prefix(pattern: str) -> str:
-    return pattern.split("*", 1)[0]
+# --- end of releasekit/rules/versions.py ------------------------------------------------
+
+
+# --- releasekit/rules/refs.py (assembled; edit the source) ------------------------------------
 
 
 def tag_for(version: str, pattern: str) -> str:
-    """The tag for a version: the pattern's literal prefix + the normalised version."""
-    return _prefix(pattern) + str(Version.parse(version))
+    """The tag for `version` under TAG_PATTERN: the pattern's text before its first `*`, then
+    the version's PEP 440 normal form (`v*`, 1.2.3 -> v1.2.3; `pkg-v*` -> pkg-v1.2.3)."""
+    return pattern.split("*", 1)[0] + str(Version(version))
 
 
 def version_of_tag(tag: str, pattern: str) -> Version | None:
-    """The version a tag names, or None (no prefix, or the rest is not PEP 440)."""
-    prefix = _prefix(pattern)
+    """The version a tag names under TAG_PATTERN; None without the prefix or a PEP 440 rest."""
+    prefix = pattern.split("*", 1)[0]
     if not tag.startswith(prefix):
         return None
     try:
-        return Version.parse(tag[len(prefix) :])
-    except InvalidVersionError:
+        return Version(tag[len(prefix) :])
+    except InvalidVersion:
         return None
 
 
@@ -233,6 +368,95 @@ def current_ref(
         return f"refs/tags/{max(versions)[1]}"
     return f"refs/heads/{branch}" if branch else "HEAD"
 
+
+def release_tag_of(ref: str, pattern: str) -> str | None:
+    """The version tag a ref releases, or None: then every deploy target but Docker Hub's
+    every-build images skips it (reason: `not a release tag: <ref>`)."""
+    kind = ref_kind(ref, os.environ.get("GITHUB_EVENT_NAME", ""), "", pattern)
+    return ref.removeprefix("refs/tags/") if kind == "release-tag" else None
+
+
+def git_output(cwd: Path | None, *args: str) -> str | None:
+    """What a read-only git command prints, stripped; None when it fails or git is missing."""
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def checkout_head(pattern: str, cwd: Path | None = None) -> tuple[list[str], str]:
+    """The version-pattern tags at HEAD and the branch checked out ("" when detached)."""
+    tags = (git_output(cwd, "tag", "--points-at", "HEAD", "--list", pattern) or "").split()
+    return tags, git_output(cwd, "symbolic-ref", "--quiet", "--short", "HEAD") or ""
+
+
+# --- end of releasekit/rules/refs.py ----------------------------------------------------
+
+
+# --- releasekit/rules/repository.py (assembled; edit the source) ------------------------------
+
+
+# GitHub's grammar: an owner is a user or organisation login (letters, digits, single
+# hyphens; `_` for managed users), a repository name letters, digits, `.`, `_`, `-`.
+OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}")
+REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
+# git's scp-like form, [user@]host:path: a colon before any slash, and no scheme.
+SCP_URL_RE = re.compile(r"(?:[^@/\s]+@)?([^@/:\s]+):(?!//)(\S*)")
+URL_SCHEMES = ("https", "http", "ssh", "git", "git+ssh", "ssh+git")
+
+
+def valid_repository(value: str) -> bool:
+    owner, slash, name = value.partition("/")
+    return bool(
+        slash
+        and OWNER_RE.fullmatch(owner)
+        and REPO_NAME_RE.fullmatch(name)
+        and name not in (".", "..")
+        and not name.endswith(".git")
+    )
+
+
+def repository_of_url(url: str) -> str | None:
+    """OWNER/REPO of a remote's URL on GitHub or any GitHub Enterprise host, as `gh` reads it:
+    `git@host:o/r.git`, `https://[user:token@]host/o/r[.git][/]`, `ssh://git@host[:22]/o/r.git`.
+    None for anything else: a local path, file://, a path of one or three parts. Only the
+    path is read, so credentials in the URL never reach the result."""
+    scp = SCP_URL_RE.fullmatch(url.strip())
+    if scp:
+        path = scp[2]
+    else:
+        try:
+            parts = urlsplit(url.strip())
+            host = parts.hostname
+        except ValueError:  # e.g. a bad [IPv6] host or port
+            return None
+        if parts.scheme.lower() not in URL_SCHEMES or not host:
+            return None
+        path = parts.path
+    names = path.strip("/").removesuffix(".git").split("/")
+    repository = "/".join(names)
+    return repository if len(names) == 2 and valid_repository(repository) else None
+
+
+# --- end of releasekit/rules/repository.py ----------------------------------------------
+
+
+# --- releasekit/scripts/docker_tags.py: the script's own code ---------------------
+
+
+EXAMPLE = """\
+examples:
+  docker_tags.py                                   # the current ref (Actions or local git)
+  docker_tags.py --ref refs/tags/v2.4.1 --format json
+  docker_tags.py --ref v2.4.1 --version-tags 'v2.4.0 v2.5.0'   # plan, no git needed
+  IMAGES_EVERY_BUILD=docker.io/acme/app IMAGES_RELEASE_ONLY=ghcr.io/acme/app docker_tags.py
+"""
+
+# The distribution spec's tag grammar.
+TAG_GRAMMAR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+EVERY_BUILD = "every-build"
+RELEASE_ONLY = "release-only"
 
 # ---- settings --------------------------------------------------------------------------------
 
@@ -312,7 +536,7 @@ def releases_of(tags: Iterable[str], pattern: str) -> list[Version]:
 
 def release_tags(version: Version, settings: Settings) -> tuple[list[str], str]:
     """The image tags of a version tag, and why."""
-    prefix = _prefix(settings.pattern)
+    prefix = settings.pattern.split("*", 1)[0]
     own = image_tag(prefix + str(version))
     if version.epoch:
         raise BadInputError(f"refused: {version} has an epoch; registry tags cannot spell it")
@@ -407,89 +631,34 @@ def labels_for(base: dict[str, str], version: str) -> dict[str, str]:
     return labels
 
 
-# ---- the repository: OWNER/REPO, given or read from the remote's URL -------------------------
-# Copies live in docker_tags.py, rc_pull_request.py and draft_release.py under the same names;
-# tests/test_contract.py runs them all.
-
-# GitHub's grammar: an owner is a user or organisation login (letters, digits, single
-# hyphens; `_` for managed users), a repository name letters, digits, `.`, `_`, `-`.
-OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}")
-REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
-# git's scp-like form, [user@]host:path: a colon before any slash, and no scheme.
-SCP_URL_RE = re.compile(r"(?:[^@/\s]+@)?([^@/:\s]+):(?!//)(\S*)")
-URL_SCHEMES = ("https", "http", "ssh", "git", "git+ssh", "ssh+git")
-
-
-def valid_repository(value: str) -> bool:
-    owner, slash, name = value.partition("/")
-    return bool(
-        slash
-        and OWNER_RE.fullmatch(owner)
-        and REPO_NAME_RE.fullmatch(name)
-        and name not in (".", "..")
-        and not name.endswith(".git")
-    )
-
-
-def repository_of_url(url: str) -> str | None:
-    """OWNER/REPO of a remote's URL on GitHub or any GitHub Enterprise host, as `gh` reads it:
-    `git@host:o/r.git`, `https://[user:token@]host/o/r[.git][/]`, `ssh://git@host[:22]/o/r.git`.
-    None for anything else: a local path, file://, a path of one or three parts. Only the
-    path is read, so credentials in the URL never reach the result."""
-    scp = SCP_URL_RE.fullmatch(url.strip())
-    if scp:
-        path = scp[2]
-    else:
-        try:
-            parts = urlsplit(url.strip())
-            host = parts.hostname
-        except ValueError:  # e.g. a bad [IPv6] host or port
-            return None
-        if parts.scheme.lower() not in URL_SCHEMES or not host:
-            return None
-        path = parts.path
-    names = path.strip("/").removesuffix(".git").split("/")
-    repository = "/".join(names)
-    return repository if len(names) == 2 and valid_repository(repository) else None
-
-
 # ---- where the inputs come from --------------------------------------------------------------
 
 
-def _git(*args: str) -> str | None:
-    try:
-        result = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
-    except OSError:
-        return None
-    return result.stdout.strip() if result.returncode == 0 else None
-
-
-def checkout_head(pattern: str) -> tuple[list[str], str]:
-    """The version-pattern tags at HEAD and the branch checked out ("" when detached)."""
-    if _git("rev-parse", "--git-dir") is None:
+def head_of_checkout(pattern: str) -> tuple[list[str], str]:
+    """checkout_head(), refused outside a git repository: no ref to plan for."""
+    if git_output(None, "rev-parse", "--git-dir") is None:
         raise BadInputError(
             "no ref: pass --ref, or set REF or GITHUB_REF (not in a git repository)"
         )
-    tags = (_git("tag", "--points-at", "HEAD", "--list", pattern) or "").split()
-    return tags, _git("symbolic-ref", "--quiet", "--short", "HEAD") or ""
+    return checkout_head(pattern)
 
 
 def version_tags_from_git(pattern: str) -> tuple[str, ...]:
-    if _git("rev-parse", "--git-dir") is None:
+    if git_output(None, "rev-parse", "--git-dir") is None:
         raise BadInputError("no version tags: pass --version-tags (not in a git repository)")
-    if _git("rev-parse", "--is-shallow-repository") == "true":
+    if git_output(None, "rev-parse", "--is-shallow-repository") == "true":
         raise BadInputError(
             "shallow clone: its tags are incomplete, so vX.Y/latest could move back; "
             "fetch the history and tags (actions/checkout fetch-depth: 0) or pass --version-tags"
         )
-    return tuple((_git("tag", "--list", pattern) or "").split())
+    return tuple((git_output(None, "tag", "--list", pattern) or "").split())
 
 
 def default_image(env: dict[str, str], host: str) -> tuple[str, ...]:
     """host/<owner>/<name> from GITHUB_REPOSITORY, else from the remote's URL."""
     repository = env.get("GITHUB_REPOSITORY", "")
     if not repository:
-        url = _git("remote", "get-url", "--", env.get("REMOTE") or "origin") or ""
+        url = git_output(None, "remote", "get-url", "--", env.get("REMOTE") or "origin") or ""
         repository = repository_of_url(url) or ""
     return (f"{host}/{repository.lower()}",) if repository else ()
 
@@ -511,7 +680,7 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
     if "*" not in pattern:
         raise BadInputError(f"--tag-pattern {pattern!r} has no '*'")
     given = {**env, "REF": args.ref} if args.ref else env
-    ref = current_ref(given, pattern, lambda: checkout_head(pattern))
+    ref = current_ref(given, pattern, lambda: head_of_checkout(pattern))
     every = _words(args.every_build) if args.every_build is not None else None
     release_only = _words(args.release_only) if args.release_only is not None else None
     if every is None:
@@ -534,7 +703,9 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
         labels["org.opencontainers.image.source"] = (
             f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}"
         )
-    revision = env.get("GITHUB_SHA") or (_git("rev-parse", "HEAD") if not args.ref else None)
+    revision = env.get("GITHUB_SHA") or (
+        git_output(None, "rev-parse", "HEAD") if not args.ref else None
+    )
     if revision:
         labels["org.opencontainers.image.revision"] = revision
     return Settings(
@@ -551,31 +722,6 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
 
 
 # ---- output ----------------------------------------------------------------------------------
-
-
-def actions_files_problem(env: Mapping[str, str]) -> str | None:
-    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
-
-    Asked before anything changes, so a step never fails after its work. Creates nothing."""
-    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-        value = env.get(variable) or ""
-        if not value:
-            continue
-        path = Path(value).absolute()
-        if path.is_symlink() or (path.exists() and not path.is_file()):
-            why = "not a regular file"
-        elif path.exists():
-            try:
-                with path.open("a", encoding="utf-8"):  # appends nothing
-                    continue
-            except OSError as error:
-                why = f"cannot be written: {error.strerror}"
-        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
-            why = "cannot be created: its folder is missing or not writable"
-        else:
-            continue
-        return f"{variable}={value} is not a writable file: {why}"
-    return None
 
 
 def outputs(plan_: Plan) -> dict[str, str]:
@@ -595,38 +741,6 @@ def outputs(plan_: Plan) -> dict[str, str]:
 def github_output(plan_: Plan) -> str:
     """The GITHUB_OUTPUT lines of a plan."""
     return output_lines(outputs(plan_))
-
-
-def output_lines(values: Mapping[str, str]) -> str:
-    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
-
-    The delimiter comes from the value (stable across runs) and never occurs in it."""
-    text = ""
-    for name, value in values.items():
-        if "\n" not in value and "\r" not in value:
-            text += f"{name}={value}\n"
-            continue
-        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
-        while delimiter in value:
-            delimiter += "_"
-        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
-    return text
-
-
-def write_outputs(values: Mapping[str, str]) -> None:
-    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
-    path = os.environ.get("GITHUB_OUTPUT")
-    if path:
-        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.write(output_lines(values))
-
-
-def write_summary(markdown: str) -> None:
-    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path:
-        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.write(markdown)
 
 
 def render_text(plan_: Plan) -> str:
@@ -656,11 +770,6 @@ def emit(plan_: Plan, output_format: str) -> None:
 
 
 # ---- command line ----------------------------------------------------------------------------
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        fail(message, 2)
 
 
 def build_parser(env: dict[str, str]) -> argparse.ArgumentParser:
@@ -724,11 +833,6 @@ def build_parser(env: dict[str, str]) -> argparse.ArgumentParser:
         "(GITHUB_OUTPUT is written whenever it is set)",
     )
     return parser
-
-
-def fail(message: str, status: int) -> NoReturn:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    sys.exit(status)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,6 +25,7 @@ CHANGES = "Changelog\n=========\n\n1.0.0 (2026-01-01)\n------------------\n\n- F
 PYPROJECT = '[project]\nname = "demo"\nversion = "1.0.0"\n'
 GITHUB = {"GITHUB_REPOSITORY": "owner/demo", "GITHUB_TOKEN": "not-a-token"}
 TAG = {"REF": "refs/tags/v1.0.0"}
+SUMS = f"{'0' * 64}  demo-1.0.0-py3-none-any.whl\n"
 # The one form every script says it in (its missing_dependency() copy, after "PROG: error: ").
 ONE_LINE = re.compile(
     r"(?P<prog>\S+): error: needs the '(?P<package>[^']+)' package: pip install "
@@ -53,7 +54,8 @@ ROWS = [
     Alone("make_rc_changes.py", ("--dry-run",), repo=True),
     Alone("project_config.py", ("show",), files={"pyproject.toml": PYPROJECT}),
     Alone("push_image.py", ("--target", "dockerhub", "--tags", "tags.json")),
-    Alone("pypi_publish.py", ("plan",), env=TAG, repo=True),
+    # `plan` needs no package: the project's name is read from the files' names (packaging).
+    Alone("pypi_publish.py", ("verify",), env=TAG, files={"dist/SHA256SUMS": SUMS}, repo=True),
     Alone("rc_pull_request.py", ("find",), env=GITHUB),
     # It runs its siblings with its own interpreter: their one line is the user's.
     Alone(
@@ -106,6 +108,7 @@ def run_alone(
         shutil.copy(SCRIPTS / script, alone / script)
     where = make_repo(tmp_path).path if row.repo else alone
     for name, text in row.files.items():
+        (where / name).parent.mkdir(parents=True, exist_ok=True)
         (where / name).write_text(text, encoding="utf-8")
     return subprocess.run(
         [str(python), str(alone / row.script), *args],

@@ -1,0 +1,322 @@
+"""GitHub's REST API: one client with the headers GitHub asks for, retries as GitHub advises
+(5xx and dropped connections backed off, rate limits waited out), every request, time-out and
+wait of a run bounded by one deadline (--max-wait), and errors said in one line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from releasekit.rules.cli import info
+from releasekit.rules.repository import repository_of_url
+
+if TYPE_CHECKING:
+    import requests
+
+MAX_ATTEMPTS = 5
+FIRST_BACKOFF = 0.5  # seconds; doubles after each failed attempt
+PER_PAGE = 100
+
+JSON = dict[str, Any]
+T = TypeVar("T")
+
+
+class FatalError(Exception):
+    """A failure to report in one line; exit status 1 (or 2 for bad input)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TransientError(Exception):
+    """A failure worth retrying: 5xx, a dropped connection, a rate limit.
+
+    It keeps what retry_delay() decides the wait from; `status` None: no answer."""
+
+    def __init__(
+        self,
+        reason: str,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        message: str = "",
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.headers: Mapping[str, str] = headers or {}
+        self.message = message
+
+
+def retry_delay(
+    status: int | None,
+    headers: Mapping[str, str],
+    message: str,
+    attempt: int,
+    now: float,
+    secondary_wait: float = 60.0,
+) -> float | None:
+    """Seconds to wait before retrying a failed request, or None when a retry cannot cure it.
+
+    `status` None: no answer (a dropped connection, a time-out); `attempt`: 0 after the first
+    failure; `now`: epoch seconds, as x-ratelimit-reset is. GitHub's advice for a 403 or 429:
+    wait what retry-after says, else until x-ratelimit-reset when x-ratelimit-remaining is 0,
+    else, when the message names a rate limit, at least a minute (`secondary_wait`)."""
+    if status is None or status >= 500:
+        return FIRST_BACKOFF * 2.0**attempt
+    if status not in (403, 429):
+        return None
+    seen = {name.lower(): value.strip() for name, value in headers.items()}
+    if seen.get("retry-after", "").isdigit():
+        return float(seen["retry-after"])
+    if seen.get("x-ratelimit-remaining") == "0":
+        reset = seen.get("x-ratelimit-reset", "")
+        return max(float(reset) - now, 1.0) if reset.isdigit() else secondary_wait
+    if "rate limit" in message.lower():
+        return secondary_wait
+    return None
+
+
+def limit_kind(headers: Mapping[str, str]) -> str:
+    """Which of GitHub's rate limits a 403 or 429 is: the primary limit is the one whose
+    x-ratelimit-remaining is 0 (and no retry-after says otherwise); any other is secondary."""
+    seen = {name.lower(): value.strip() for name, value in headers.items()}
+    if seen.get("x-ratelimit-remaining") == "0" and not seen.get("retry-after", "").isdigit():
+        return "primary"
+    return "secondary"
+
+
+def api_message(body: bytes, reason: str) -> str:
+    """What a GitHub error answer says: its message, then each error's message (or code); the
+    HTTP reason when the body is no JSON (a proxy's HTML page, say)."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return reason
+    if not isinstance(payload, dict):
+        return ""
+    errors = payload.get("errors")
+    details = [
+        str(e.get("message") or e.get("code") or "")
+        for e in (errors if isinstance(errors, list) else [])
+        if isinstance(e, dict)
+    ]
+    return "; ".join(m for m in [str(payload.get("message") or ""), *details] if m)
+
+
+class Deadline:
+    """--max-wait: one budget for every request, time-out and wait of a run, and the bound
+    on attempts. A wait that would pass it is not taken: the run stops with one line."""
+
+    def __init__(
+        self,
+        seconds: float,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        secondary_wait: float = 60.0,
+    ) -> None:
+        self.seconds = seconds
+        self.sleep = sleep
+        self.clock = clock
+        self.secondary_wait = secondary_wait  # a secondary limit that says no retry-after
+        self.end = clock() + seconds
+
+    def left(self) -> float:
+        return max(self.end - self.clock(), 0.0)
+
+    def timeout(self, wanted: float, what: str) -> float:
+        """The time-out of the request `what`: `wanted`, cut to what is left of the budget."""
+        left = self.left()
+        if left <= 0:
+            raise FatalError(f"{what}: --max-wait {self.seconds:g} s spent, try again later")
+        return min(wanted, left)
+
+    def wait(self, problem: TransientError, attempt: int) -> None:
+        """Sleep before attempt `attempt + 2` as retry_delay() says, printing one line; or
+        stop (FatalError: what was last seen, then why) when attempts or time are spent."""
+        if attempt + 1 >= MAX_ATTEMPTS:
+            raise FatalError(f"{problem.reason}; gave up after {MAX_ATTEMPTS} attempts")
+        wait = retry_delay(
+            problem.status,
+            problem.headers,
+            problem.message,
+            attempt,
+            time.time(),
+            self.secondary_wait,
+        )
+        assert wait is not None, problem  # a TransientError is one retry_delay() retries
+        left = self.left()
+        if wait >= left:
+            raise FatalError(
+                f"{problem.reason}; waiting {wait:.1f} s more would pass --max-wait "
+                f"{self.seconds:g} s ({left:.1f} s left), try again later"
+            )
+        info(
+            f"{problem.reason}; waiting {wait:.1f} s before attempt "
+            f"{attempt + 2} of {MAX_ATTEMPTS} ({left:.1f} s of --max-wait left)"
+        )
+        self.sleep(wait)
+
+    def retried(self, attempt: Callable[[int], T]) -> T:
+        """`attempt(n)` for n = 0, 1, ... until it returns; each TransientError waits first."""
+        for n in range(MAX_ATTEMPTS):
+            try:
+                return attempt(n)
+            except TransientError as problem:
+                self.wait(problem, n)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds in (low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not low < value <= high:  # also refuses nan and inf
+            raise argparse.ArgumentTypeError(
+                f"want seconds above {low:g} and at most {high:g}, got {text!r}"
+            )
+        return value
+
+    parse.__name__ = "seconds"
+    return parse
+
+
+class GitHubSettings(Protocol):
+    """What a client needs of a script's settings."""
+
+    @property
+    def api_url(self) -> str: ...
+    @property
+    def repository(self) -> str: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def max_wait(self) -> float: ...
+
+
+S = TypeVar("S", bound=GitHubSettings)
+
+
+def _bare(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+class Client(Generic[S]):
+    """GitHub REST calls with the headers GitHub asks for, bounded by one deadline."""
+
+    def __init__(
+        self,
+        settings: S,
+        user_agent: str,
+        deadline: Deadline | None = None,
+        secondary_wait: float = 60.0,
+    ) -> None:
+        import requests
+
+        self.settings = settings
+        self.secondary_wait = secondary_wait
+        self.deadline = deadline or Deadline(settings.max_wait, secondary_wait=secondary_wait)
+        self.session = requests.Session()
+        self.session.headers.update(
+            {
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": user_agent,
+                "Authorization": f"Bearer {settings.token}",
+            }
+        )
+
+    def url(self, path: str) -> str:
+        return f"{self.settings.api_url.rstrip('/')}/repos/{self.settings.repository}{path}"
+
+    def send_once(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One request; TransientError for what a retry may cure, FatalError for the rest.
+
+        The request's time-out shrinks to what is left of --max-wait."""
+        import requests
+        from requests.exceptions import ChunkedEncodingError
+
+        timeout = self.deadline.timeout(self.settings.timeout, f"{method} {_bare(url)}")
+        try:
+            response = self.session.request(method, url, timeout=timeout, **kwargs)
+        except requests.Timeout:
+            raise TransientError(
+                f"{method} {_bare(url)}: no answer within {timeout:.1f} s"
+            ) from None
+        except (requests.ConnectionError, ChunkedEncodingError) as exc:
+            raise TransientError(
+                f"{method} {_bare(url)}: connection failed ({type(exc).__name__})"
+            ) from None
+        except requests.RequestException as exc:
+            raise FatalError(f"{method} {_bare(url)}: {type(exc).__name__}") from None
+        check_response(response, self.secondary_wait)
+        return response
+
+    def call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """An idempotent request (GET, PATCH to fixed values, DELETE): retried as is."""
+        return self.deadline.retried(lambda _: self.send_once(method, url, **kwargs))
+
+    def pages(self, url: str, params: Mapping[str, str] | None = None) -> Iterator[JSON]:
+        """Every item of a listing, following the Link rel="next" URL exactly as given."""
+        response = self.call("GET", url, params={"per_page": str(PER_PAGE), **(params or {})})
+        while True:
+            yield from response.json()
+            next_url = response.links.get("next", {}).get("url")
+            if not next_url:
+                return
+            response = self.call("GET", next_url)
+
+
+def check_response(response: requests.Response, secondary_wait: float = 60.0) -> None:
+    """Nothing for a success; TransientError for what a retry may cure; FatalError naming the
+    request and what GitHub said for the rest."""
+    status = response.status_code
+    if status < 400:
+        return
+    where = f"{response.request.method} {_bare(str(response.url))}"
+    if status == 401:
+        raise FatalError(f"{where}: 401 bad credentials: check GITHUB_TOKEN")
+    headers, message = response.headers, api_message(response.content, response.reason or "")
+    delay = retry_delay(status, headers, message, 0, time.time(), secondary_wait)
+    if status < 500 and delay is not None:
+        kind = limit_kind(headers)
+        raise TransientError(f"{where}: {kind} rate limit ({status})", status, headers, message)
+    if status >= 500:
+        raise TransientError(f"{where}: server error {status}", status, headers, message)
+    if status == 404:
+        raise FatalError(
+            f"{where}: 404 not found: check GITHUB_REPOSITORY and that the token may see it"
+        )
+    raise FatalError(f"{where}: {status} {message}")
+
+
+def repository_from_remote(remote: str) -> str:
+    """OWNER/REPO read from the remote's URL in this checkout, said in one line (never the
+    URL: it may hold a token); FatalError(status 2) when there is none."""
+    shown = remote if re.fullmatch(r"[\w.-]+", remote) else repr(remote)
+    try:
+        done = subprocess.run(
+            ["git", "remote", "get-url", "--", remote], capture_output=True, text=True, check=False
+        )
+    except OSError:  # no git: no remote to read
+        done = None
+    repository = repository_of_url(done.stdout) if done and done.returncode == 0 else None
+    if repository is None:
+        raise FatalError(
+            "set GITHUB_REPOSITORY or --repository to OWNER/REPO: "
+            f"it could not be read from {shown}'s URL",
+            2,
+        )
+    info(f"repository {repository} (from {shown}'s URL)")
+    return repository

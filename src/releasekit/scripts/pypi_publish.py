@@ -1,0 +1,557 @@
+#!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.10"
+# dependencies = ["packaging>=23.0", "pypi-simple>=1.5", "requests>=2.28", "twine>=6.1"]
+# ///
+"""Upload a release's dists to a package index, re-run safe on any index, and verify them."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NoReturn
+from urllib.parse import urlsplit, urlunsplit
+
+from releasekit.rules.actions import (
+    actions_files_problem,
+    write_outputs,
+    write_summary,
+)
+from releasekit.rules.cli import PROG, fail, missing_dependency, yes_no
+from releasekit.rules.refs import (
+    checkout_head,
+    current_ref,
+    release_tag_of,
+    version_of_tag,
+)
+from releasekit.rules.versions import Version
+from releasekit.rules.worktree import work_tree_problem
+
+DEFAULT_REPOSITORY_URL = "https://upload.pypi.org/legacy/"
+# The upload URLs of PyPI and TestPyPI and the simple index each one serves.
+KNOWN_SIMPLE = {
+    "upload.pypi.org": "https://pypi.org/simple/",
+    "test.pypi.org": "https://test.pypi.org/simple/",
+}
+KNOWN_SIMPLE_HOSTS = {"pypi.org", "test.pypi.org"}  # credentials are for uploads there
+ATTESTATION_SUFFIX = ".publish.attestation"
+SUMS_NAME = "SHA256SUMS"
+
+EXAMPLES = """\
+examples:
+  pypi_publish.py publish                        # the tag at HEAD, dist/, PyPI
+  pypi_publish.py --repository-url http://127.0.0.1:8080/ publish --dry-run
+  pypi_publish.py verify                         # the index's hashes against dist/SHA256SUMS
+
+Credentials come from TWINE_USERNAME / TWINE_PASSWORD, or from PyPI trusted publishing
+inside GitHub Actions (twine does the OIDC exchange when no password is set).
+
+exit status: 0 ok (or nothing to do for this ref), 1 failed or refused, 2 bad input
+"""
+
+
+class RefusalError(Exception):
+    """A named reason to stop, printed as one line; `status` is the exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# ---- settings --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    command: str
+    dist: Path
+    repository_url: str
+    simple_url: str
+    tag_pattern: str
+    ref: str  # the full ref being deployed
+    tag: str | None  # the version tag it releases; None: this ref is not for PyPI
+    dry_run: bool
+    attestations: str  # auto | never
+    secrets: tuple[str, ...] = field(repr=False, default=())
+
+
+@dataclass(frozen=True)
+class IndexFile:
+    filename: str
+    sha256: str | None
+    url: str
+
+
+# ---- the dists -------------------------------------------------------------------------------
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def in_work_tree(path: Path) -> Path:
+    """`path` when it is inside the work tree (the current folder) and no symlink; else refuse."""
+    if work_tree_problem(Path.cwd(), path):
+        raise RefusalError(f"{path}: outside the work tree or a symlink; refusing to read it", 2)
+    return path
+
+
+def dist_files(dist: Path) -> list[Path]:
+    """The wheels and sdists in `dist`: exactly what is uploaded."""
+    if not in_work_tree(dist).is_dir():
+        raise RefusalError(f"{dist}: no such folder; run 'make build' first", 2)
+    files = sorted(
+        p for p in dist.iterdir() if p.name.endswith((".whl", ".tar.gz")) and not p.is_symlink()
+    )
+    if not files:
+        raise RefusalError(f"{dist}: no wheel or sdist to upload; run 'make build' first", 2)
+    return files
+
+
+def name_and_version(path: Path) -> tuple[str, Version]:
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    try:
+        if path.name.endswith(".whl"):
+            name, version, _, _ = parse_wheel_filename(path.name)
+        else:
+            name, version = parse_sdist_filename(path.name)
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        raise RefusalError(f"{path}: not a wheel or sdist file name", 2) from None
+    return str(name), Version(str(version))  # packaging's, read as the kit's
+
+
+def project_of(files: list[Path], version: Version | None) -> str:
+    """The one project the files belong to; refuse files of another version or project."""
+    projects = set()
+    for path in files:
+        name, found = name_and_version(path)
+        if version is not None and found != version:
+            raise RefusalError(f"{path} is version {found}, not the tag's {version}; rebuild dist/")
+        projects.add(name)
+    if len(projects) != 1:
+        raise RefusalError(
+            f"{files[0].parent} holds several projects: {', '.join(sorted(projects))}"
+        )
+    return projects.pop()
+
+
+def read_sums(dist: Path) -> dict[str, str]:
+    """SHA256SUMS as {filename: hex}; `sha256sum` format, binary marker allowed."""
+    path = in_work_tree(dist / SUMS_NAME)
+    if not path.is_file():
+        raise RefusalError(f"{path}: missing; 'make build' writes it", 2)
+    sums: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        match = re.fullmatch(r"([0-9a-fA-F]{64}) [ *](.+)", line.strip())
+        if not match:
+            if line.strip():
+                raise RefusalError(f"{path}:{number}: not '<sha256>  <file>'", 2)
+            continue
+        sums[match.group(2)] = match.group(1).lower()
+    return sums
+
+
+# ---- the index -------------------------------------------------------------------------------
+
+
+def simple_url_for(repository_url: str) -> str:
+    """The simple index that serves what `repository_url` receives."""
+    parts = urlsplit(repository_url)
+    known = KNOWN_SIMPLE.get(parts.hostname or "")
+    if known:
+        return known
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    path = path[: -len("legacy/")] if path.endswith("/legacy/") else path
+    return urlunsplit((parts.scheme, parts.netloc, path + "simple/", "", ""))
+
+
+def index_files(settings: Settings, project: str) -> dict[str, IndexFile]:
+    """What the index holds for `project` (PEP 503 HTML or PEP 691 JSON), by file name."""
+    import requests
+    from pypi_simple import NoSuchProjectError, PyPISimple
+
+    session = requests.Session()
+    session.headers["User-Agent"] = "releasekit-pypi-publish"
+    user, password = os.environ.get("TWINE_USERNAME"), os.environ.get("TWINE_PASSWORD")
+    if user and password and urlsplit(settings.simple_url).hostname not in KNOWN_SIMPLE_HOSTS:
+        session.auth = (user, password)  # a private index may need them to read
+    try:
+        with PyPISimple(settings.simple_url, session=session) as client:
+            page = client.get_project_page(project, timeout=30)
+    except NoSuchProjectError:
+        return {}
+    except requests.HTTPError as error:
+        status = error.response.status_code if error.response is not None else "?"
+        raise RefusalError(f"cannot read {settings.simple_url}{project}/: HTTP {status}") from None
+    except requests.RequestException as error:
+        raise RefusalError(
+            f"cannot read {settings.simple_url}{project}/: {type(error).__name__}"
+        ) from None
+    return {
+        pkg.filename: IndexFile(pkg.filename, pkg.digests.get("sha256"), pkg.url)
+        for pkg in page.packages
+    }
+
+
+@dataclass(frozen=True)
+class Plan:
+    project: str
+    upload: list[Path]
+    present: list[Path]
+
+
+def plan_upload(settings: Settings, files: list[Path], project: str) -> Plan:
+    """Which files to upload: the missing ones; refuse a name the index holds with other bytes."""
+    on_index = index_files(settings, project)
+    upload, present = [], []
+    for path in files:
+        there = on_index.get(path.name)
+        if there is None:
+            upload.append(path)
+            continue
+        if there.sha256 is None:
+            raise RefusalError(f"{path.name} is on the index without a sha256; cannot compare it")
+        if there.sha256.lower() != sha256_of(path):
+            raise RefusalError(
+                f"{path.name} is on the index with another sha256 ({there.sha256[:12]}..., "
+                f"ours {sha256_of(path)[:12]}...): refusing to publish over it"
+            )
+        present.append(path)
+    return Plan(project, upload, present)
+
+
+# ---- publishing ------------------------------------------------------------------------------
+
+
+def oidc_identity() -> bool:
+    """True inside GitHub Actions with `id-token: write`: sigstore can sign there."""
+    return bool(os.environ.get("ACTIONS_ID_TOKEN_REQUEST_URL")) and bool(
+        os.environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+    )
+
+
+def attestation_of(path: Path) -> Path:
+    return path.with_name(path.name + ATTESTATION_SUFFIX)
+
+
+def attest(settings: Settings, files: list[Path]) -> bool:
+    """PEP 740: sign the dists (in Actions) or use attestations made before; False: none."""
+    if settings.attestations == "never":
+        return False
+    missing = [p for p in files if not attestation_of(p).is_file()]
+    if not missing:
+        return True
+    if not oidc_identity():
+        if len(missing) < len(files):
+            raise RefusalError(
+                f"{missing[0].name} has no {ATTESTATION_SUFFIX} file and the others do"
+            )
+        print("attestations: skipped (no OIDC identity)")
+        return False
+    if settings.dry_run:
+        print(f"DRY_RUN: would sign {len(missing)} file(s) with pypi-attestations")
+        return True
+    command = [sys.executable, "-m", "pypi_attestations", "sign", *map(str, missing)]
+    run_quiet(command, settings, "pypi-attestations sign")
+    print(f"attestations: signed {len(missing)} file(s)")
+    return True
+
+
+def run_quiet(command: list[str], settings: Settings, what: str) -> str:
+    """Run a tool; pass its output on with every secret masked; one line when it fails."""
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    output = redact(done.stdout + done.stderr, settings.secrets)
+    if done.returncode != 0:
+        lines = [line for line in output.splitlines() if line.strip()]
+        shown = lines[: next((i for i, x in enumerate(lines) if x.startswith("Traceback")), None)]
+        sys.stderr.writelines(line + "\n" for line in shown)  # a tool's traceback is not shown
+        last = lines[-1].strip() if lines else "no output"
+        raise RefusalError(f"{what} failed (exit {done.returncode}): {last}")
+    return output
+
+
+def skipped(target: str, settings: Settings) -> int:
+    """The one line a target prints for a ref it does not publish."""
+    print(f"{target}: skipped (not a release tag: {settings.ref})")
+    return 0
+
+
+def publish(settings: Settings) -> int:
+    tag = settings.tag
+    if tag is None:
+        return skipped("deploy-pypi", settings)
+    version = version_of_tag(tag, settings.tag_pattern)
+    if version is None:
+        raise RefusalError(
+            f"tag {tag} is not a version under TAG_PATTERN {settings.tag_pattern}", 2
+        )
+    check_outputs_writable()
+    files = dist_files(settings.dist)
+    project = project_of(files, version)
+    sums = read_sums(settings.dist) if (settings.dist / SUMS_NAME).exists() else {}
+    for path in files:
+        if path.name in sums and sums[path.name] != sha256_of(path):
+            raise RefusalError(f"{path} does not match {SUMS_NAME}; rebuild dist/")
+    plan = plan_upload(settings, files, project)
+    for path in plan.present:
+        print(f"present: {path.name} (same sha256)")
+    if not plan.upload:
+        print(f"deploy-pypi: {project} {version}: every file is on the index already")
+        summarize(settings, project, version, files, [])
+        write_outputs({"project": project, "version": str(version), "uploaded": ""})
+        return check_index(settings, project, {p.name: sha256_of(p) for p in files})
+    with_attestations = attest(settings, plan.upload)
+    command = [
+        sys.executable,
+        "-m",
+        "twine",
+        "upload",
+        "--non-interactive",
+        "--disable-progress-bar",
+        "--repository-url",
+        settings.repository_url,
+    ]
+    if with_attestations:
+        command.append("--attestations")
+    uploads = [str(p) for p in plan.upload]
+    if with_attestations:
+        uploads += [str(attestation_of(p)) for p in plan.upload]
+    if settings.dry_run:
+        for path in plan.upload:
+            print(f"DRY_RUN: would upload {path.name} to {settings.repository_url}")
+        return 0
+    sys.stdout.write(run_quiet([*command, *uploads], settings, "twine upload"))
+    for path in plan.upload:
+        print(f"uploaded: {path.name} sha256:{sha256_of(path)}")
+    print(f"deploy-pypi: {project} {version}: uploaded {len(plan.upload)} file(s)")
+    summarize(settings, project, version, files, plan.upload)
+    uploaded = " ".join(p.name for p in plan.upload)
+    write_outputs({"project": project, "version": str(version), "uploaded": uploaded})
+    return check_index(settings, project, {p.name: sha256_of(p) for p in files})
+
+
+def check_outputs_writable() -> None:
+    """The Actions files are checked before anything is uploaded, not after."""
+    problem = actions_files_problem(os.environ)
+    if problem:
+        raise RefusalError(problem, 2)
+
+
+def summarize(
+    settings: Settings, project: str, version: Version, files: list[Path], uploaded: list[Path]
+) -> None:
+    rows = "".join(
+        f"| `{p.name}` | `{sha256_of(p)}` | {'uploaded' if p in uploaded else 'already there'} |\n"
+        for p in files
+    )
+    text = (
+        f"### PyPI: {project} {version}\n\n{settings.repository_url} "
+        f"(index {settings.simple_url}{project}/)\n\n"
+        f"| file | sha256 | |\n| --- | --- | --- |\n{rows}\n"
+    )
+    write_summary(text)
+
+
+def plan(settings: Settings) -> int:
+    """`make plan`'s row: what deploy-pypi would upload for this ref, without asking the index."""
+    tag = settings.tag
+    if tag is None:
+        row = ("wheel and sdist", f"skip: not a release tag: {settings.ref}")
+        print("\t".join(("deploy-pypi", settings.repository_url, *row)))
+        return 0
+    version = version_of_tag(tag, settings.tag_pattern)
+    try:
+        files = ", ".join(p.name for p in dist_files(settings.dist))
+    except RefusalError as missing:
+        files = f"none yet ({missing})"
+    print("\t".join(("deploy-pypi", settings.repository_url, files, str(version))))
+    return 0
+
+
+# ---- verifying -------------------------------------------------------------------------------
+
+
+def verify(settings: Settings) -> int:
+    """Every dist named in SHA256SUMS is on the index with that hash; exit 1 naming each miss."""
+    if settings.tag is None:
+        return skipped("verify-pypi", settings)
+    sums = {
+        name: hexdigest
+        for name, hexdigest in read_sums(settings.dist).items()
+        if name.endswith((".whl", ".tar.gz"))
+    }
+    if not sums:
+        raise RefusalError(f"{settings.dist / SUMS_NAME} names no wheel or sdist", 2)
+    project = project_of([settings.dist / name for name in sums], None)
+    return check_index(settings, project, sums)
+
+
+def check_index(settings: Settings, project: str, expected: dict[str, str]) -> int:
+    """Exit status 0 when the index serves each file with the expected sha256; name each miss."""
+    on_index = index_files(settings, project)
+    problems = []
+    for name, hexdigest in sorted(expected.items()):
+        there = on_index.get(name)
+        if there is None:
+            problems.append(f"{name}: missing from the index")
+        elif (there.sha256 or "").lower() != hexdigest:
+            problems.append(f"{name}: the index has sha256 {there.sha256}, we built {hexdigest}")
+    for problem in problems:
+        print(f"{PROG}: mismatch: {problem}", file=sys.stderr)
+    if problems:
+        raise RefusalError(f"verify-pypi: {len(problems)} mismatch(es) on {settings.simple_url}")
+    print(f"verify-pypi: {len(expected)} file(s) on {settings.simple_url}{project}/ match")
+    return 0
+
+
+# ---- command line ----------------------------------------------------------------------------
+
+
+def redact(text: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    env = os.environ
+    try:  # refused before any work: a typo must not decide whether anything is uploaded
+        dry_run = yes_no("DRY_RUN", env.get("DRY_RUN"))
+    except ValueError as bad:
+        raise RefusalError(str(bad), 2) from None
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "Upload exactly the wheels and sdists in DIST for the version tag being "
+            "released; files the index already has with the same sha256 are skipped, "
+            "a file it has with another sha256 is refused. 'verify' checks the index "
+            "against DIST/SHA256SUMS."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--dist", default=env.get("DIST") or "dist", help="folder of dists (default: $DIST or dist)"
+    )
+    parser.add_argument(
+        "--repository-url",
+        default=env.get("PYPI_REPOSITORY_URL") or DEFAULT_REPOSITORY_URL,
+        help="upload URL (default: $PYPI_REPOSITORY_URL or %(default)s)",
+    )
+    parser.add_argument(
+        "--simple-url",
+        default=env.get("PYPI_SIMPLE_URL") or None,
+        help="the index's simple API root (default: $PYPI_SIMPLE_URL, else derived from "
+        "the upload URL: PyPI and TestPyPI by name, '.../legacy/' -> '.../simple/', "
+        "else '<url>/simple/')",
+    )
+    parser.add_argument(
+        "--tag-pattern",
+        default=env.get("TAG_PATTERN") or "v*",
+        help="version tags (default: $TAG_PATTERN or %(default)s)",
+    )
+    parser.add_argument(
+        "--tag",
+        help="the version tag to publish (default: from $REF, else $GITHUB_REF, else the "
+        "version tag at HEAD)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    publisher = sub.add_parser("publish", help="upload the files the index does not have")
+    publisher.add_argument(
+        "--dry-run",
+        action="store_true",
+        default=dry_run,
+        help="read the index, upload nothing, print what would be uploaded "
+        "(default: on when $DRY_RUN is 1/true/yes/on)",
+    )
+    publisher.add_argument(
+        "--attestations",
+        choices=("auto", "never"),
+        default="auto",
+        help="auto: PEP 740 attestations when there is an OIDC identity (GitHub Actions with "
+        "id-token: write) or <file>.publish.attestation files exist (default: auto)",
+    )
+    sub.add_parser("verify", help="check that each file of SHA256SUMS is on the index, same hash")
+    sub.add_parser(
+        "plan",
+        help="print one TAB-separated row for `make plan`: target, destination, files, version "
+        "(or 'skip: reason'); reads nothing remote",
+    )
+    return parser
+
+
+def settings_from(argv: Sequence[str] | None) -> Settings:
+    parser = build_parser()
+    parser.error = _bad_usage  # type: ignore[method-assign]
+    args = parser.parse_args(argv)
+    url = str(args.repository_url)
+    if not url.startswith(("http://", "https://")):
+        raise RefusalError(f"--repository-url must be an http(s) URL, got {url!r}", 2)
+    simple = str(args.simple_url or simple_url_for(url))
+    simple = simple if simple.endswith("/") else simple + "/"
+    if "*" not in args.tag_pattern:
+        raise RefusalError(f"--tag-pattern must contain '*', got {args.tag_pattern!r}", 2)
+    pattern = str(args.tag_pattern)
+    ref = (
+        f"refs/tags/{args.tag}"
+        if args.tag
+        else current_ref(os.environ, pattern, lambda: checkout_head(pattern, Path.cwd()))
+    )
+    secrets = tuple(
+        value
+        for value in (os.environ.get("TWINE_PASSWORD"), os.environ.get("TWINE_USERNAME"))
+        if value and value != "__token__"
+    )
+    return Settings(
+        command=args.command,
+        dist=Path(args.dist),
+        repository_url=url,
+        simple_url=simple,
+        tag_pattern=pattern,
+        ref=ref,
+        tag=args.tag or release_tag_of(ref, pattern),
+        dry_run=bool(getattr(args, "dry_run", False)),
+        attestations=str(getattr(args, "attestations", "never")),
+        secrets=secrets,
+    )
+
+
+def _bad_usage(message: str) -> NoReturn:
+    raise RefusalError(message, 2)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    secrets = [os.environ.get("TWINE_PASSWORD", "")]
+    try:
+        settings = settings_from(argv)
+        secrets = list(settings.secrets)
+        core = {"publish": publish, "verify": verify, "plan": plan}[settings.command]
+        return core(settings)
+    except RefusalError as refusal:
+        fail(redact(str(refusal), secrets), refusal.status)
+    except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
+        fail(missing_dependency(missing), 1)
+    except KeyboardInterrupt:
+        fail("interrupted", 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
