@@ -3,6 +3,8 @@
 # requires-python = ">=3.10"
 # dependencies = ["packaging>=23.0", "requests>=2.28"]
 # ///
+# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/draft_release.py and
+# the rule modules it uses: edit those, never this file. Copy this one file to use it alone.
 """Find or create the draft GitHub Release of a version tag, attach its files, verify them."""
 
 from __future__ import annotations
@@ -16,37 +18,210 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeVar
 from urllib.parse import urlsplit
 
-if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
+if TYPE_CHECKING:
     import requests
-    from packaging.version import Version
 
-PROG = "draft_release.py"
-DEFAULT_API_URL = "https://api.github.com"
-USER_AGENT = "releasekit-draft-release"
+# --- releasekit/rules/actions.py (assembled; edit the source) ---------------------------------
+
+
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
+
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = env.get(variable) or ""
+        if not value:
+            continue
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
+    return None
+
+
+def output_lines(values: Mapping[str, str]) -> str:
+    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
+
+    The delimiter comes from the value (stable across runs) and never occurs in it."""
+    text = ""
+    for name, value in values.items():
+        if "\n" not in value and "\r" not in value:
+            text += f"{name}={value}\n"
+            continue
+        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        while delimiter in value:
+            delimiter += "_"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    return text
+
+
+def write_outputs(values: Mapping[str, str]) -> None:
+    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(output_lines(values))
+
+
+def write_summary(markdown: str) -> None:
+    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(markdown)
+
+
+# --- end of releasekit/rules/actions.py -------------------------------------------------
+
+
+# --- releasekit/rules/cli.py (assembled; edit the source) -------------------------------------
+
+
+# The name every line a script prints starts with: the script's own file name (inlined in
+# the script, `__file__` is the script; a copy its user renamed speaks with its new name).
+PROG = Path(__file__).name
+
+
+def fail(message: str, status: int) -> NoReturn:
+    """One line on stderr, `PROG: error: message`, then exit with `status` (2: bad input)."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
+
+
+def info(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a bad command line said in one line (exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(message, 2)
+
+
+def yes_no(name: str, value: str | None) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
+    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
+    word = (value or "").strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
+
+
+def missing_dependency(error: ModuleNotFoundError) -> str:
+    """The one line for a run without a package: it names the missing one and every package
+    of the PEP 723 header above, read from this file so that the header stays the one list."""
+    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
+    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
+    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
+    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
+    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
+    module = (error.name or "").partition(".")[0]
+    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
+    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    return (
+        f"needs the {named!r} package: pip install {' '.join(names)} "
+        "(or run it with uv run, which reads the script's header)"
+    )
+
+
+# --- end of releasekit/rules/cli.py -----------------------------------------------------
+
+
+# --- releasekit/rules/endpoints.py (assembled; edit the source) -------------------------------
+
+
+# GitHub's REST API (https://docs.github.com/en/rest); GitHub Enterprise Server sets
+# GITHUB_API_URL to https://HOST/api/v3 in its runners. Release assets go to the release's
+# own `upload_url` (uploads.github.com on github.com).
+GITHUB_API_URL = "https://api.github.com"
+GITHUB_UPLOADS_HOST = "uploads.github.com"
+
+
+# --- end of releasekit/rules/endpoints.py -----------------------------------------------
+
+
+# --- releasekit/rules/repository.py (assembled; edit the source) ------------------------------
+
+
+# GitHub's grammar: an owner is a user or organisation login (letters, digits, single
+# hyphens; `_` for managed users), a repository name letters, digits, `.`, `_`, `-`.
+OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}")
+REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
+# git's scp-like form, [user@]host:path: a colon before any slash, and no scheme.
+SCP_URL_RE = re.compile(r"(?:[^@/\s]+@)?([^@/:\s]+):(?!//)(\S*)")
+URL_SCHEMES = ("https", "http", "ssh", "git", "git+ssh", "ssh+git")
+
+
+def valid_repository(value: str) -> bool:
+    owner, slash, name = value.partition("/")
+    return bool(
+        slash
+        and OWNER_RE.fullmatch(owner)
+        and REPO_NAME_RE.fullmatch(name)
+        and name not in (".", "..")
+        and not name.endswith(".git")
+    )
+
+
+def repository_of_url(url: str) -> str | None:
+    """OWNER/REPO of a remote's URL on GitHub or any GitHub Enterprise host, as `gh` reads it:
+    `git@host:o/r.git`, `https://[user:token@]host/o/r[.git][/]`, `ssh://git@host[:22]/o/r.git`.
+    None for anything else: a local path, file://, a path of one or three parts. Only the
+    path is read, so credentials in the URL never reach the result."""
+    scp = SCP_URL_RE.fullmatch(url.strip())
+    if scp:
+        path = scp[2]
+    else:
+        try:
+            parts = urlsplit(url.strip())
+            host = parts.hostname
+        except ValueError:  # e.g. a bad [IPv6] host or port
+            return None
+        if parts.scheme.lower() not in URL_SCHEMES or not host:
+            return None
+        path = parts.path
+    names = path.strip("/").removesuffix(".git").split("/")
+    repository = "/".join(names)
+    return repository if len(names) == 2 and valid_repository(repository) else None
+
+
+# --- end of releasekit/rules/repository.py ----------------------------------------------
+
+
+# --- releasekit/rules/github.py (assembled; edit the source) ----------------------------------
+
+
 MAX_ATTEMPTS = 5
 FIRST_BACKOFF = 0.5  # seconds; doubles after each failed attempt
 PER_PAGE = 100
 
 JSON = dict[str, Any]
 T = TypeVar("T")
-
-EXAMPLES = """\
-examples:
-  draft_release.py version                          # the version of the tag at HEAD, or nothing
-  draft_release.py publish --notes build/release-notes.md --dist dist --changes CHANGES.rst
-  draft_release.py verify --dist dist --changes CHANGES.rst
-
-Reads GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_TOKEN and the ref (GITHUB_REF, else the
-version tag at HEAD). The token is never printed.
-
-exit status: 0 ok (or nothing to do for this ref), 1 failed, 2 bad input
-"""
 
 
 class FatalError(Exception):
@@ -76,118 +251,63 @@ class TransientError(Exception):
         self.message = message
 
 
-# ---- shared rules (copies checked by tests/test_contract.py) -------------------------------
+def retry_delay(
+    status: int | None,
+    headers: Mapping[str, str],
+    message: str,
+    attempt: int,
+    now: float,
+    secondary_wait: float = 60.0,
+) -> float | None:
+    """Seconds to wait before retrying a failed request, or None when a retry cannot cure it.
 
-
-def tag_for(version: str, pattern: str) -> str:
-    """The tag of `version` under TAG_PATTERN: the pattern's prefix + the normalised version."""
-    from packaging.version import Version
-
-    return pattern.split("*", 1)[0] + str(Version(version))
-
-
-def version_of_tag(tag: str, pattern: str) -> Version | None:
-    """The version a tag names under TAG_PATTERN, or None when it names none."""
-    from packaging.version import InvalidVersion, Version
-
-    prefix = pattern.split("*", 1)[0]
-    if not tag.startswith(prefix):
+    `status` None: no answer (a dropped connection, a time-out); `attempt`: 0 after the first
+    failure; `now`: epoch seconds, as x-ratelimit-reset is. GitHub's advice for a 403 or 429:
+    wait what retry-after says, else until x-ratelimit-reset when x-ratelimit-remaining is 0,
+    else, when the message names a rate limit, at least a minute (`secondary_wait`)."""
+    if status is None or status >= 500:
+        return FIRST_BACKOFF * 2.0**attempt
+    if status not in (403, 429):
         return None
+    seen = {name.lower(): value.strip() for name, value in headers.items()}
+    if seen.get("retry-after", "").isdigit():
+        return float(seen["retry-after"])
+    if seen.get("x-ratelimit-remaining") == "0":
+        reset = seen.get("x-ratelimit-reset", "")
+        return max(float(reset) - now, 1.0) if reset.isdigit() else secondary_wait
+    if "rate limit" in message.lower():
+        return secondary_wait
+    return None
+
+
+def limit_kind(status: int, headers: Mapping[str, str]) -> str:
+    """Which of GitHub's rate limits a 403 or 429 is, for its one line: the primary limit is
+    the one whose x-ratelimit-remaining is 0 (and no retry-after says otherwise); any other
+    is a secondary limit."""
+    seen = {name.lower(): value.strip() for name, value in headers.items()}
+    if seen.get("retry-after", "").isdigit():
+        return f"secondary rate limit ({status}, retry-after {seen['retry-after']} s)"
+    if seen.get("x-ratelimit-remaining") == "0":
+        return f"primary rate limit ({status}, until its reset)"
+    return f"secondary rate limit ({status}, no retry-after)"
+
+
+def api_message(body: bytes, reason: str) -> str:
+    """What a GitHub error answer says: its message, then each error's message (or code); the
+    HTTP reason when the body is no JSON (a proxy's HTML page, say)."""
     try:
-        return Version(tag[len(prefix) :])
-    except InvalidVersion:
-        return None
-
-
-def ref_kind(ref: str, event_name: str, base_branch: str, pattern: str) -> str:
-    """release-tag, base-branch, pull-request or other, for a full git ref."""
-    if event_name in ("pull_request", "pull_request_target") or ref.startswith("refs/pull/"):
-        return "pull-request"
-    if ref.startswith("refs/tags/"):
-        name = ref.removeprefix("refs/tags/")
-        return "release-tag" if version_of_tag(name, pattern) is not None else "other"
-    if ref == f"refs/heads/{base_branch}":
-        return "base-branch"
-    return "other"
-
-
-def full_ref(name: str, pattern: str) -> str:
-    """A ref given by hand: full refs as they are; a version tag name is a tag; else a branch."""
-    if name.startswith("refs/"):
-        return name
-    if re.fullmatch(r"pr-[0-9]+", name):
-        return f"refs/pull/{name[3:]}/merge"
-    if version_of_tag(name, pattern) is not None:
-        return f"refs/tags/{name}"
-    return f"refs/heads/{name}"
-
-
-def current_ref(
-    env: Mapping[str, str], pattern: str, head: Callable[[], tuple[list[str], str]]
-) -> str:
-    """The full ref being deployed: REF (by hand: it wins), else GITHUB_REF, else
-    GITHUB_REF_NAME + GITHUB_REF_TYPE, else the checkout: `head()` gives the tags at HEAD
-    and its branch ("" when detached); the highest version tag wins, else the branch."""
-    if env.get("REF"):
-        return full_ref(env["REF"], pattern)
-    if env.get("GITHUB_REF"):
-        return env["GITHUB_REF"]
-    name, kind = env.get("GITHUB_REF_NAME", ""), env.get("GITHUB_REF_TYPE", "")
-    if name and kind in ("tag", "branch"):
-        return f"refs/{'tags' if kind == 'tag' else 'heads'}/{name}"
-    tags, branch = head()
-    versions = [(v, tag) for tag in tags if (v := version_of_tag(tag, pattern)) is not None]
-    if versions:
-        return f"refs/tags/{max(versions)[1]}"
-    return f"refs/heads/{branch}" if branch else "HEAD"
-
-
-# ---- the ref ---------------------------------------------------------------------------------
-
-
-def checkout_head(pattern: str, cwd: Path) -> tuple[list[str], str]:
-    """The version-pattern tags at HEAD and the branch checked out ("" when detached)."""
-    tags = _git(cwd, "tag", "--points-at", "HEAD", "--list", pattern).split()
-    return tags, _git(cwd, "symbolic-ref", "--quiet", "--short", "HEAD").strip()
-
-
-def release_tag_of(ref: str, pattern: str) -> str | None:
-    """The version tag a ref releases, or None: then every deploy target but Docker Hub's
-    every-build images skips it (reason: `not a release tag: <ref>`)."""
-    kind = ref_kind(ref, os.environ.get("GITHUB_EVENT_NAME", ""), "", pattern)
-    return ref.removeprefix("refs/tags/") if kind == "release-tag" else None
-
-
-def _git(cwd: Path, *args: str) -> str:
-    try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    except FileNotFoundError:
+        payload = json.loads(body)
+    except ValueError:
+        return reason
+    if not isinstance(payload, dict):
         return ""
-    return done.stdout if done.returncode == 0 else ""
-
-
-# ---- settings --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Settings:
-    command: str
-    api_url: str
-    repository: str
-    token: str = field(repr=False)  # never shown, not even in a repr
-    tag_pattern: str = "v*"
-    ref: str = "HEAD"  # the full ref being deployed
-    tag: str | None = None  # the version tag it releases; None: no release for this ref
-    notes: Path | None = None
-    assets: tuple[Path, ...] = ()
-    update_notes: bool = False
-    dry_run: bool = False
-    timeout: float = 60.0
-    max_wait: float = 300.0
-
-
-# ---- one deadline for the whole run ----------------------------------------------------------
-# Copies live in draft_release.py and rc_pull_request.py; tests/test_contract.py runs both.
+    errors = payload.get("errors")
+    details = [
+        str(e.get("message") or e.get("code") or "")
+        for e in (errors if isinstance(errors, list) else [])
+        if isinstance(e, dict)
+    ]
+    return "; ".join(m for m in [str(payload.get("message") or ""), *details] if m)
 
 
 class Deadline:
@@ -271,23 +391,50 @@ def seconds(low: float, high: float) -> Callable[[str], float]:
     return parse
 
 
-# ---- HTTP with retries -------------------------------------------------------
+class GitHubSettings(Protocol):
+    """What a client needs of a script's settings."""
+
+    @property
+    def api_url(self) -> str: ...
+    @property
+    def repository(self) -> str: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def max_wait(self) -> float: ...
 
 
-class Client:
+S = TypeVar("S", bound=GitHubSettings)
+
+
+def _bare(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+class Client(Generic[S]):
     """GitHub REST calls with the headers GitHub asks for, bounded by one deadline."""
 
-    def __init__(self, settings: Settings, deadline: Deadline | None = None) -> None:
+    def __init__(
+        self,
+        settings: S,
+        deadline: Deadline | None = None,
+        *,
+        secondary_wait: float = 60.0,
+        user_agent: str = "",
+    ) -> None:
         import requests
 
         self.settings = settings
-        self.deadline = deadline or Deadline(settings.max_wait)
+        self.secondary_wait = secondary_wait
+        self.deadline = deadline or Deadline(settings.max_wait, secondary_wait=secondary_wait)
         self.session = requests.Session()
         self.session.headers.update(
             {
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": "2022-11-28",
-                "User-Agent": USER_AGENT,
+                "User-Agent": user_agent or f"releasekit-{Path(PROG).stem.replace('_', '-')}",
                 "Authorization": f"Bearer {settings.token}",
             }
         )
@@ -315,16 +462,16 @@ class Client:
             ) from None
         except requests.RequestException as exc:
             raise FatalError(f"{method} {_bare(url)}: {type(exc).__name__}") from None
-        check_response(response)
+        check_response(response, self.secondary_wait)
         return response
 
     def call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """An idempotent request (GET, PATCH to fixed values, DELETE): retried as is."""
         return self.deadline.retried(lambda _: self.send_once(method, url, **kwargs))
 
-    def pages(self, url: str) -> Iterator[JSON]:
+    def pages(self, url: str, params: Mapping[str, str] | None = None) -> Iterator[JSON]:
         """Every item of a listing, following the Link rel="next" URL exactly as given."""
-        response = self.call("GET", url, params={"per_page": str(PER_PAGE)})
+        response = self.call("GET", url, params={"per_page": str(PER_PAGE), **(params or {})})
         while True:
             yield from response.json()
             next_url = response.links.get("next", {}).get("url")
@@ -333,22 +480,19 @@ class Client:
             response = self.call("GET", next_url)
 
 
-def _bare(url: str) -> str:
-    return url.split("?", 1)[0]
-
-
-def check_response(response: requests.Response) -> None:
+def check_response(response: requests.Response, secondary_wait: float = 60.0) -> None:
+    """Nothing for a success; TransientError for what a retry may cure; FatalError naming the
+    request and what GitHub said for the rest."""
     status = response.status_code
     if status < 400:
         return
-    method = response.request.method
-    where = f"{method} {_bare(str(response.url))}"
+    where = f"{response.request.method} {_bare(str(response.url))}"
     if status == 401:
         raise FatalError(f"{where}: 401 bad credentials: check GITHUB_TOKEN")
     headers, message = response.headers, api_message(response.content, response.reason or "")
-    if status < 500 and retry_delay(status, headers, message, 0, time.time()) is not None:
-        kind = "secondary" if "retry-after" in headers else "primary"
-        raise TransientError(f"{where}: {kind} rate limit ({status})", status, headers, message)
+    delay = retry_delay(status, headers, message, 0, time.time(), secondary_wait)
+    if status < 500 and delay is not None:
+        raise TransientError(f"{where}: {limit_kind(status, headers)}", status, headers, message)
     if status >= 500:
         raise TransientError(f"{where}: server error {status}", status, headers, message)
     if status == 404:
@@ -358,57 +502,339 @@ def check_response(response: requests.Response) -> None:
     raise FatalError(f"{where}: {status} {message}")
 
 
-def retry_delay(
-    status: int | None,
-    headers: Mapping[str, str],
-    message: str,
-    attempt: int,
-    now: float,
-    secondary_wait: float = 60.0,
-) -> float | None:
-    """Seconds to wait before retrying a failed request, or None when a retry cannot cure it.
+def repository_from_remote(remote: str) -> str:
+    """OWNER/REPO read from the remote's URL in this checkout, said in one line (never the
+    URL: it may hold a token); FatalError(status 2) when there is none."""
+    shown = remote if re.fullmatch(r"[\w.-]+", remote) else repr(remote)
+    try:
+        done = subprocess.run(
+            ["git", "remote", "get-url", "--", remote], capture_output=True, text=True, check=False
+        )
+    except OSError:  # no git: no remote to read
+        done = None
+    repository = repository_of_url(done.stdout) if done and done.returncode == 0 else None
+    if repository is None:
+        raise FatalError(
+            "set GITHUB_REPOSITORY or --repository to OWNER/REPO: "
+            f"it could not be read from {shown}'s URL",
+            2,
+        )
+    info(f"repository {repository} (from {shown}'s URL)")
+    return repository
 
-    `status` None: no answer (a dropped connection, a time-out); `attempt`: 0 after the first
-    failure; `now`: epoch seconds, as x-ratelimit-reset is. GitHub's advice for a 403 or 429:
-    wait what retry-after says, else until x-ratelimit-reset when x-ratelimit-remaining is 0,
-    else, when the message names a rate limit, at least a minute (`secondary_wait`)."""
-    if status is None or status >= 500:
-        return FIRST_BACKOFF * 2.0**attempt
-    if status not in (403, 429):
+
+# --- end of releasekit/rules/github.py --------------------------------------------------
+
+
+# --- releasekit/rules/versions.py (assembled; edit the source) --------------------------------
+
+
+_VERSION = re.compile(
+    r"""
+    v?
+    (?:(?P<epoch>[0-9]+)!)?
+    (?P<release>[0-9]+(?:\.[0-9]+)*)
+    (?P<pre>[-_.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?P<pre_n>[0-9]+)?)?
+    (?P<post>(?:-(?P<post_n1>[0-9]+))|(?:[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?))?
+    (?P<dev>[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?
+    (?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+_PRE_LETTERS = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre": "rc"}
+_PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
+_PRE_RANK = {"a": 0, "b": 1, "rc": 2}
+
+# The versions the kit proposes, accepts and can write with bumpver's pattern
+# MAJOR.MINOR.PATCH[PYTAGNUM][.postBUILD], in PEP 440's normalised spelling.
+RELEASABLE = re.compile(
+    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?"
+)
+
+
+class InvalidVersion(ValueError):  # noqa: N818 - the name packaging gives it
+    """The text is not a PEP 440 version."""
+
+
+class Version:
+    """A PEP 440 version: `str()` is the normalised form; compares as packaging's Version."""
+
+    __slots__ = ("dev", "epoch", "local", "post", "pre", "release")
+
+    def __init__(self, text: str) -> None:
+        match = _VERSION.fullmatch(text.strip())
+        if not match:
+            raise InvalidVersion(f"Invalid version: {text!r}")
+        pre_l, post_n, local = match["pre_l"], match["post_n1"] or match["post_n2"], match["local"]
+        self.epoch = int(match["epoch"] or 0)
+        self.release = tuple(int(part) for part in match["release"].split("."))
+        self.pre = (_PRE_LETTERS[pre_l.lower()], int(match["pre_n"] or 0)) if pre_l else None
+        self.post = int(post_n or 0) if match["post"] else None
+        self.dev = int(match["dev_n"] or 0) if match["dev"] else None
+        self.local = (
+            tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"[-_.]", local))
+            if local
+            else None
+        )
+
+    def __str__(self) -> str:
+        text = self.public
+        if self.local:
+            text += "+" + ".".join(str(part) for part in self.local)
+        return text
+
+    def __repr__(self) -> str:
+        return f"<Version({str(self)!r})>"
+
+    @property
+    def public(self) -> str:
+        text = self.base_version
+        if self.pre:
+            text += f"{self.pre[0]}{self.pre[1]}"
+        if self.post is not None:
+            text += f".post{self.post}"
+        if self.dev is not None:
+            text += f".dev{self.dev}"
+        return text
+
+    @property
+    def base_version(self) -> str:
+        epoch = f"{self.epoch}!" if self.epoch else ""
+        return epoch + ".".join(str(part) for part in self.release)
+
+    @property
+    def is_prerelease(self) -> bool:
+        return self.pre is not None or self.dev is not None
+
+    @property
+    def is_devrelease(self) -> bool:
+        return self.dev is not None
+
+    @property
+    def is_postrelease(self) -> bool:
+        return self.post is not None
+
+    @property
+    def is_local(self) -> bool:
+        return self.local is not None
+
+    @property
+    def series(self) -> tuple[int, int, int]:
+        """(epoch, X, Y): the `vX.Y` a release belongs to."""
+        minor = self.release[1] if len(self.release) > 1 else 0
+        return (self.epoch, self.release[0], minor)
+
+    def _key(self) -> tuple[Any, ...]:
+        release = list(self.release)
+        while len(release) > 1 and release[-1] == 0:
+            release.pop()
+        if self.pre is None and self.post is None and self.dev is not None:
+            pre: tuple[int, int] = (-1, 0)  # 1.0.dev0 sorts before 1.0a0
+        elif self.pre is None:
+            pre = (3, 0)
+        else:
+            pre = (_PRE_RANK[self.pre[0]], self.pre[1])
+        post = -1 if self.post is None else self.post
+        dev = (1, 0) if self.dev is None else (0, self.dev)
+        local: tuple[Any, ...] = (0,)
+        if self.local is not None:
+            parts = [(1, p, "") if isinstance(p, int) else (0, 0, p) for p in self.local]
+            local = (1, tuple(parts))
+        return (self.epoch, tuple(release), pre, post, dev, local)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Version) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __lt__(self, other: Version) -> bool:
+        return self._key() < other._key()
+
+    def __le__(self, other: Version) -> bool:
+        return self._key() <= other._key()
+
+    def __gt__(self, other: Version) -> bool:
+        return self._key() > other._key()
+
+    def __ge__(self, other: Version) -> bool:
+        return self._key() >= other._key()
+
+
+def is_releasable(version: str) -> bool:
+    """X.Y.Z, optional aN/bN/rcN, optional .postN, normalised: what release-tag can write."""
+    return RELEASABLE.fullmatch(version) is not None
+
+
+# --- end of releasekit/rules/versions.py ------------------------------------------------
+
+
+# --- releasekit/rules/refs.py (assembled; edit the source) ------------------------------------
+
+
+def tag_for(version: str, pattern: str) -> str:
+    """The tag for `version` under TAG_PATTERN: the pattern's text before its first `*`, then
+    the version's PEP 440 normal form (`v*`, 1.2.3 -> v1.2.3; `pkg-v*` -> pkg-v1.2.3)."""
+    return pattern.split("*", 1)[0] + str(Version(version))
+
+
+def version_of_tag(tag: str, pattern: str) -> Version | None:
+    """The version a tag names under TAG_PATTERN; None without the prefix or a PEP 440 rest."""
+    prefix = pattern.split("*", 1)[0]
+    if not tag.startswith(prefix):
         return None
-    seen = {name.lower(): value.strip() for name, value in headers.items()}
-    if seen.get("retry-after", "").isdigit():
-        return float(seen["retry-after"])
-    if seen.get("x-ratelimit-remaining") == "0":
-        reset = seen.get("x-ratelimit-reset", "")
-        return max(float(reset) - now, 1.0) if reset.isdigit() else secondary_wait
-    if "rate limit" in message.lower():
-        return secondary_wait
+    try:
+        return Version(tag[len(prefix) :])
+    except InvalidVersion:
+        return None
+
+
+def ref_kind(ref: str, event_name: str, base_branch: str, pattern: str) -> str:
+    """release-tag, base-branch, pull-request or other, for a full git ref."""
+    if event_name in ("pull_request", "pull_request_target") or ref.startswith("refs/pull/"):
+        return "pull-request"
+    if ref.startswith("refs/tags/"):
+        name = ref.removeprefix("refs/tags/")
+        return "release-tag" if version_of_tag(name, pattern) is not None else "other"
+    if ref == f"refs/heads/{base_branch}":
+        return "base-branch"
+    return "other"
+
+
+def full_ref(name: str, pattern: str) -> str:
+    """A ref given by hand: full refs as they are; a version tag name is a tag; else a branch."""
+    if name.startswith("refs/"):
+        return name
+    if re.fullmatch(r"pr-[0-9]+", name):
+        return f"refs/pull/{name[3:]}/merge"
+    if version_of_tag(name, pattern) is not None:
+        return f"refs/tags/{name}"
+    return f"refs/heads/{name}"
+
+
+def current_ref(
+    env: Mapping[str, str], pattern: str, head: Callable[[], tuple[list[str], str]]
+) -> str:
+    """The full ref being deployed: REF (by hand: it wins), else GITHUB_REF, else
+    GITHUB_REF_NAME + GITHUB_REF_TYPE, else the checkout: `head()` gives the tags at HEAD
+    and its branch ("" when detached); the highest version tag wins, else the branch."""
+    if env.get("REF"):
+        return full_ref(env["REF"], pattern)
+    if env.get("GITHUB_REF"):
+        return env["GITHUB_REF"]
+    name, kind = env.get("GITHUB_REF_NAME", ""), env.get("GITHUB_REF_TYPE", "")
+    if name and kind in ("tag", "branch"):
+        return f"refs/{'tags' if kind == 'tag' else 'heads'}/{name}"
+    tags, branch = head()
+    versions = [(v, tag) for tag in tags if (v := version_of_tag(tag, pattern)) is not None]
+    if versions:
+        return f"refs/tags/{max(versions)[1]}"
+    return f"refs/heads/{branch}" if branch else "HEAD"
+
+
+def release_tag_of(ref: str, pattern: str) -> str | None:
+    """The version tag a ref releases, or None: then every deploy target but Docker Hub's
+    every-build images skips it (reason: `not a release tag: <ref>`)."""
+    kind = ref_kind(ref, os.environ.get("GITHUB_EVENT_NAME", ""), "", pattern)
+    return ref.removeprefix("refs/tags/") if kind == "release-tag" else None
+
+
+def git_output(cwd: Path | None, *args: str) -> str | None:
+    """What a read-only git command prints, stripped; None when it fails or git is missing."""
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def checkout_head(pattern: str, cwd: Path | None = None) -> tuple[list[str], str]:
+    """The version-pattern tags at HEAD and the branch checked out ("" when detached)."""
+    tags = (git_output(cwd, "tag", "--points-at", "HEAD", "--list", pattern) or "").split()
+    return tags, git_output(cwd, "symbolic-ref", "--quiet", "--short", "HEAD") or ""
+
+
+# --- end of releasekit/rules/refs.py ----------------------------------------------------
+
+
+# --- releasekit/rules/secrets.py (assembled; edit the source) ---------------------------------
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret of `secrets` shown as ***."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+# --- end of releasekit/rules/secrets.py -------------------------------------------------
+
+
+# --- releasekit/rules/worktree.py (assembled; edit the source) --------------------------------
+
+
+def work_tree_problem(top: Path, path: Path) -> str | None:
+    """Why a step may not read or write `path` (as open() finds it), or None when it may.
+
+    A symlink could point at a secret; a path resolving outside the work tree `top` (`..`,
+    an absolute path, a linked folder) is not the project's. `top` itself is inside."""
+    if path.is_symlink():
+        return "is a symlink"
+    top, resolved = top.resolve(), path.resolve()
+    if resolved != top and top not in resolved.parents:
+        return f"resolves outside the work tree {top}"
     return None
 
 
-def api_message(body: bytes, reason: str) -> str:
-    """What a GitHub error answer says: its message, then each error's message (or code); the
-    HTTP reason when the body is no JSON (a proxy's HTML page, say)."""
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return reason
-    if not isinstance(payload, dict):
-        return ""
-    errors = payload.get("errors")
-    details = [
-        str(e.get("message") or e.get("code") or "")
-        for e in (errors if isinstance(errors, list) else [])
-        if isinstance(e, dict)
-    ]
-    return "; ".join(m for m in [str(payload.get("message") or ""), *details] if m)
+# --- end of releasekit/rules/worktree.py ------------------------------------------------
+
+
+# --- releasekit/scripts/draft_release.py: the script's own code -------------------
+
+
+if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
+    pass
+
+
+EXAMPLES = """\
+examples:
+  draft_release.py version                          # the version of the tag at HEAD, or nothing
+  draft_release.py publish --notes build/release-notes.md --dist dist --changes CHANGES.rst
+  draft_release.py verify --dist dist --changes CHANGES.rst
+
+Reads GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_TOKEN and the ref (GITHUB_REF, else the
+version tag at HEAD). The token is never printed.
+
+exit status: 0 ok (or nothing to do for this ref), 1 failed, 2 bad input
+"""
+
+
+# ---- settings --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    command: str
+    api_url: str
+    repository: str
+    token: str = field(repr=False)  # never shown, not even in a repr
+    tag_pattern: str = "v*"
+    ref: str = "HEAD"  # the full ref being deployed
+    tag: str | None = None  # the version tag it releases; None: no release for this ref
+    notes: Path | None = None
+    assets: tuple[Path, ...] = ()
+    update_notes: bool = False
+    dry_run: bool = False
+    timeout: float = 60.0
+    max_wait: float = 300.0
 
 
 # ---- the release -------------------------------------------------------------
 
 
-def find_release(client: Client, tag: str) -> JSON | None:
+def find_release(client: Client[Settings], tag: str) -> JSON | None:
     """The release of `tag`, drafts included (GET /releases/tags/{tag} never shows drafts)."""
     found = [r for r in client.pages(client.url("/releases")) if r.get("tag_name") == tag]
     if len(found) > 1:
@@ -418,7 +844,7 @@ def find_release(client: Client, tag: str) -> JSON | None:
     return found[0] if found else None
 
 
-def create_draft(client: Client, payload: JSON) -> JSON:
+def create_draft(client: Client[Settings], payload: JSON) -> JSON:
     """POST a draft release. A POST is retried only once a listing shows it did not land."""
 
     def attempt(n: int) -> JSON:
@@ -430,7 +856,7 @@ def create_draft(client: Client, payload: JSON) -> JSON:
     return client.deadline.retried(attempt)
 
 
-def list_assets(client: Client, release: JSON) -> list[JSON]:
+def list_assets(client: Client[Settings], release: JSON) -> list[JSON]:
     return list(client.pages(client.url(f"/releases/{release['id']}/assets")))
 
 
@@ -443,7 +869,7 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def asset_sha256(client: Client, asset: JSON) -> str:
+def asset_sha256(client: Client[Settings], asset: JSON) -> str:
     """The asset's sha256: the `digest` GitHub reports, else hashed from its bytes."""
     digest = str(asset.get("digest") or "")
     if digest.startswith("sha256:"):
@@ -451,12 +877,12 @@ def asset_sha256(client: Client, asset: JSON) -> str:
     return sha256_of(download(client, asset))
 
 
-def download(client: Client, asset: JSON) -> bytes:
+def download(client: Client[Settings], asset: JSON) -> bytes:
     response = client.call("GET", str(asset["url"]), headers={"Accept": "application/octet-stream"})
     return bytes(response.content)
 
 
-def upload(client: Client, release: JSON, path: Path, data: bytes) -> JSON:
+def upload(client: Client[Settings], release: JSON, path: Path, data: bytes) -> JSON:
     """Upload one asset; a retry first removes what a failed attempt may have left."""
     target = upload_target(release)
     for attempt in range(MAX_ATTEMPTS):
@@ -483,7 +909,7 @@ def upload(client: Client, release: JSON, path: Path, data: bytes) -> JSON:
     raise FatalError(f"upload of {path.name} kept failing; gave up after {MAX_ATTEMPTS} attempts")
 
 
-def delete_asset(client: Client, asset: JSON) -> None:
+def delete_asset(client: Client[Settings], asset: JSON) -> None:
     """DELETE an asset; gone already (a retried DELETE that had landed) is fine too."""
     try:
         client.call("DELETE", client.url(f"/releases/assets/{asset['id']}"))
@@ -515,19 +941,6 @@ def resolve_tag(settings: Settings, what: str) -> str | None:
     if version_of_tag(tag, settings.tag_pattern) is None:
         raise FatalError(f"tag {tag} is not a version under TAG_PATTERN {settings.tag_pattern}", 2)
     return tag
-
-
-def work_tree_problem(top: Path, path: Path) -> str | None:
-    """Why a step may not read or write `path` (as open() finds it), or None when it may.
-
-    A symlink could point at a secret; a path resolving outside the work tree `top` (`..`,
-    an absolute path, a linked folder) is not the project's. `top` itself is inside."""
-    if path.is_symlink():
-        return "is a symlink"
-    top, resolved = top.resolve(), path.resolve()
-    if resolved != top and top not in resolved.parents:
-        return f"resolves outside the work tree {top}"
-    return None
 
 
 def in_work_tree(path: Path) -> Path:
@@ -606,7 +1019,12 @@ def read_notes(settings: Settings) -> str:
 
 
 def keep_or_update_notes(
-    client: Client, settings: Settings, release: JSON, notes: str, tag: str, report: Report
+    client: Client[Settings],
+    settings: Settings,
+    release: JSON,
+    notes: str,
+    tag: str,
+    report: Report,
 ) -> None:
     """A person's edits to title and body stay, unless --update-notes asks otherwise."""
     same = (release.get("body") or "").strip() == notes.strip() and release.get("name") == tag
@@ -625,7 +1043,7 @@ def keep_or_update_notes(
 
 
 def sync_assets(
-    client: Client,
+    client: Client[Settings],
     settings: Settings,
     release: JSON,
     files: list[tuple[Path, bytes]],
@@ -659,7 +1077,7 @@ def sync_assets(
 # ---- verify ------------------------------------------------------------------
 
 
-def check_assets(client: Client, release: JSON, files: list[tuple[Path, bytes]]) -> int:
+def check_assets(client: Client[Settings], release: JSON, files: list[tuple[Path, bytes]]) -> int:
     """Each local file is a release asset with the same bytes (downloaded and hashed)."""
     present = {a["name"]: a for a in list_assets(client, release)}
     problems = []
@@ -710,68 +1128,11 @@ def plan_command(settings: Settings) -> int:
 # ---- Actions outputs and messages ---------------------------------------------
 
 
-def actions_files_problem(env: Mapping[str, str]) -> str | None:
-    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
-
-    Asked before anything changes, so a step never fails after its work. Creates nothing."""
-    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-        value = env.get(variable) or ""
-        if not value:
-            continue
-        path = Path(value).absolute()
-        if path.is_symlink() or (path.exists() and not path.is_file()):
-            why = "not a regular file"
-        elif path.exists():
-            try:
-                with path.open("a", encoding="utf-8"):  # appends nothing
-                    continue
-            except OSError as error:
-                why = f"cannot be written: {error.strerror}"
-        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
-            why = "cannot be created: its folder is missing or not writable"
-        else:
-            continue
-        return f"{variable}={value} is not a writable file: {why}"
-    return None
-
-
 def check_outputs_writable() -> None:
     """The Actions files are checked before anything is uploaded, not after."""
     problem = actions_files_problem(os.environ)
     if problem:
         raise FatalError(problem, 2)
-
-
-def output_lines(values: Mapping[str, str]) -> str:
-    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
-
-    The delimiter comes from the value (stable across runs) and never occurs in it."""
-    text = ""
-    for name, value in values.items():
-        if "\n" not in value and "\r" not in value:
-            text += f"{name}={value}\n"
-            continue
-        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
-        while delimiter in value:
-            delimiter += "_"
-        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
-    return text
-
-
-def write_outputs(values: Mapping[str, str]) -> None:
-    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
-    path = os.environ.get("GITHUB_OUTPUT")
-    if path:
-        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.write(output_lines(values))
-
-
-def write_summary(markdown: str) -> None:
-    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path:
-        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.write(markdown)
 
 
 def summarize(release: JSON, tag: str, report: Report) -> None:
@@ -784,100 +1145,7 @@ def summarize(release: JSON, tag: str, report: Report) -> None:
     write_summary(text)
 
 
-def info(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr)
-
-
-def warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr)
-
-
-def fail(message: str, status: int) -> NoReturn:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    raise SystemExit(status)
-
-
-# ---- the repository: OWNER/REPO, given or read from the remote's URL -------------------------
-# Copies live in docker_tags.py, rc_pull_request.py and draft_release.py under the same names;
-# tests/test_contract.py runs them all.
-
-# GitHub's grammar: an owner is a user or organisation login (letters, digits, single
-# hyphens; `_` for managed users), a repository name letters, digits, `.`, `_`, `-`.
-OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}")
-REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
-# git's scp-like form, [user@]host:path: a colon before any slash, and no scheme.
-SCP_URL_RE = re.compile(r"(?:[^@/\s]+@)?([^@/:\s]+):(?!//)(\S*)")
-URL_SCHEMES = ("https", "http", "ssh", "git", "git+ssh", "ssh+git")
-
-
-def valid_repository(value: str) -> bool:
-    owner, slash, name = value.partition("/")
-    return bool(
-        slash
-        and OWNER_RE.fullmatch(owner)
-        and REPO_NAME_RE.fullmatch(name)
-        and name not in (".", "..")
-        and not name.endswith(".git")
-    )
-
-
-def repository_of_url(url: str) -> str | None:
-    """OWNER/REPO of a remote's URL on GitHub or any GitHub Enterprise host, as `gh` reads it:
-    `git@host:o/r.git`, `https://[user:token@]host/o/r[.git][/]`, `ssh://git@host[:22]/o/r.git`.
-    None for anything else: a local path, file://, a path of one or three parts. Only the
-    path is read, so credentials in the URL never reach the result."""
-    scp = SCP_URL_RE.fullmatch(url.strip())
-    if scp:
-        path = scp[2]
-    else:
-        try:
-            parts = urlsplit(url.strip())
-            host = parts.hostname
-        except ValueError:  # e.g. a bad [IPv6] host or port
-            return None
-        if parts.scheme.lower() not in URL_SCHEMES or not host:
-            return None
-        path = parts.path
-    names = path.strip("/").removesuffix(".git").split("/")
-    repository = "/".join(names)
-    return repository if len(names) == 2 and valid_repository(repository) else None
-
-
-def repository_from_remote(remote: str) -> str:
-    """OWNER/REPO read from the remote's URL in this checkout, said in one line (never the
-    URL: it may hold a token); FatalError(status 2) when there is none."""
-    shown = remote if re.fullmatch(r"[\w.-]+", remote) else repr(remote)
-    try:
-        done = subprocess.run(
-            ["git", "remote", "get-url", "--", remote], capture_output=True, text=True, check=False
-        )
-    except OSError:  # no git: no remote to read
-        done = None
-    repository = repository_of_url(done.stdout) if done and done.returncode == 0 else None
-    if repository is None:
-        raise FatalError(
-            "set GITHUB_REPOSITORY or --repository to OWNER/REPO: "
-            f"it could not be read from {shown}'s URL",
-            2,
-        )
-    info(f"repository {repository} (from {shown}'s URL)")
-    return repository
-
-
 # ---- command line ------------------------------------------------------------
-
-
-def yes_no(name: str, value: str | None) -> bool:
-    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
-    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
-    word = (value or "").strip().lower()
-    if word in {"1", "true", "yes", "on"}:
-        return True
-    if word in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(
-        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -899,7 +1167,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--api-url",
-        default=env.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        default=env.get("GITHUB_API_URL") or GITHUB_API_URL,
         help="REST API root (default: $GITHUB_API_URL or %(default)s)",
     )
     parser.add_argument(
@@ -1042,27 +1310,6 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     )
 
 
-# ---- run without its dependencies ------------------------------------------------------------
-# Copies live in each script that imports a package; tests/test_contract.py runs them all.
-
-
-def missing_dependency(error: ModuleNotFoundError) -> str:
-    """The one line for a run without a package: it names the missing one and every package
-    of the PEP 723 header above, read from this file so that the header stays the one list."""
-    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
-    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
-    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
-    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
-    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
-    module = (error.name or "").partition(".")[0]
-    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
-    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
-    return (
-        f"needs the {named!r} package: pip install {' '.join(names)} "
-        "(or run it with uv run, which reads the script's header)"
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     token = os.environ.get("GITHUB_TOKEN", "").strip()
     try:
@@ -1075,15 +1322,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         return command[settings.command](settings)
     except FatalError as failure:
-        fail(redact(str(failure), token), failure.status)
+        fail(redact(str(failure), [token]), failure.status)
     except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
         fail(missing_dependency(missing), 1)
     except KeyboardInterrupt:
         fail("interrupted", 1)
-
-
-def redact(text: str, token: str) -> str:
-    return text.replace(token, "***") if token else text
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -376,6 +376,20 @@ def checkout_head(pattern: str, cwd: Path | None = None) -> tuple[list[str], str
 
 
 # --- end of releasekit/rules/refs.py ----------------------------------------------------
+
+
+# --- releasekit/rules/secrets.py (assembled; edit the source) ---------------------------------
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret of `secrets` shown as ***."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+# --- end of releasekit/rules/secrets.py -------------------------------------------------
 
 
 # --- releasekit/rules/worktree.py (assembled; edit the source) --------------------------------
@@ -788,13 +802,6 @@ def check_index(settings: Settings, project: str, expected: dict[str, str]) -> i
 
 
 # ---- command line ----------------------------------------------------------------------------
-
-
-def redact(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,8 @@
 # requires-python = ">=3.10"
 # dependencies = ["requests>=2.28"]
 # ///
+# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/rc_pull_request.py and
+# the rule modules it uses: edit those, never this file. Copy this one file to use it alone.
 """Find, open or update the one release-candidate draft pull request on GitHub."""
 
 from __future__ import annotations
@@ -16,47 +18,210 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeVar
 from urllib.parse import urlsplit
 
-if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
+if TYPE_CHECKING:
     import requests
 
-PROG = "rc_pull_request.py"
-DEFAULT_API_URL = "https://api.github.com"
-KIT_DOCS_URL = "https://github.com/releasekit/releasekit/blob/main/docs/release-candidate.md"
-USER_AGENT = "releasekit-rc-pull-request"
-MARKER_RE = re.compile(r"\n?<!-- releasekit:rc-body sha256=([0-9a-f]{64}) -->\s*\Z")
+# --- releasekit/rules/actions.py (assembled; edit the source) ---------------------------------
+
+
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
+
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = env.get(variable) or ""
+        if not value:
+            continue
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
+    return None
+
+
+def output_lines(values: Mapping[str, str]) -> str:
+    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
+
+    The delimiter comes from the value (stable across runs) and never occurs in it."""
+    text = ""
+    for name, value in values.items():
+        if "\n" not in value and "\r" not in value:
+            text += f"{name}={value}\n"
+            continue
+        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        while delimiter in value:
+            delimiter += "_"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    return text
+
+
+def write_outputs(values: Mapping[str, str]) -> None:
+    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(output_lines(values))
+
+
+def write_summary(markdown: str) -> None:
+    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(markdown)
+
+
+# --- end of releasekit/rules/actions.py -------------------------------------------------
+
+
+# --- releasekit/rules/cli.py (assembled; edit the source) -------------------------------------
+
+
+# The name every line a script prints starts with: the script's own file name (inlined in
+# the script, `__file__` is the script; a copy its user renamed speaks with its new name).
+PROG = Path(__file__).name
+
+
+def fail(message: str, status: int) -> NoReturn:
+    """One line on stderr, `PROG: error: message`, then exit with `status` (2: bad input)."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
+
+
+def info(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a bad command line said in one line (exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(message, 2)
+
+
+def yes_no(name: str, value: str | None) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
+    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
+    word = (value or "").strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
+
+
+def missing_dependency(error: ModuleNotFoundError) -> str:
+    """The one line for a run without a package: it names the missing one and every package
+    of the PEP 723 header above, read from this file so that the header stays the one list."""
+    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
+    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
+    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
+    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
+    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
+    module = (error.name or "").partition(".")[0]
+    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
+    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    return (
+        f"needs the {named!r} package: pip install {' '.join(names)} "
+        "(or run it with uv run, which reads the script's header)"
+    )
+
+
+# --- end of releasekit/rules/cli.py -----------------------------------------------------
+
+
+# --- releasekit/rules/endpoints.py (assembled; edit the source) -------------------------------
+
+
+# GitHub's REST API (https://docs.github.com/en/rest); GitHub Enterprise Server sets
+# GITHUB_API_URL to https://HOST/api/v3 in its runners. Release assets go to the release's
+# own `upload_url` (uploads.github.com on github.com).
+GITHUB_API_URL = "https://api.github.com"
+GITHUB_UPLOADS_HOST = "uploads.github.com"
+
+
+# --- end of releasekit/rules/endpoints.py -----------------------------------------------
+
+
+# --- releasekit/rules/repository.py (assembled; edit the source) ------------------------------
+
+
+# GitHub's grammar: an owner is a user or organisation login (letters, digits, single
+# hyphens; `_` for managed users), a repository name letters, digits, `.`, `_`, `-`.
+OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}")
+REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
+# git's scp-like form, [user@]host:path: a colon before any slash, and no scheme.
+SCP_URL_RE = re.compile(r"(?:[^@/\s]+@)?([^@/:\s]+):(?!//)(\S*)")
+URL_SCHEMES = ("https", "http", "ssh", "git", "git+ssh", "ssh+git")
+
+
+def valid_repository(value: str) -> bool:
+    owner, slash, name = value.partition("/")
+    return bool(
+        slash
+        and OWNER_RE.fullmatch(owner)
+        and REPO_NAME_RE.fullmatch(name)
+        and name not in (".", "..")
+        and not name.endswith(".git")
+    )
+
+
+def repository_of_url(url: str) -> str | None:
+    """OWNER/REPO of a remote's URL on GitHub or any GitHub Enterprise host, as `gh` reads it:
+    `git@host:o/r.git`, `https://[user:token@]host/o/r[.git][/]`, `ssh://git@host[:22]/o/r.git`.
+    None for anything else: a local path, file://, a path of one or three parts. Only the
+    path is read, so credentials in the URL never reach the result."""
+    scp = SCP_URL_RE.fullmatch(url.strip())
+    if scp:
+        path = scp[2]
+    else:
+        try:
+            parts = urlsplit(url.strip())
+            host = parts.hostname
+        except ValueError:  # e.g. a bad [IPv6] host or port
+            return None
+        if parts.scheme.lower() not in URL_SCHEMES or not host:
+            return None
+        path = parts.path
+    names = path.strip("/").removesuffix(".git").split("/")
+    repository = "/".join(names)
+    return repository if len(names) == 2 and valid_repository(repository) else None
+
+
+# --- end of releasekit/rules/repository.py ----------------------------------------------
+
+
+# --- releasekit/rules/github.py (assembled; edit the source) ----------------------------------
+
+
 MAX_ATTEMPTS = 5
 FIRST_BACKOFF = 0.5  # seconds; doubles after each failed attempt
+PER_PAGE = 100
 
-Pull = dict[str, Any]
+JSON = dict[str, Any]
 T = TypeVar("T")
-
-# ---- shared rules ------------------------------------------------------------
-# rc_branch() has a copy in release_candidate.py; tests/test_contract.py runs both.
-
-RC_BRANCH_PREFIX = "auto-release-candidate-"
-
-
-def rc_branch(day: dt.date) -> str:
-    """The release-candidate branch opened on `day`: auto-release-candidate-YYYY-MM-DD."""
-    return f"{RC_BRANCH_PREFIX}{day.isoformat()}"
-
-
-def is_rc_branch(name: str) -> bool:
-    """A branch this step opens (and so may reuse): the prefix, then a real YYYY-MM-DD date."""
-    day = name.removeprefix(RC_BRANCH_PREFIX)
-    if day == name or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
-        return False
-    try:
-        dt.date.fromisoformat(day)
-    except ValueError:
-        return False
-    return True
 
 
 class FatalError(Exception):
@@ -86,69 +251,63 @@ class TransientError(Exception):
         self.message = message
 
 
-@dataclass
-class Config:
-    api_url: str
-    repository: str
-    base: str
-    token: str = field(repr=False)  # never shown, not even in a repr
-    timeout: float
-    max_wait: float
-    rate_limit_wait: float = 60.0
+def retry_delay(
+    status: int | None,
+    headers: Mapping[str, str],
+    message: str,
+    attempt: int,
+    now: float,
+    secondary_wait: float = 60.0,
+) -> float | None:
+    """Seconds to wait before retrying a failed request, or None when a retry cannot cure it.
 
-    @property
-    def owner(self) -> str:
-        return self.repository.split("/", 1)[0]
-
-
-# ---- checklist body ----------------------------------------------------------
-
-
-def checklist(head: str, base: str, changes: str, docs_url: str) -> str:
-    """The maintainer's checklist: what a person does between this PR and the tag."""
-    return (
-        f"This draft is the next release candidate. Branch `{head}` adds a draft section "
-        f"at the top of `{changes}`, written from the commits merged into `{base}` since "
-        "the last release.\n\n"
-        "To release it:\n\n"
-        f"- [ ] Adjust the entries in `{changes}`: reword, regroup or drop them "
-        "for the people who read the notes.\n"
-        "- [ ] Set the version in the section title (`X.Y.Z (unreleased)`): "
-        "the next PEP 440 version, without a `v`.\n"
-        "- [ ] Set the date in the section title (`unreleased` -> `YYYY-MM-DD`), "
-        "the day you release.\n"
-        "- [ ] Commit and push those edits to this branch, then mark the pull request "
-        "ready for review.\n"
-        "- [ ] Approve and merge this pull request.\n"
-        "- [ ] Run the `rt.yml` workflow (or `make release-tag`) to tag `vX.Y.Z`; "
-        "CI then builds and publishes that tag.\n\n"
-        "Running `make release-candidate` again adds newer commits to this branch and "
-        "keeps your edits and commits. Edit this description freely: once you do, "
-        "it is left alone.\n\n"
-        f"How it works: [release candidate]({docs_url})\n"
-    )
+    `status` None: no answer (a dropped connection, a time-out); `attempt`: 0 after the first
+    failure; `now`: epoch seconds, as x-ratelimit-reset is. GitHub's advice for a 403 or 429:
+    wait what retry-after says, else until x-ratelimit-reset when x-ratelimit-remaining is 0,
+    else, when the message names a rate limit, at least a minute (`secondary_wait`)."""
+    if status is None or status >= 500:
+        return FIRST_BACKOFF * 2.0**attempt
+    if status not in (403, 429):
+        return None
+    seen = {name.lower(): value.strip() for name, value in headers.items()}
+    if seen.get("retry-after", "").isdigit():
+        return float(seen["retry-after"])
+    if seen.get("x-ratelimit-remaining") == "0":
+        reset = seen.get("x-ratelimit-reset", "")
+        return max(float(reset) - now, 1.0) if reset.isdigit() else secondary_wait
+    if "rate limit" in message.lower():
+        return secondary_wait
+    return None
 
 
-def sign(text: str) -> str:
-    """The body with a hidden marker that tells later runs the text is still the kit's."""
-    return f"{text}\n<!-- releasekit:rc-body sha256={digest(text)} -->\n"
+def limit_kind(status: int, headers: Mapping[str, str]) -> str:
+    """Which of GitHub's rate limits a 403 or 429 is, for its one line: the primary limit is
+    the one whose x-ratelimit-remaining is 0 (and no retry-after says otherwise); any other
+    is a secondary limit."""
+    seen = {name.lower(): value.strip() for name, value in headers.items()}
+    if seen.get("retry-after", "").isdigit():
+        return f"secondary rate limit ({status}, retry-after {seen['retry-after']} s)"
+    if seen.get("x-ratelimit-remaining") == "0":
+        return f"primary rate limit ({status}, until its reset)"
+    return f"secondary rate limit ({status}, no retry-after)"
 
 
-def digest(text: str) -> str:
-    return hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8")).hexdigest()
-
-
-def is_kits_own(body: str | None) -> bool:
-    """True when the body still hashes to its marker, i.e. no person has edited it."""
-    normal = (body or "").replace("\r\n", "\n")
-    match = MARKER_RE.search(normal)
-    if match is None:
-        return False
-    return digest(normal[: match.start()]) == match.group(1)
-
-
-# ---- one deadline for the whole run ----------------------------------------------------------
-# Copies live in draft_release.py and rc_pull_request.py; tests/test_contract.py runs both.
+def api_message(body: bytes, reason: str) -> str:
+    """What a GitHub error answer says: its message, then each error's message (or code); the
+    HTTP reason when the body is no JSON (a proxy's HTML page, say)."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return reason
+    if not isinstance(payload, dict):
+        return ""
+    errors = payload.get("errors")
+    details = [
+        str(e.get("message") or e.get("code") or "")
+        for e in (errors if isinstance(errors, list) else [])
+        if isinstance(e, dict)
+    ]
+    return "; ".join(m for m in [str(payload.get("message") or ""), *details] if m)
 
 
 class Deadline:
@@ -232,64 +391,87 @@ def seconds(low: float, high: float) -> Callable[[str], float]:
     return parse
 
 
-# ---- HTTP with retries -------------------------------------------------------
+class GitHubSettings(Protocol):
+    """What a client needs of a script's settings."""
+
+    @property
+    def api_url(self) -> str: ...
+    @property
+    def repository(self) -> str: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def max_wait(self) -> float: ...
 
 
-class Client:
+S = TypeVar("S", bound=GitHubSettings)
+
+
+def _bare(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+class Client(Generic[S]):
     """GitHub REST calls with the headers GitHub asks for, bounded by one deadline."""
 
-    def __init__(self, config: Config, deadline: Deadline | None = None) -> None:
+    def __init__(
+        self,
+        settings: S,
+        deadline: Deadline | None = None,
+        *,
+        secondary_wait: float = 60.0,
+        user_agent: str = "",
+    ) -> None:
         import requests
 
-        self.config = config
-        self.deadline = deadline or Deadline(config.max_wait, secondary_wait=config.rate_limit_wait)
+        self.settings = settings
+        self.secondary_wait = secondary_wait
+        self.deadline = deadline or Deadline(settings.max_wait, secondary_wait=secondary_wait)
         self.session = requests.Session()
         self.session.headers.update(
             {
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": "2022-11-28",
-                "User-Agent": USER_AGENT,
-                "Authorization": f"Bearer {config.token}",
+                "User-Agent": user_agent or f"releasekit-{Path(PROG).stem.replace('_', '-')}",
+                "Authorization": f"Bearer {settings.token}",
             }
         )
 
     def url(self, path: str) -> str:
-        return f"{self.config.api_url.rstrip('/')}/repos/{self.config.repository}{path}"
+        return f"{self.settings.api_url.rstrip('/')}/repos/{self.settings.repository}{path}"
 
-    def send_once(
-        self, method: str, url: str, *, params: dict[str, str] | None = None, json: Any = None
-    ) -> requests.Response:
-        """One request; raise TransientError for what a retry may cure, FatalError for the rest.
+    def send_once(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One request; TransientError for what a retry may cure, FatalError for the rest.
 
         The request's time-out shrinks to what is left of --max-wait."""
         import requests
         from requests.exceptions import ChunkedEncodingError
 
-        timeout = self.deadline.timeout(self.config.timeout, f"{method} {url}")
+        timeout = self.deadline.timeout(self.settings.timeout, f"{method} {_bare(url)}")
         try:
-            response = self.session.request(method, url, params=params, json=json, timeout=timeout)
+            response = self.session.request(method, url, timeout=timeout, **kwargs)
         except requests.Timeout:
-            raise TransientError(f"{method} {url}: no answer within {timeout:.1f} s") from None
+            raise TransientError(
+                f"{method} {_bare(url)}: no answer within {timeout:.1f} s"
+            ) from None
         except (requests.ConnectionError, ChunkedEncodingError) as exc:
             raise TransientError(
-                f"{method} {url}: connection failed ({type(exc).__name__})"
+                f"{method} {_bare(url)}: connection failed ({type(exc).__name__})"
             ) from None
         except requests.RequestException as exc:
-            raise FatalError(f"{method} {url}: {type(exc).__name__}") from None
-        check_response(response, self.config.rate_limit_wait)
+            raise FatalError(f"{method} {_bare(url)}: {type(exc).__name__}") from None
+        check_response(response, self.secondary_wait)
         return response
 
-    def call(
-        self, method: str, url: str, *, params: dict[str, str] | None = None, json: Any = None
-    ) -> requests.Response:
-        """An idempotent request (GET, PATCH with fixed values): retried as is."""
-        return self.deadline.retried(
-            lambda _: self.send_once(method, url, params=params, json=json)
-        )
+    def call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """An idempotent request (GET, PATCH to fixed values, DELETE): retried as is."""
+        return self.deadline.retried(lambda _: self.send_once(method, url, **kwargs))
 
-    def pages(self, path: str, params: dict[str, str]) -> Iterator[Pull]:
-        """Every item of a listing, following the Link rel="next" header."""
-        response = self.call("GET", self.url(path), params=params)
+    def pages(self, url: str, params: Mapping[str, str] | None = None) -> Iterator[JSON]:
+        """Every item of a listing, following the Link rel="next" URL exactly as given."""
+        response = self.call("GET", url, params={"per_page": str(PER_PAGE), **(params or {})})
         while True:
             yield from response.json()
             next_url = response.links.get("next", {}).get("url")
@@ -298,96 +480,179 @@ class Client:
             response = self.call("GET", next_url)
 
 
-def check_response(response: requests.Response, secondary_wait: float) -> None:
+def check_response(response: requests.Response, secondary_wait: float = 60.0) -> None:
+    """Nothing for a success; TransientError for what a retry may cure; FatalError naming the
+    request and what GitHub said for the rest."""
     status = response.status_code
     if status < 400:
         return
+    where = f"{response.request.method} {_bare(str(response.url))}"
     if status == 401:
-        raise FatalError("bad credentials: check GITHUB_TOKEN")
+        raise FatalError(f"{where}: 401 bad credentials: check GITHUB_TOKEN")
     headers, message = response.headers, api_message(response.content, response.reason or "")
-    if (
-        status < 500
-        and retry_delay(status, headers, message, 0, time.time(), secondary_wait) is not None
-    ):
-        raise TransientError(
-            f"rate limited ({status}, {limit_kind(headers)})", status, headers, message
-        )
+    delay = retry_delay(status, headers, message, 0, time.time(), secondary_wait)
+    if status < 500 and delay is not None:
+        raise TransientError(f"{where}: {limit_kind(status, headers)}", status, headers, message)
     if status >= 500:
-        raise TransientError(
-            f"server error {status} on {response.request.method} {response.url}", status
+        raise TransientError(f"{where}: server error {status}", status, headers, message)
+    if status == 404:
+        raise FatalError(
+            f"{where}: 404 not found: check GITHUB_REPOSITORY and that the token may see it"
         )
-    raise FatalError(f"{response.request.method} {response.url}: {status} {message}")
+    raise FatalError(f"{where}: {status} {message}")
 
 
-def retry_delay(
-    status: int | None,
-    headers: Mapping[str, str],
-    message: str,
-    attempt: int,
-    now: float,
-    secondary_wait: float = 60.0,
-) -> float | None:
-    """Seconds to wait before retrying a failed request, or None when a retry cannot cure it.
-
-    `status` None: no answer (a dropped connection, a time-out); `attempt`: 0 after the first
-    failure; `now`: epoch seconds, as x-ratelimit-reset is. GitHub's advice for a 403 or 429:
-    wait what retry-after says, else until x-ratelimit-reset when x-ratelimit-remaining is 0,
-    else, when the message names a rate limit, at least a minute (`secondary_wait`)."""
-    if status is None or status >= 500:
-        return FIRST_BACKOFF * 2.0**attempt
-    if status not in (403, 429):
-        return None
-    seen = {name.lower(): value.strip() for name, value in headers.items()}
-    if seen.get("retry-after", "").isdigit():
-        return float(seen["retry-after"])
-    if seen.get("x-ratelimit-remaining") == "0":
-        reset = seen.get("x-ratelimit-reset", "")
-        return max(float(reset) - now, 1.0) if reset.isdigit() else secondary_wait
-    if "rate limit" in message.lower():
-        return secondary_wait
-    return None
-
-
-def limit_kind(headers: Mapping[str, str]) -> str:
-    """Which of GitHub's rate limits a 403 or 429 says it is, for the wait line."""
-    retry_after = headers.get("retry-after", "").strip()
-    if retry_after.isdigit():  # secondary limit: GitHub says how long
-        return f"retry-after {retry_after} s"
-    if headers.get("x-ratelimit-remaining") == "0":
-        return "primary limit, until its reset"
-    return "secondary limit without retry-after"
-
-
-def api_message(body: bytes, reason: str) -> str:
-    """What a GitHub error answer says: its message, then each error's message (or code); the
-    HTTP reason when the body is no JSON (a proxy's HTML page, say)."""
+def repository_from_remote(remote: str) -> str:
+    """OWNER/REPO read from the remote's URL in this checkout, said in one line (never the
+    URL: it may hold a token); FatalError(status 2) when there is none."""
+    shown = remote if re.fullmatch(r"[\w.-]+", remote) else repr(remote)
     try:
-        payload = json.loads(body)
+        done = subprocess.run(
+            ["git", "remote", "get-url", "--", remote], capture_output=True, text=True, check=False
+        )
+    except OSError:  # no git: no remote to read
+        done = None
+    repository = repository_of_url(done.stdout) if done and done.returncode == 0 else None
+    if repository is None:
+        raise FatalError(
+            "set GITHUB_REPOSITORY or --repository to OWNER/REPO: "
+            f"it could not be read from {shown}'s URL",
+            2,
+        )
+    info(f"repository {repository} (from {shown}'s URL)")
+    return repository
+
+
+# --- end of releasekit/rules/github.py --------------------------------------------------
+
+
+# --- releasekit/rules/rc.py (assembled; edit the source) --------------------------------------
+
+
+RC_BRANCH_PREFIX = "auto-release-candidate-"
+
+
+def rc_branch(day: dt.date) -> str:
+    """The release-candidate branch opened on `day`: auto-release-candidate-YYYY-MM-DD."""
+    return f"{RC_BRANCH_PREFIX}{day.isoformat()}"
+
+
+def is_rc_branch(name: str) -> bool:
+    """A branch this step opens (and so may reuse): the prefix, then a real YYYY-MM-DD date."""
+    day = name.removeprefix(RC_BRANCH_PREFIX)
+    if day == name or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
+        return False
+    try:
+        dt.date.fromisoformat(day)
     except ValueError:
-        return reason
-    if not isinstance(payload, dict):
-        return ""
-    errors = payload.get("errors")
-    details = [
-        str(e.get("message") or e.get("code") or "")
-        for e in (errors if isinstance(errors, list) else [])
-        if isinstance(e, dict)
-    ]
-    return "; ".join(m for m in [str(payload.get("message") or ""), *details] if m)
+        return False
+    return True
+
+
+# --- end of releasekit/rules/rc.py ------------------------------------------------------
+
+
+# --- releasekit/rules/secrets.py (assembled; edit the source) ---------------------------------
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret of `secrets` shown as ***."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+# --- end of releasekit/rules/secrets.py -------------------------------------------------
+
+
+# --- releasekit/scripts/rc_pull_request.py: the script's own code -----------------
+
+
+if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
+    pass
+
+KIT_DOCS_URL = "https://github.com/releasekit/releasekit/blob/main/docs/release-candidate.md"
+MARKER_RE = re.compile(r"\n?<!-- releasekit:rc-body sha256=([0-9a-f]{64}) -->\s*\Z")
+
+Pull = dict[str, Any]
+
+# ---- shared rules ------------------------------------------------------------
+
+
+@dataclass
+class Config:
+    api_url: str
+    repository: str
+    base: str
+    token: str = field(repr=False)  # never shown, not even in a repr
+    timeout: float
+    max_wait: float
+    rate_limit_wait: float = 60.0
+
+    @property
+    def owner(self) -> str:
+        return self.repository.split("/", 1)[0]
+
+
+# ---- checklist body ----------------------------------------------------------
+
+
+def checklist(head: str, base: str, changes: str, docs_url: str) -> str:
+    """The maintainer's checklist: what a person does between this PR and the tag."""
+    return (
+        f"This draft is the next release candidate. Branch `{head}` adds a draft section "
+        f"at the top of `{changes}`, written from the commits merged into `{base}` since "
+        "the last release.\n\n"
+        "To release it:\n\n"
+        f"- [ ] Adjust the entries in `{changes}`: reword, regroup or drop them "
+        "for the people who read the notes.\n"
+        "- [ ] Set the version in the section title (`X.Y.Z (unreleased)`): "
+        "the next PEP 440 version, without a `v`.\n"
+        "- [ ] Set the date in the section title (`unreleased` -> `YYYY-MM-DD`), "
+        "the day you release.\n"
+        "- [ ] Commit and push those edits to this branch, then mark the pull request "
+        "ready for review.\n"
+        "- [ ] Approve and merge this pull request.\n"
+        "- [ ] Run the `rt.yml` workflow (or `make release-tag`) to tag `vX.Y.Z`; "
+        "CI then builds and publishes that tag.\n\n"
+        "Running `make release-candidate` again adds newer commits to this branch and "
+        "keeps your edits and commits. Edit this description freely: once you do, "
+        "it is left alone.\n\n"
+        f"How it works: [release candidate]({docs_url})\n"
+    )
+
+
+def sign(text: str) -> str:
+    """The body with a hidden marker that tells later runs the text is still the kit's."""
+    return f"{text}\n<!-- releasekit:rc-body sha256={digest(text)} -->\n"
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8")).hexdigest()
+
+
+def is_kits_own(body: str | None) -> bool:
+    """True when the body still hashes to its marker, i.e. no person has edited it."""
+    normal = (body or "").replace("\r\n", "\n")
+    match = MARKER_RE.search(normal)
+    if match is None:
+        return False
+    return digest(normal[: match.start()]) == match.group(1)
 
 
 # ---- pull requests -----------------------------------------------------------
 
 
-def find_rc_pull(client: Client) -> Pull | None:
+def find_rc_pull(client: Client[Config]) -> Pull | None:
     """The open release-candidate PR to the base branch, whatever day it was opened."""
-    base = client.config.base
+    base = client.settings.base
     found = [
         pull
-        for pull in client.pages("/pulls", {"state": "open", "base": base})
+        for pull in client.pages(client.url("/pulls"), {"state": "open", "base": base})
         if is_rc_branch(pull["head"]["ref"])
         and pull["base"]["ref"] == base
-        and same_repository(pull, client.config.repository)
+        and same_repository(pull, client.settings.repository)
     ]
     if len(found) > 1:
         numbers = ", ".join(f"#{p['number']}" for p in found)
@@ -401,18 +666,18 @@ def same_repository(pull: Pull, repository: str) -> bool:
     return not repo or str(repo.get("full_name", repository)).lower() == repository.lower()
 
 
-def find_by_head(client: Client, head: str) -> Pull | None:
-    params = {"head": f"{client.config.owner}:{head}", "state": "open"}
-    pulls = [p for p in client.pages("/pulls", params) if p["head"]["ref"] == head]
+def find_by_head(client: Client[Config], head: str) -> Pull | None:
+    params = {"head": f"{client.settings.owner}:{head}", "state": "open"}
+    pulls = [p for p in client.pages(client.url("/pulls"), params) if p["head"]["ref"] == head]
     return pulls[0] if pulls else None
 
 
-def create_pull(client: Client, head: str, title: str, body: str) -> tuple[Pull, bool]:
+def create_pull(client: Client[Config], head: str, title: str, body: str) -> tuple[Pull, bool]:
     """POST a draft PR. A POST is retried only once a GET shows it did not land."""
     payload: dict[str, Any] = {
         "title": title,
         "head": head,
-        "base": client.config.base,
+        "base": client.settings.base,
         "body": body,
         "draft": True,
     }
@@ -435,7 +700,7 @@ def create_pull(client: Client, head: str, title: str, body: str) -> tuple[Pull,
     return client.deadline.retried(attempt)
 
 
-def update_body(client: Client, pull: Pull, body: str) -> bool:
+def update_body(client: Client[Config], pull: Pull, body: str) -> bool:
     """Refresh the kit's own text; a body a person edited stays as they left it."""
     if pull.get("body") == body:
         return False
@@ -472,7 +737,7 @@ def cmd_find(settings: Settings, config: Config | None) -> int:
     if config is None:
         warn("no GITHUB_TOKEN: cannot look up the release-candidate PR (dry run)")
         return 0
-    pull = find_rc_pull(Client(config))
+    pull = find_rc_pull(Client(config, secondary_wait=config.rate_limit_wait))
     if pull:
         print(pull["head"]["ref"])
         write_outputs({"head": pull["head"]["ref"]})
@@ -485,7 +750,7 @@ def cmd_open(settings: Settings, config: Config | None) -> int:
     if settings.dry_run:
         return dry_run_open(settings, config, title, body)
     assert config is not None
-    client = Client(config)
+    client = Client(config, secondary_wait=config.rate_limit_wait)
     pull = find_by_head(client, settings.head)
     created = False
     if pull is None:
@@ -500,7 +765,7 @@ def dry_run_open(settings: Settings, config: Config | None, title: str, body: st
     if config is None:
         action = "no GITHUB_TOKEN, cannot look up an existing PR; would create a draft PR"
     else:
-        pull = find_by_head(Client(config), settings.head)
+        pull = find_by_head(Client(config, secondary_wait=config.rate_limit_wait), settings.head)
         action = dry_run_action(pull, body)
     print(f"DRY_RUN: {action} {settings.base} <- {settings.head}")
     print(f"DRY_RUN: title: {title}")
@@ -540,148 +805,11 @@ def docs_url(settings: Settings) -> str:
 # ---- Actions outputs and messages ---------------------------------------------
 
 
-def actions_files_problem(env: Mapping[str, str]) -> str | None:
-    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
-
-    Asked before anything changes, so a step never fails after its work. Creates nothing."""
-    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-        value = env.get(variable) or ""
-        if not value:
-            continue
-        path = Path(value).absolute()
-        if path.is_symlink() or (path.exists() and not path.is_file()):
-            why = "not a regular file"
-        elif path.exists():
-            try:
-                with path.open("a", encoding="utf-8"):  # appends nothing
-                    continue
-            except OSError as error:
-                why = f"cannot be written: {error.strerror}"
-        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
-            why = "cannot be created: its folder is missing or not writable"
-        else:
-            continue
-        return f"{variable}={value} is not a writable file: {why}"
-    return None
-
-
 def check_actions_files() -> None:
     """Refuse (exit 2) an Actions file that cannot be appended to, before any change."""
     problem = actions_files_problem(os.environ)
     if problem:
         raise FatalError(problem, status=2)
-
-
-def output_lines(values: Mapping[str, str]) -> str:
-    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
-
-    The delimiter comes from the value (stable across runs) and never occurs in it."""
-    text = ""
-    for name, value in values.items():
-        if "\n" not in value and "\r" not in value:
-            text += f"{name}={value}\n"
-            continue
-        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
-        while delimiter in value:
-            delimiter += "_"
-        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
-    return text
-
-
-def write_outputs(values: Mapping[str, str]) -> None:
-    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
-    path = os.environ.get("GITHUB_OUTPUT")
-    if path:
-        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.write(output_lines(values))
-
-
-def write_summary(markdown: str) -> None:
-    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path:
-        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.write(markdown)
-
-
-def info(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
-
-
-def warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
-
-
-def fail(message: str, status: int) -> NoReturn:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    raise SystemExit(status)
-
-
-# ---- the repository: OWNER/REPO, given or read from the remote's URL -------------------------
-# Copies live in docker_tags.py, rc_pull_request.py and draft_release.py under the same names;
-# tests/test_contract.py runs them all.
-
-# GitHub's grammar: an owner is a user or organisation login (letters, digits, single
-# hyphens; `_` for managed users), a repository name letters, digits, `.`, `_`, `-`.
-OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}")
-REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
-# git's scp-like form, [user@]host:path: a colon before any slash, and no scheme.
-SCP_URL_RE = re.compile(r"(?:[^@/\s]+@)?([^@/:\s]+):(?!//)(\S*)")
-URL_SCHEMES = ("https", "http", "ssh", "git", "git+ssh", "ssh+git")
-
-
-def valid_repository(value: str) -> bool:
-    owner, slash, name = value.partition("/")
-    return bool(
-        slash
-        and OWNER_RE.fullmatch(owner)
-        and REPO_NAME_RE.fullmatch(name)
-        and name not in (".", "..")
-        and not name.endswith(".git")
-    )
-
-
-def repository_of_url(url: str) -> str | None:
-    """OWNER/REPO of a remote's URL on GitHub or any GitHub Enterprise host, as `gh` reads it:
-    `git@host:o/r.git`, `https://[user:token@]host/o/r[.git][/]`, `ssh://git@host[:22]/o/r.git`.
-    None for anything else: a local path, file://, a path of one or three parts. Only the
-    path is read, so credentials in the URL never reach the result."""
-    scp = SCP_URL_RE.fullmatch(url.strip())
-    if scp:
-        path = scp[2]
-    else:
-        try:
-            parts = urlsplit(url.strip())
-            host = parts.hostname
-        except ValueError:  # e.g. a bad [IPv6] host or port
-            return None
-        if parts.scheme.lower() not in URL_SCHEMES or not host:
-            return None
-        path = parts.path
-    names = path.strip("/").removesuffix(".git").split("/")
-    repository = "/".join(names)
-    return repository if len(names) == 2 and valid_repository(repository) else None
-
-
-def repository_from_remote(remote: str) -> str:
-    """OWNER/REPO read from the remote's URL in this checkout, said in one line (never the
-    URL: it may hold a token); FatalError(status 2) when there is none."""
-    shown = remote if re.fullmatch(r"[\w.-]+", remote) else repr(remote)
-    try:
-        done = subprocess.run(
-            ["git", "remote", "get-url", "--", remote], capture_output=True, text=True, check=False
-        )
-    except OSError:  # no git: no remote to read
-        done = None
-    repository = repository_of_url(done.stdout) if done and done.returncode == 0 else None
-    if repository is None:
-        raise FatalError(
-            "set GITHUB_REPOSITORY or --repository to OWNER/REPO: "
-            f"it could not be read from {shown}'s URL",
-            2,
-        )
-    info(f"repository {repository} (from {shown}'s URL)")
-    return repository
 
 
 # ---- command line ------------------------------------------------------------
@@ -693,19 +821,6 @@ BRANCH_FORBIDDEN = re.compile(r"\.\.|//|@\{|\.lock(?:/|$)|(?:^|/)[.-]|[./]$")
 
 def valid_branch(value: str) -> bool:
     return bool(BRANCH_RE.fullmatch(value)) and not BRANCH_FORBIDDEN.search(value)
-
-
-def yes_no(name: str, value: str | None) -> bool:
-    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
-    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
-    word = (value or "").strip().lower()
-    if word in {"1", "true", "yes", "on"}:
-        return True
-    if word in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(
-        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
-    )
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -738,7 +853,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--api-url",
-        default=env.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        default=env.get("GITHUB_API_URL") or GITHUB_API_URL,
         help="REST API root (default: $GITHUB_API_URL or %(default)s)",
     )
     parser.add_argument(
@@ -866,27 +981,6 @@ def make_config(args: argparse.Namespace, settings: Settings) -> Config | None:
     )
 
 
-# ---- run without its dependencies ------------------------------------------------------------
-# Copies live in each script that imports a package; tests/test_contract.py runs them all.
-
-
-def missing_dependency(error: ModuleNotFoundError) -> str:
-    """The one line for a run without a package: it names the missing one and every package
-    of the PEP 723 header above, read from this file so that the header stays the one list."""
-    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
-    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
-    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
-    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
-    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
-    module = (error.name or "").partition(".")[0]
-    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
-    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
-    return (
-        f"needs the {named!r} package: pip install {' '.join(names)} "
-        "(or run it with uv run, which reads the script's header)"
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     token = os.environ.get("GITHUB_TOKEN", "").strip()
     try:
@@ -897,15 +991,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = cmd_find if settings.command == "find" else cmd_open
         return command(settings, config)
     except FatalError as failure:
-        fail(redact(str(failure), token), failure.status)
+        fail(redact(str(failure), [token]), failure.status)
     except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
         fail(missing_dependency(missing), 1)
     except KeyboardInterrupt:
         fail("interrupted", 1)
-
-
-def redact(text: str, token: str) -> str:
-    return text.replace(token, "***") if token else text
 
 
 if __name__ == "__main__":

@@ -90,7 +90,7 @@ def test_find_follows_the_link_header_to_page_two(
     github_api: GitHubStandIn, tmp_path: Path
 ) -> None:
     github_api.add_pull(HEAD)  # the oldest: listed last, newest first
-    for n in range(31):
+    for n in range(100):  # the client asks for 100 a page
         github_api.add_pull(f"feature-{n}")
     result = rc(github_api, "find", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (0, f"{HEAD}\n")
@@ -263,8 +263,8 @@ RETRIES = [
         1,
         waits=0,
         requests=1,
-        last_line="secondary limit without retry-after); waiting 60.0 s more would pass "
-        "--max-wait 5 s",
+        last_line="secondary rate limit (403, no retry-after); waiting 60.0 s more would "
+        "pass --max-wait 5 s",
     ),
     Retry(
         "attempts-are-bounded",
@@ -354,9 +354,9 @@ def test_bad_credentials_fail_at_once_in_one_line_without_the_token(
         github_api.requests.clear()
         result = rc(github_api, *command, cwd=tmp_path, env={"GITHUB_TOKEN": token})
         assert result.returncode == 1
-        assert (
-            one_error_line(result)
-            == "rc_pull_request.py: error: bad credentials: check GITHUB_TOKEN"
+        assert re.fullmatch(
+            r"rc_pull_request\.py: error: \S+ \S+: 401 bad credentials: check GITHUB_TOKEN",
+            one_error_line(result),
         )
         assert token not in result.stdout + result.stderr
         assert len(github_api.requests) == 1

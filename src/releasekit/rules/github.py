@@ -10,9 +10,10 @@ import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from releasekit.rules.cli import info
+from releasekit.rules.cli import PROG, info
 from releasekit.rules.repository import repository_of_url
 
 if TYPE_CHECKING:
@@ -82,13 +83,16 @@ def retry_delay(
     return None
 
 
-def limit_kind(headers: Mapping[str, str]) -> str:
-    """Which of GitHub's rate limits a 403 or 429 is: the primary limit is the one whose
-    x-ratelimit-remaining is 0 (and no retry-after says otherwise); any other is secondary."""
+def limit_kind(status: int, headers: Mapping[str, str]) -> str:
+    """Which of GitHub's rate limits a 403 or 429 is, for its one line: the primary limit is
+    the one whose x-ratelimit-remaining is 0 (and no retry-after says otherwise); any other
+    is a secondary limit."""
     seen = {name.lower(): value.strip() for name, value in headers.items()}
-    if seen.get("x-ratelimit-remaining") == "0" and not seen.get("retry-after", "").isdigit():
-        return "primary"
-    return "secondary"
+    if seen.get("retry-after", "").isdigit():
+        return f"secondary rate limit ({status}, retry-after {seen['retry-after']} s)"
+    if seen.get("x-ratelimit-remaining") == "0":
+        return f"primary rate limit ({status}, until its reset)"
+    return f"secondary rate limit ({status}, no retry-after)"
 
 
 def api_message(body: bytes, reason: str) -> str:
@@ -218,9 +222,10 @@ class Client(Generic[S]):
     def __init__(
         self,
         settings: S,
-        user_agent: str,
         deadline: Deadline | None = None,
+        *,
         secondary_wait: float = 60.0,
+        user_agent: str = "",
     ) -> None:
         import requests
 
@@ -232,7 +237,7 @@ class Client(Generic[S]):
             {
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": "2022-11-28",
-                "User-Agent": user_agent,
+                "User-Agent": user_agent or f"releasekit-{Path(PROG).stem.replace('_', '-')}",
                 "Authorization": f"Bearer {settings.token}",
             }
         )
@@ -290,8 +295,7 @@ def check_response(response: requests.Response, secondary_wait: float = 60.0) ->
     headers, message = response.headers, api_message(response.content, response.reason or "")
     delay = retry_delay(status, headers, message, 0, time.time(), secondary_wait)
     if status < 500 and delay is not None:
-        kind = limit_kind(headers)
-        raise TransientError(f"{where}: {kind} rate limit ({status})", status, headers, message)
+        raise TransientError(f"{where}: {limit_kind(status, headers)}", status, headers, message)
     if status >= 500:
         raise TransientError(f"{where}: server error {status}", status, headers, message)
     if status == 404:

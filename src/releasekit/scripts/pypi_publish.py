@@ -31,6 +31,7 @@ from releasekit.rules.refs import (
     release_tag_of,
     version_of_tag,
 )
+from releasekit.rules.secrets import redact
 from releasekit.rules.versions import Version
 from releasekit.rules.worktree import work_tree_problem
 
@@ -422,13 +423,6 @@ def check_index(settings: Settings, project: str, expected: dict[str, str]) -> i
 
 
 # ---- command line ----------------------------------------------------------------------------
-
-
-def redact(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
