@@ -8,8 +8,9 @@
 #   "tomli>=2.0; python_version<'3.11'",
 # ]
 # ///
-# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/build_dist.py and
-# the rule modules it uses: edit those, never this file. Copy this one file to use it alone.
+# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/build_dist.py
+# and the rule modules it uses: edit those, never this file. Copy this one file to use it
+# alone.
 """Build the sdist and the wheel once, check them, and write SHA256SUMS beside them.
 
 Steps, in order; the first that fails stops the run and leaves DIST as it was:
@@ -113,7 +114,8 @@ def write_summary(markdown: str) -> None:
 
 # The name every line a script prints starts with: the script's own file name (inlined in
 # the script, `__file__` is the script; a copy its user renamed speaks with its new name).
-PROG = Path(__file__).name
+# A step that speaks as its make target names itself (`PROG = "release-tag"`).
+PROG = Path(__file__).name  # a script may set its own
 
 
 def fail(message: str, status: int) -> NoReturn:

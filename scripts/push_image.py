@@ -3,8 +3,9 @@
 # requires-python = ">=3.10"
 # dependencies = []
 # ///
-# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/push_image.py and
-# the rule modules it uses: edit those, never this file. Copy this one file to use it alone.
+# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/push_image.py
+# and the rule modules it uses: edit those, never this file. Copy this one file to use it
+# alone.
 """Publish the built image under the tags docker_tags.py planned: pushed once, copied by digest.
 
 One registry target a run (`--target dockerhub`: the every-build images, credentials from
@@ -47,7 +48,8 @@ from typing import NoReturn
 
 # The name every line a script prints starts with: the script's own file name (inlined in
 # the script, `__file__` is the script; a copy its user renamed speaks with its new name).
-PROG = Path(__file__).name
+# A step that speaks as its make target names itself (`PROG = "release-tag"`).
+PROG = Path(__file__).name  # a script may set its own
 
 
 def fail(message: str, status: int) -> NoReturn:

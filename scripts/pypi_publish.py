@@ -3,8 +3,9 @@
 # requires-python = ">=3.10"
 # dependencies = ["packaging>=23.0", "pypi-simple>=1.5", "requests>=2.28", "twine>=6.1"]
 # ///
-# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/pypi_publish.py and
-# the rule modules it uses: edit those, never this file. Copy this one file to use it alone.
+# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/pypi_publish.py
+# and the rule modules it uses: edit those, never this file. Copy this one file to use it
+# alone.
 """Upload a release's dists to a package index, re-run safe on any index, and verify them."""
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def write_summary(markdown: str) -> None:
 
 # The name every line a script prints starts with: the script's own file name (inlined in
 # the script, `__file__` is the script; a copy its user renamed speaks with its new name).
-PROG = Path(__file__).name
+# A step that speaks as its make target names itself (`PROG = "release-tag"`).
+PROG = Path(__file__).name  # a script may set its own
 
 
 def fail(message: str, status: int) -> NoReturn:

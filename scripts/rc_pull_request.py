@@ -3,8 +3,9 @@
 # requires-python = ">=3.10"
 # dependencies = ["requests>=2.28"]
 # ///
-# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/rc_pull_request.py and
-# the rule modules it uses: edit those, never this file. Copy this one file to use it alone.
+# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/rc_pull_request.py
+# and the rule modules it uses: edit those, never this file. Copy this one file to use it
+# alone.
 """Find, open or update the one release-candidate draft pull request on GitHub."""
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ def write_summary(markdown: str) -> None:
 
 # The name every line a script prints starts with: the script's own file name (inlined in
 # the script, `__file__` is the script; a copy its user renamed speaks with its new name).
-PROG = Path(__file__).name
+# A step that speaks as its make target names itself (`PROG = "release-tag"`).
+PROG = Path(__file__).name  # a script may set its own
 
 
 def fail(message: str, status: int) -> NoReturn:

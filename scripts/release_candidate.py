@@ -9,6 +9,9 @@
 #     "tomli>=2.0; python_version < '3.11'",
 # ]
 # ///
+# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/release_candidate.py
+# and the rule modules it uses: edit those, never this file. Copy this one file to use it
+# alone.
 """Draft the release candidate: the next CHANGES.rst section on auto-release-candidate-DATE,
 pushed, with the one draft pull request opened or updated.
 
@@ -40,25 +43,72 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
-PROG = "release-candidate"
-COMMIT_MESSAGE = "chore(rc-changes): update {notes}"
-SCRATCH_PREFIX = "releasekit-rc."  # a run's scratch folder: its worktree and its pid
-
-# ---- shared rules ----------------------------------------------------------------------------
-# A copy lives in rc_pull_request.py under the same name; tests/test_contract.py runs both.
-# (rc_pull_request.py's `find` reports only branches its is_rc_branch() accepts.)
-
-RC_BRANCH_PREFIX = "auto-release-candidate-"
+# --- releasekit/rules/actions.py (assembled; edit the source) ---------------------------------
 
 
-def rc_branch(day: dt.date) -> str:
-    """The release-candidate branch opened on `day`: auto-release-candidate-YYYY-MM-DD."""
-    return f"{RC_BRANCH_PREFIX}{day.isoformat()}"
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
+
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = env.get(variable) or ""
+        if not value:
+            continue
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
+    return None
 
 
-# ---- errors and output -----------------------------------------------------------------------
+def output_lines(values: Mapping[str, str]) -> str:
+    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
+
+    The delimiter comes from the value (stable across runs) and never occurs in it."""
+    text = ""
+    for name, value in values.items():
+        if "\n" not in value and "\r" not in value:
+            text += f"{name}={value}\n"
+            continue
+        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        while delimiter in value:
+            delimiter += "_"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    return text
+
+
+def write_outputs(values: Mapping[str, str]) -> None:
+    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(output_lines(values))
+
+
+def write_summary(markdown: str) -> None:
+    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(markdown)
+
+
+# --- end of releasekit/rules/actions.py -------------------------------------------------
+
+
+# --- releasekit/rules/checkout.py (assembled; edit the source) --------------------------------
 
 
 class RefusalError(Exception):
@@ -66,33 +116,7 @@ class RefusalError(Exception):
 
 
 class FailureError(Exception):
-    """Exit 1: something failed while doing the job; the message says what to do."""
-
-
-class StepFailedError(Exception):
-    """A sibling script failed and has said why on stderr: exit with its status, say no more."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-def info(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr)
-
-
-@dataclass(frozen=True)
-class Settings:
-    base_branch: str
-    remote: str
-    changes: str
-    tag_pattern: str
-    version: str
-    dry_run: bool
-    package_dir: str
-    today: dt.date  # names a new RC branch
-    github_output: str
-    github_step_summary: str
+    """Exit 1: something failed while doing the job; the message says what state is left."""
 
 
 def git(
@@ -113,6 +137,195 @@ def out(*args: str, cwd: Path | None = None) -> str:
 
 def ok(*args: str, cwd: Path | None = None) -> bool:
     return git(*args, cwd=cwd, check=False).returncode == 0
+
+
+def interrupted(signum: int, _frame: FrameType | None) -> NoReturn:
+    """SIGTERM handled as Ctrl-C: the step's own clean-up runs, then one line."""
+    raise KeyboardInterrupt
+
+
+class ActionsFiles(Protocol):
+    @property
+    def github_output(self) -> str: ...
+    @property
+    def github_step_summary(self) -> str: ...
+
+
+class CheckoutRun(Protocol):
+    """What the checks read of a step's run, and the facts they record on it."""
+
+    top: Path  # the work tree
+    prefix: str  # the caller's folder inside it
+
+    @property
+    def s(self) -> ActionsFiles: ...
+
+
+def not_a_repository(run: CheckoutRun) -> str | None:
+    bare = git("rev-parse", "--is-bare-repository", check=False)
+    if bare.returncode != 0:
+        return "not inside a git repository; run it from a checkout of the project"
+    top = git("rev-parse", "--show-toplevel", check=False).stdout.strip()
+    if bare.stdout.strip() == "true" or not top:
+        return "this is a bare repository (no work tree); run it from a checkout of the project"
+    run.top = Path(top).resolve()
+    run.prefix = out("rev-parse", "--show-prefix")
+    return None
+
+
+def no_commits(run: CheckoutRun) -> str | None:
+    if not ok("rev-parse", "--verify", "--quiet", "HEAD"):
+        return "the repository has no commits yet"
+    return None
+
+
+def operation_in_progress(run: CheckoutRun) -> str | None:
+    git_dir = Path(out("rev-parse", "--absolute-git-dir"))
+    for marker, what in (
+        ("MERGE_HEAD", "a merge"),
+        ("rebase-merge", "a rebase"),
+        ("rebase-apply", "a rebase"),
+        ("CHERRY_PICK_HEAD", "a cherry-pick"),
+    ):
+        if (git_dir / marker).exists():
+            return f"{what} is in progress; finish or abort it first"
+    return None
+
+
+def dirty_tree(run: CheckoutRun) -> str | None:
+    if out("status", "--porcelain", "--untracked-files=no"):
+        return "the working tree has uncommitted changes; commit or stash them first"
+    return None
+
+
+def unwritable_outputs(run: CheckoutRun) -> str | None:
+    env = {"GITHUB_OUTPUT": run.s.github_output, "GITHUB_STEP_SUMMARY": run.s.github_step_summary}
+    return actions_files_problem(env)
+
+
+# --- end of releasekit/rules/checkout.py ------------------------------------------------
+
+
+# --- releasekit/rules/cli.py (assembled; edit the source) -------------------------------------
+
+
+# The name every line a script prints starts with: the script's own file name (inlined in
+# the script, `__file__` is the script; a copy its user renamed speaks with its new name).
+# A step that speaks as its make target names itself (`PROG = "release-tag"`).
+PROG = Path(__file__).name  # a script may set its own
+
+
+def fail(message: str, status: int) -> NoReturn:
+    """One line on stderr, `PROG: error: message`, then exit with `status` (2: bad input)."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
+
+
+def info(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a bad command line said in one line (exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(message, 2)
+
+
+def yes_no(name: str, value: str | None) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
+    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
+    word = (value or "").strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
+
+
+def missing_dependency(error: ModuleNotFoundError) -> str:
+    """The one line for a run without a package: it names the missing one and every package
+    of the PEP 723 header above, read from this file so that the header stays the one list."""
+    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
+    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
+    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
+    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
+    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
+    module = (error.name or "").partition(".")[0]
+    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
+    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    return (
+        f"needs the {named!r} package: pip install {' '.join(names)} "
+        "(or run it with uv run, which reads the script's header)"
+    )
+
+
+# --- end of releasekit/rules/cli.py -----------------------------------------------------
+
+
+# --- releasekit/rules/rc.py (assembled; edit the source) --------------------------------------
+
+
+RC_BRANCH_PREFIX = "auto-release-candidate-"
+
+
+def rc_branch(day: dt.date) -> str:
+    """The release-candidate branch opened on `day`: auto-release-candidate-YYYY-MM-DD."""
+    return f"{RC_BRANCH_PREFIX}{day.isoformat()}"
+
+
+def is_rc_branch(name: str) -> bool:
+    """A branch this step opens (and so may reuse): the prefix, then a real YYYY-MM-DD date."""
+    day = name.removeprefix(RC_BRANCH_PREFIX)
+    if day == name or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
+        return False
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True
+
+
+# --- end of releasekit/rules/rc.py ------------------------------------------------------
+
+
+# --- releasekit/scripts/release_candidate.py: the script's own code ---------------
+
+
+PROG = "release-candidate"  # its lines speak as the make target
+
+COMMIT_MESSAGE = "chore(rc-changes): update {notes}"
+SCRATCH_PREFIX = "releasekit-rc."  # a run's scratch folder: its worktree and its pid
+
+# ---- errors and output -----------------------------------------------------------------------
+
+
+class StepFailedError(Exception):
+    """A sibling script failed and has said why on stderr: exit with its status, say no more."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_branch: str
+    remote: str
+    changes: str
+    tag_pattern: str
+    version: str
+    dry_run: bool
+    package_dir: str
+    today: dt.date  # names a new RC branch
+    github_output: str
+    github_step_summary: str
 
 
 def sibling(name: str) -> str:
@@ -192,73 +405,6 @@ Check = Callable[[Run], "str | None"]
 
 
 # ---- LOCAL: before anything is fetched -------------------------------------------------------
-
-
-def not_a_repository(run: Run) -> str | None:
-    bare = git("rev-parse", "--is-bare-repository", check=False)
-    if bare.returncode != 0:
-        return "not inside a git repository; run it from a checkout of the project"
-    top = git("rev-parse", "--show-toplevel", check=False).stdout.strip()
-    if bare.stdout.strip() == "true" or not top:
-        return "this is a bare repository (no work tree); run it from a checkout of the project"
-    run.top = Path(top).resolve()
-    run.prefix = out("rev-parse", "--show-prefix")
-    return None
-
-
-def no_commits(run: Run) -> str | None:
-    if not ok("rev-parse", "--verify", "--quiet", "HEAD"):
-        return "the repository has no commits yet"
-    return None
-
-
-def actions_files_problem(env: Mapping[str, str]) -> str | None:
-    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
-
-    Asked before anything changes, so a step never fails after its work. Creates nothing."""
-    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-        value = env.get(variable) or ""
-        if not value:
-            continue
-        path = Path(value).absolute()
-        if path.is_symlink() or (path.exists() and not path.is_file()):
-            why = "not a regular file"
-        elif path.exists():
-            try:
-                with path.open("a", encoding="utf-8"):  # appends nothing
-                    continue
-            except OSError as error:
-                why = f"cannot be written: {error.strerror}"
-        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
-            why = "cannot be created: its folder is missing or not writable"
-        else:
-            continue
-        return f"{variable}={value} is not a writable file: {why}"
-    return None
-
-
-def unwritable_outputs(run: Run) -> str | None:
-    env = {"GITHUB_OUTPUT": run.s.github_output, "GITHUB_STEP_SUMMARY": run.s.github_step_summary}
-    return actions_files_problem(env)
-
-
-def operation_in_progress(run: Run) -> str | None:
-    git_dir = Path(out("rev-parse", "--absolute-git-dir"))
-    for marker, what in (
-        ("MERGE_HEAD", "a merge"),
-        ("rebase-merge", "a rebase"),
-        ("rebase-apply", "a rebase"),
-        ("CHERRY_PICK_HEAD", "a cherry-pick"),
-    ):
-        if (git_dir / marker).exists():
-            return f"{what} is in progress; finish or abort it first"
-    return None
-
-
-def dirty_tree(run: Run) -> str | None:
-    if out("status", "--porcelain", "--untracked-files=no"):
-        return "the working tree has uncommitted changes; commit or stash them first"
-    return None
 
 
 def package_dir_outside(run: Run) -> str | None:
@@ -438,30 +584,6 @@ def push_branch(run: Run) -> None:
         )
 
 
-def output_lines(values: Mapping[str, str]) -> str:
-    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
-
-    The delimiter comes from the value (stable across runs) and never occurs in it."""
-    text = ""
-    for name, value in values.items():
-        if "\n" not in value and "\r" not in value:
-            text += f"{name}={value}\n"
-            continue
-        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
-        while delimiter in value:
-            delimiter += "_"
-        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
-    return text
-
-
-def write_outputs(values: Mapping[str, str]) -> None:
-    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
-    path = os.environ.get("GITHUB_OUTPUT")
-    if path:
-        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.write(output_lines(values))
-
-
 def release_candidate(settings: Settings) -> int:
     run = Run(settings)
     refuse_on(LOCAL, run)
@@ -490,24 +612,6 @@ def release_candidate(settings: Settings) -> int:
 
 
 # ---- command line ----------------------------------------------------------------------------
-
-
-def yes_no(name: str, value: str | None) -> bool:
-    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
-    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
-    word = (value or "").strip().lower()
-    if word in {"1", "true", "yes", "on"}:
-        return True
-    if word in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(
-        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
-    )
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one line, not the usage block
-        self.exit(2, f"{PROG}: error: {message}\n")
 
 
 def a_day(text: str) -> dt.date:
@@ -571,10 +675,6 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
         github_output=env("GITHUB_OUTPUT") or "",
         github_step_summary=env("GITHUB_STEP_SUMMARY") or "",
     )
-
-
-def interrupted(signum: int, _frame: FrameType | None) -> NoReturn:
-    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:

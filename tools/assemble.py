@@ -29,10 +29,13 @@ SOURCES = PACKAGE / "scripts"
 RULES = PACKAGE / "rules"
 OUTPUT = ROOT / "scripts"
 RULES_PACKAGE = "releasekit.rules"
+# A rule module's assignment with this comment is a default the script may set again.
+OVERRIDABLE = "# a script may set its own"
 LINE_LENGTH = 100  # ruff's line-length in pyproject.toml
 ASSEMBLED_NOTE = (
-    "# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/{name} and\n"
-    "# the rule modules it uses: edit those, never this file. Copy this one file to use it alone.\n"
+    "# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/{name}\n"
+    "# and the rule modules it uses: edit those, never this file. Copy this one file to use it\n"
+    "# alone.\n"
 )
 
 
@@ -68,6 +71,7 @@ class Module:
     rules: dict[str, list[str]] = field(default_factory=dict)  # rule module -> names used
     body: str = ""  # everything after the imports, as written
     defines: set[str] = field(default_factory=set)  # top-level names the body binds
+    defaults: set[str] = field(default_factory=set)  # names a script may bind again
 
     @property
     def label(self) -> str:
@@ -170,7 +174,10 @@ def read_module(path: Path) -> Module:
         for node in statements[statements.index(body_start) :]:
             if _imports_of(node, path) is not None and not isinstance(node, ast.If):
                 raise AssemblyError(f"{path}:{node.lineno}: imports go at the top of a module")
-            module.defines |= _bound_names(node)
+            bound = _bound_names(node)
+            module.defines |= bound
+            if OVERRIDABLE in lines[node.lineno - 1]:
+                module.defaults |= bound
     return module
 
 
@@ -211,6 +218,8 @@ def _check_names(script: Module, rules: list[Module]) -> None:
     owner: dict[str, Module] = {}
     for block in (*rules, script):
         for name in sorted(block.defines):
+            if name in owner and block is script and name in owner[name].defaults:
+                continue  # the script's own value, assigned after the default
             if name in owner:
                 raise AssemblyError(
                     f"{name} is defined by both {owner[name].label} and {block.label}"

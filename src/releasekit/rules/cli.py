@@ -11,7 +11,8 @@ from typing import NoReturn
 
 # The name every line a script prints starts with: the script's own file name (inlined in
 # the script, `__file__` is the script; a copy its user renamed speaks with its new name).
-PROG = Path(__file__).name
+# A step that speaks as its make target names itself (`PROG = "release-tag"`).
+PROG = Path(__file__).name  # a script may set its own
 
 
 def fail(message: str, status: int) -> NoReturn:

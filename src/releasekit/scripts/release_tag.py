@@ -1,0 +1,693 @@
+#!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.10"
+# dependencies = ["packaging>=23.0", "bumpver>=2023.1129", "tomli>=2.0; python_version < '3.11'"]
+# ///
+"""Confirm a release: check the notes, bumpver the version files, commit, tag, push atomically.
+
+Every refusal is a named check in one of the tables below (LOCAL, SYNC, NOTES); the first one
+that fails prints one line and exits 2 with nothing changed. An interrupted run (killed after
+its bump commit, before or during the push) is recognised by the next run, which finishes it
+with the same atomic push; RESUME=undo removes the unpushed bump commit and tag instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+from releasekit.rules.checkout import (
+    FailureError,
+    RefusalError,
+    dirty_tree,
+    git,
+    interrupted,
+    no_commits,
+    not_a_repository,
+    ok,
+    operation_in_progress,
+    out,
+    unwritable_outputs,
+)
+from releasekit.rules.cli import Parser, info, missing_dependency, yes_no
+from releasekit.rules.refs import tag_for
+from releasekit.rules.versions import is_releasable
+from releasekit.rules.worktree import work_tree_problem
+
+PROG = "release-tag"  # its lines speak as the make target
+
+COMMIT_MESSAGE = "chore(ver): bump {old} -> {new}"
+TAG_MESSAGE = "Automated release {new}"
+BUMP_SUBJECT = re.compile(r"chore\(ver\): bump (?P<old>\S+) -> (?P<new>\S+)")
+
+# ---- errors and output -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_branch: str
+    remote: str
+    changes: str
+    tag_pattern: str
+    version: str
+    sign: bool
+    dry_run: bool
+    package_dir: str
+    resume: str  # "" (finish an interrupted run, the default) or "undo"
+    github_output: str
+    github_step_summary: str
+
+
+# ---- what a run knows ------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """The facts the checks read, gathered once, in the order the checks need them."""
+
+    settings: Settings
+    top: Path = Path()
+    prefix: str = ""  # the caller's folder inside the work tree
+    package: Path = Path()
+    head: str = ""
+    upstream: str = ""
+    notes_version: str = ""
+    notes_lines: str = ""  # what changes.py printed, relayed on a refusal
+    old: str = ""
+    remote_tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def s(self) -> Settings:
+        return self.settings
+
+    @property
+    def tag(self) -> str:
+        return tag_for(self.notes_version, self.s.tag_pattern)
+
+    @property
+    def upstream_ref(self) -> str:
+        return f"refs/remotes/{self.s.remote}/{self.s.base_branch}"
+
+    @property
+    def push_command(self) -> list[str]:
+        branch = f"refs/heads/{self.s.base_branch}"
+        return [
+            "git",
+            "push",
+            "--atomic",
+            self.s.remote,
+            f"{branch}:{branch}",
+            f"refs/tags/{self.tag}",
+        ]
+
+    def commit_message(self) -> str:
+        return COMMIT_MESSAGE.format(old=self.old, new=self.notes_version)
+
+    def tag_message(self) -> str:
+        return TAG_MESSAGE.format(new=self.notes_version)
+
+    def tag_kind(self) -> str:
+        return "-s" if self.s.sign else "-a"
+
+    def python(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *args], cwd=cwd, capture_output=True, text=True, check=False
+        )
+
+    def bumpver(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.python("-m", "bumpver", *args, cwd=self.package)
+
+    def files_version(self) -> str:
+        proc = self.bumpver("show", "--no-fetch", "--ignore-vcs-tag", "--environ")
+        found = re.search(r"^CURRENT_VERSION=(.*)$", proc.stdout, re.MULTILINE)
+        return found[1].strip() if proc.returncode == 0 and found else ""
+
+
+Check = Callable[[Run], "str | None"]
+
+
+# ---- LOCAL: before anything is fetched -------------------------------------------------------
+
+
+def package_dir_missing(run: Run) -> str | None:
+    package = (Path.cwd() / run.s.package_dir).resolve()
+    if not package.is_dir():
+        return f"PACKAGE_DIR={run.s.package_dir} is not a directory"
+    if package != run.top and run.top not in package.parents:
+        return f"PACKAGE_DIR={run.s.package_dir} is outside the work tree {run.top}"
+    run.package = package
+    return None
+
+
+def _unsafe(run: Run, name: str, must_exist: bool) -> str | None:
+    """A file this step reads or writes must be a regular file inside the work tree."""
+    path = run.package / name
+    problem = work_tree_problem(run.top, path)
+    if problem == "is a symlink":
+        return f"{name} is a symlink; the notes and version files must be regular files"
+    if problem:
+        return f"{name} {problem}"
+    if path.exists() and not path.is_file():
+        return f"{name} is not a regular file"
+    if must_exist and not path.exists():
+        return f"cannot read the release notes: {name} does not exist in {run.package}"
+    return None
+
+
+def unsafe_notes(run: Run) -> str | None:
+    return _unsafe(run, run.s.changes, must_exist=True)
+
+
+def unsafe_version_files(run: Run) -> str | None:
+    config = run.package / "pyproject.toml"
+    found = _unsafe(run, "pyproject.toml", must_exist=False)
+    if found or not config.is_file():
+        return found
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        data: dict[str, Any] = tomllib.loads(config.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        return f"pyproject.toml is not valid TOML: {exc}"
+    patterns = data.get("tool", {}).get("bumpver", {}).get("file_patterns", {})
+    for name in patterns if isinstance(patterns, dict) else ():
+        found = _unsafe(run, str(name), must_exist=False)
+        if found:
+            return found
+    return None
+
+
+def not_base_branch(run: Run) -> str | None:
+    branch = git("symbolic-ref", "--quiet", "--short", "HEAD", check=False).stdout.strip()
+    if branch != run.s.base_branch:
+        return (
+            f"on branch '{branch or '(detached HEAD)'}', not '{run.s.base_branch}'; "
+            f"run: git switch {run.s.base_branch}"
+        )
+    return None
+
+
+def no_signing_key(run: Run) -> str | None:
+    if not run.s.sign or git("config", "--get", "user.signingkey", check=False).stdout.strip():
+        return None
+    fmt = git("config", "--get", "gpg.format", check=False).stdout.strip() or "openpgp"
+    return (
+        f"SIGN=1 but no signing key is configured (git config user.signingkey, "
+        f"gpg.format={fmt}); set one or run with SIGN=0"
+    )
+
+
+def no_bumpver(run: Run) -> str | None:
+    if importlib.util.find_spec("bumpver") is None:  # a missing dependency, as any other
+        raise ModuleNotFoundError("No module named 'bumpver'", name="bumpver")
+    return None
+
+
+LOCAL: list[tuple[str, Check]] = [
+    ("not-a-repository", not_a_repository),
+    ("no-commits", no_commits),
+    ("operation-in-progress", operation_in_progress),
+    ("package-dir", package_dir_missing),
+    ("unsafe-notes", unsafe_notes),
+    ("unsafe-version-files", unsafe_version_files),
+    ("unwritable-outputs", unwritable_outputs),
+    ("dirty-tree", dirty_tree),
+    ("not-base-branch", not_base_branch),
+    ("no-signing-key", no_signing_key),
+    ("no-bumpver", no_bumpver),
+]
+
+
+# ---- SYNC: HEAD against the remote's branch --------------------------------------------------
+
+
+def behind(run: Run) -> str | None:
+    if run.head != run.upstream and ok("merge-base", "--is-ancestor", "HEAD", run.upstream):
+        s = run.s
+        return (
+            f"'{s.base_branch}' is behind {s.remote}/{s.base_branch}; "
+            f"run: git pull --ff-only {s.remote} {s.base_branch}"
+        )
+    return None
+
+
+def ahead(run: Run) -> str | None:
+    if run.head == run.upstream or not ok("merge-base", "--is-ancestor", run.upstream, "HEAD"):
+        return None
+    s = run.s
+    subjects = out("log", "--format=%s", f"{run.upstream}..HEAD").splitlines()
+    if any(BUMP_SUBJECT.fullmatch(subject) for subject in subjects):
+        # Never advise pushing a bump commit without its tag.
+        return (
+            f"'{s.base_branch}' holds a version bump commit that {s.remote}/{s.base_branch} "
+            f"lacks and that is not this step's unfinished release of the notes' version; "
+            f"drop it (git reset --hard {s.remote}/{s.base_branch}, git tag -d the tag it "
+            "made) and re-run"
+        )
+    return (
+        f"'{s.base_branch}' has commits that {s.remote}/{s.base_branch} lacks; push them first "
+        f"(git push {s.remote} {s.base_branch}), let CI pass, then re-run"
+    )
+
+
+def diverged(run: Run) -> str | None:
+    if run.head == run.upstream:
+        return None
+    s = run.s
+    return (
+        f"'{s.base_branch}' and {s.remote}/{s.base_branch} have diverged; reconcile them "
+        f"(git pull --rebase {s.remote} {s.base_branch}) and re-run"
+    )
+
+
+SYNC: list[tuple[str, Check]] = [("behind", behind), ("ahead", ahead), ("diverged", diverged)]
+
+
+# ---- NOTES: the version to release -----------------------------------------------------------
+
+
+def _changes_py() -> Path:
+    script = Path(__file__).resolve().with_name("changes.py")
+    if not script.is_file():
+        raise RefusalError(f"needs changes.py beside it ({script})")
+    return script
+
+
+def unreadable_notes(run: Run) -> str | None:
+    proc = run.python(str(_changes_py()), "--file", run.s.changes, "version", cwd=run.package)
+    if proc.returncode != 0:
+        run.notes_lines = proc.stderr.strip()
+        return f"cannot read the release notes in {run.s.changes} (see the line above)"
+    run.notes_version = proc.stdout.strip()
+    return None
+
+
+def not_releasable(run: Run) -> str | None:
+    if is_releasable(run.notes_version):
+        return None
+    return (
+        f"version '{run.notes_version}' from {run.s.changes} is not a form this step can write "
+        "(X.Y.Z, optional aN/bN/rcN, optional .postN, PEP 440 normalised)"
+    )
+
+
+def not_the_version_asked(run: Run) -> str | None:
+    if run.s.version and run.s.version != run.notes_version:
+        return (
+            f"VERSION={run.s.version} was asked for, but {run.s.changes} says {run.notes_version}"
+        )
+    return None
+
+
+def notes_not_ready(run: Run) -> str | None:
+    proc = run.python(
+        str(_changes_py()),
+        *("--file", run.s.changes, "check", "--tag-pattern", run.s.tag_pattern),
+        cwd=run.package,
+    )
+    if proc.returncode == 0:
+        return None
+    # On failure stdout holds the ::error annotations for Actions: pass them on.
+    run.notes_lines = "\n".join(x for x in (proc.stdout.strip(), proc.stderr.strip()) if x)
+    if proc.returncode == 1:
+        return f"the release notes in {run.s.changes} are not ready (see the lines above)"
+    return f"cannot read the release notes in {run.s.changes} (see the line above)"
+
+
+def tag_exists_locally(run: Run) -> str | None:
+    if ok("rev-parse", "--quiet", "--verify", f"refs/tags/{run.tag}"):
+        return (
+            f"tag {run.tag} already exists locally; a released version is never re-tagged, "
+            f"write a new section in {run.s.changes}"
+        )
+    return None
+
+
+def tag_exists_on_remote(run: Run) -> str | None:
+    if run.tag in run.remote_tags:
+        return (
+            f"tag {run.tag} already exists on {run.s.remote}; a released version is never "
+            f"re-tagged, write a new section in {run.s.changes}"
+        )
+    return None
+
+
+def files_unreadable(run: Run) -> str | None:
+    run.old = run.files_version()
+    if not run.old:
+        proc = run.bumpver("show", "--no-fetch", "--ignore-vcs-tag", "--environ")
+        reason = (proc.stderr.strip().splitlines() or ["no [tool.bumpver] configuration"])[-1]
+        return f"bumpver cannot read the current version in {run.s.package_dir}: {reason}"
+    return None
+
+
+def already_bumped(run: Run) -> str | None:
+    if run.old == run.notes_version:
+        return (
+            f"the version files already say {run.old}; the bump is this step's job, revert the "
+            "manual bump and re-run"
+        )
+    return None
+
+
+NOTES: list[tuple[str, Check]] = [
+    ("unreadable-notes", unreadable_notes),
+    ("not-releasable", not_releasable),
+    ("not-the-version-asked", not_the_version_asked),
+    ("notes-not-ready", notes_not_ready),
+    ("tag-exists-locally", tag_exists_locally),
+    ("tag-exists-on-remote", tag_exists_on_remote),
+    ("version-files-unreadable", files_unreadable),
+    ("already-bumped", already_bumped),
+]
+
+
+def refuse_on(table: list[tuple[str, Check]], run: Run) -> None:
+    for _name, check in table:
+        message = check(run)
+        if message:
+            if run.notes_lines:
+                print(run.notes_lines, file=sys.stderr)
+            raise RefusalError(message)
+
+
+# ---- the remote ------------------------------------------------------------------------------
+
+
+def fetch(run: Run) -> None:
+    s = run.s
+    spec = f"+refs/heads/{s.base_branch}:refs/remotes/{s.remote}/{s.base_branch}"
+    if not ok("fetch", "--quiet", "--tags", s.remote, spec):
+        raise FailureError(f"could not fetch '{s.base_branch}' and the tags from '{s.remote}'")
+    proc = git("ls-remote", "--tags", s.remote, check=False)
+    if proc.returncode != 0:
+        raise FailureError(f"could not list the tags of '{s.remote}'")
+    for line in proc.stdout.splitlines():
+        sha, _, ref = line.partition("\t")
+        if ref.startswith("refs/tags/") and not ref.endswith("^{}"):
+            run.remote_tags[ref.removeprefix("refs/tags/")] = sha
+    run.head = out("rev-parse", "HEAD")
+    run.upstream = out("rev-parse", run.upstream_ref)
+
+
+# ---- an interrupted run: its bump commit and tag ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pending:
+    """This step's own bump commit (HEAD, one commit on top of the remote's branch) and its
+    tag for the notes' version, not (or not all) on the remote yet."""
+
+    tag: str
+    tagged: bool  # the local tag exists (it points at HEAD)
+    pushed: bool  # the remote has the commit and the tag: nothing left to do
+
+
+def pending_release(run: Run) -> Pending | None:
+    match = BUMP_SUBJECT.fullmatch(out("log", "-1", "--format=%s", "HEAD"))
+    parents = out("log", "-1", "--format=%P", "HEAD").split()
+    if not match or len(parents) != 1:
+        return None
+    if unreadable_notes(run) or match["new"] != run.notes_version or not_releasable(run):
+        run.notes_lines = ""
+        return None
+    tag = run.tag
+    local = git("rev-parse", "--quiet", "--verify", f"refs/tags/{tag}^{{commit}}", check=False)
+    tagged = local.returncode == 0
+    if tagged and local.stdout.strip() != run.head:
+        return None
+    remote_tag = run.remote_tags.get(tag)
+    if run.head == run.upstream and remote_tag and tagged:
+        return Pending(tag, tagged, pushed=out("rev-parse", f"refs/tags/{tag}") == remote_tag)
+    if parents[0] != run.upstream or remote_tag:
+        return None
+    return Pending(tag, tagged, pushed=False)
+
+
+def finish(run: Run, pending: Pending) -> int:
+    if pending.pushed:
+        info(
+            f"{pending.tag} is already released at {run.head[:12]} on {run.s.remote}: nothing to do"
+        )
+        return 0
+    what = "bump commit and tag" if pending.tagged else "bump commit (no tag yet)"
+    if run.s.resume == "undo":
+        if run.s.dry_run:
+            info(f"DRY_RUN: would undo the unpushed {what} for {pending.tag}")
+            return 0
+        undo(run, pending.tag if pending.tagged else None)
+        info(
+            f"undid the unpushed {what} for {pending.tag}; "
+            f"the branch is at {run.s.remote}/{run.s.base_branch}"
+        )
+        return 0
+    info(
+        f"found this step's unpushed {what} for {pending.tag} from an interrupted run: "
+        "finishing it (RESUME=undo removes them instead)"
+    )
+    run.old = BUMP_SUBJECT.fullmatch(out("log", "-1", "--format=%s", "HEAD"))["old"]  # type: ignore[index]
+    if run.s.dry_run:
+        if not pending.tagged:
+            info(f"DRY_RUN: would tag: {shlex.join(tag_command(run))}")
+        info(f"DRY_RUN: would run: {shlex.join(run.push_command)}")
+        return 0
+    if not pending.tagged:
+        make_tag(run, rollback=False)
+    push(run)
+    report(run)
+    return 0
+
+
+def undo(run: Run, tag: str | None) -> None:
+    if tag:
+        git("tag", "-d", tag)
+    git("reset", "--quiet", "--hard", run.upstream)
+
+
+# ---- the release -----------------------------------------------------------------------------
+
+
+def tag_command(run: Run) -> list[str]:
+    return ["git", "tag", run.tag_kind(), "-m", run.tag_message(), run.tag]
+
+
+def bump_args(run: Run) -> list[str]:
+    return [
+        "update",
+        "--set-version",
+        run.notes_version,
+        "--no-fetch",
+        "--ignore-vcs-tag",
+        "--no-commit",
+        "--no-tag-commit",
+        "--no-push",
+    ]
+
+
+def restore(run: Run, why: str) -> NoReturn:
+    touched = out("diff", "--name-only", cwd=run.top).splitlines()
+    if touched:
+        git("checkout", "--quiet", "--", *touched, cwd=run.top)
+    raise FailureError(f"{why}; the version files are restored, nothing was committed or pushed")
+
+
+def bump(run: Run) -> None:
+    proc = run.bumpver(*bump_args(run))
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        restore(run, f"bumpver update --set-version {run.notes_version} failed")
+    if not out("diff", "--name-only", cwd=run.top):
+        restore(run, "bumpver changed no file")
+    if run.files_version() != run.notes_version:
+        restore(run, f"after bumpver the version files do not say {run.notes_version}")
+
+
+def roll_back(run: Run, why: str) -> NoReturn:
+    git("tag", "-d", run.tag, check=False)
+    git("reset", "--quiet", "--hard", run.upstream)
+    raise FailureError(why)
+
+
+def make_tag(run: Run, rollback: bool = True) -> None:
+    proc = git(*tag_command(run)[1:], check=False)
+    if proc.returncode != 0:
+        why = f"git tag {run.tag_kind()} {run.tag} failed"
+        if rollback:
+            roll_back(run, f"{why}; the bump commit is undone, nothing was pushed")
+        raise FailureError(f"{why}; nothing was pushed")
+
+
+def push(run: Run) -> None:
+    if subprocess.run(run.push_command, check=False).returncode == 0:
+        return
+    s = run.s
+    roll_back(
+        run,
+        f"{s.remote} refused the push (someone pushed to {s.base_branch} meanwhile?); nothing "
+        f"was released and the local bump commit and tag {run.tag} are undone; run: "
+        f"git pull --ff-only {s.remote} {s.base_branch}, then re-run",
+    )
+
+
+def release(run: Run) -> int:
+    bump(run)
+    if not ok("commit", "--quiet", "--all", "-m", run.commit_message()):
+        roll_back(run, "git commit failed; nothing was pushed")
+    make_tag(run)
+    push(run)
+    report(run)
+    return 0
+
+
+def dry_run(run: Run) -> int:
+    info(f"DRY_RUN: version files diff (bumpver update --set-version {run.notes_version} --dry):")
+    proc = run.bumpver(*bump_args(run), "--dry")
+    if proc.returncode != 0:
+        raise FailureError(
+            f"bumpver cannot set version {run.notes_version} (bumpver update --dry failed)"
+        )
+    sys.stderr.write(proc.stdout)
+    info(f"DRY_RUN: would commit: {run.commit_message()}")
+    info(f"DRY_RUN: would tag: {shlex.join(tag_command(run))}")
+    info(f"DRY_RUN: would run: {shlex.join(run.push_command)}")
+    append(
+        run.s.github_step_summary,
+        f"## Dry run: would release {run.tag}\n\n"
+        f"- commit on `{run.s.base_branch}`: {run.commit_message()}\n"
+        f"- annotated tag `{run.tag}`: {run.tag_message()}\n\n"
+        "Nothing was changed. Run the workflow again with `dryrun` unticked to release.\n",
+    )
+    info(f"DRY_RUN: nothing changed; run again with DRY_RUN=0 to release {run.notes_version}")
+    return 0
+
+
+def append(path: str, text: str) -> None:
+    if path:
+        with Path(path).open("a", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def report(run: Run) -> None:
+    sha = out("rev-parse", "HEAD")
+    append(run.s.github_output, f"tag={run.tag}\nversion={run.notes_version}\nsha={sha}\n")
+    append(
+        run.s.github_step_summary,
+        f"## Released {run.tag}\n\n"
+        f"- commit `{sha}` on `{run.s.base_branch}`: {run.commit_message()}\n"
+        f"- annotated tag `{run.tag}`: {run.tag_message()}\n\n"
+        f"CI now builds from `{run.tag}` and deploys to PyPI, the registries and a draft "
+        "GitHub Release.\n",
+    )
+    info(f"released {run.tag} at {sha} ({run.commit_message()}), pushed to {run.s.remote}")
+    info(
+        f"next: CI builds and deploys from {run.tag}; "
+        "then review and publish the draft GitHub Release"
+    )
+
+
+def release_tag(settings: Settings) -> int:
+    run = Run(settings)
+    refuse_on(LOCAL, run)
+    fetch(run)
+    pending = pending_release(run)
+    if pending is not None:
+        return finish(run, pending)
+    if settings.resume == "undo":
+        raise RefusalError("RESUME=undo, but there is no unpushed bump commit of this step to undo")
+    refuse_on(SYNC, run)
+    refuse_on(NOTES, run)
+    return dry_run(run) if settings.dry_run else release(run)
+
+
+# ---- command line ----------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> Settings:
+    env = os.environ.get
+    parser = Parser(
+        prog="release_tag.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Defaults come from the variables make exports (BASE_BRANCH, REMOTE, CHANGES, "
+        "TAG_PATTERN, VERSION, SIGN, DRY_RUN, PACKAGE_DIR, RESUME). Exit 0 released (or "
+        "nothing to do), 1 failed, 2 refused with nothing changed.",
+    )
+    parser.add_argument("--base-branch", default=env("BASE_BRANCH") or "main")
+    parser.add_argument("--remote", default=env("REMOTE") or "origin")
+    parser.add_argument(
+        "--changes", default=env("CHANGES") or "CHANGES.rst", help="notes, in --package-dir"
+    )
+    parser.add_argument("--tag-pattern", default=env("TAG_PATTERN") or "v*")
+    parser.add_argument("--version", default=env("VERSION") or "", help="guard: must match")
+    try:  # refused before any work: a typo must not decide whether a release goes out
+        sign, dry_run = yes_no("SIGN", env("SIGN")), yes_no("DRY_RUN", env("DRY_RUN"))
+    except ValueError as bad:
+        parser.error(str(bad))
+    parser.add_argument("--sign", action="store_true", default=sign)
+    parser.add_argument("--dry-run", action="store_true", default=dry_run)
+    parser.add_argument(
+        "--package-dir",
+        default=env("PACKAGE_DIR") or ".",
+        help="the package's folder: its notes and [tool.bumpver] (monorepos)",
+    )
+    parser.add_argument(
+        "--resume",
+        choices=("continue", "undo"),
+        default=env("RESUME") or "continue",
+        help="an interrupted run's bump commit and tag: continue (push them) or undo",
+    )
+    args = parser.parse_args(argv)
+    if "*" not in args.tag_pattern:
+        parser.error(f"--tag-pattern {args.tag_pattern!r} has no '*' for the version")
+    return Settings(
+        base_branch=args.base_branch,
+        remote=args.remote,
+        changes=args.changes,
+        tag_pattern=args.tag_pattern,
+        version=args.version,
+        sign=args.sign,
+        dry_run=args.dry_run,
+        package_dir=args.package_dir,
+        resume="undo" if args.resume == "undo" else "",
+        github_output=env("GITHUB_OUTPUT") or "",
+        github_step_summary=env("GITHUB_STEP_SUMMARY") or "",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = parse_args(argv)
+    signal.signal(signal.SIGTERM, interrupted)
+    try:
+        return release_tag(settings)
+    except RefusalError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except (FailureError, OSError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
+        print(f"{PROG}: error: {missing_dependency(missing)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            f"{PROG}: error: interrupted; run it again to finish the release (RESUME=undo to "
+            "remove an unpushed bump commit and tag instead)",
+            file=sys.stderr,
+        )
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
