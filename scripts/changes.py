@@ -3,12 +3,16 @@
 # requires-python = ">=3.10"
 # dependencies = ["docutils>=0.19", "packaging>=23.0"]
 # ///
+# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/changes.py
+# and the rule modules it uses: edit those, never this file. Copy this one file to use it
+# alone.
 """Read CHANGES.rst (top version, date, notes in reST or Markdown) and check it before a release."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import importlib
 import io
 import os
@@ -18,13 +22,437 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from docutils import nodes
-    from packaging.version import Version
 
-PROG = "changes.py"
+# --- releasekit/rules/actions.py (assembled; edit the source) ---------------------------------
+
+
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
+
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = env.get(variable) or ""
+        if not value:
+            continue
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
+    return None
+
+
+def output_lines(values: Mapping[str, str]) -> str:
+    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
+
+    The delimiter comes from the value (stable across runs) and never occurs in it."""
+    text = ""
+    for name, value in values.items():
+        if "\n" not in value and "\r" not in value:
+            text += f"{name}={value}\n"
+            continue
+        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        while delimiter in value:
+            delimiter += "_"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    return text
+
+
+def write_outputs(values: Mapping[str, str]) -> None:
+    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(output_lines(values))
+
+
+def write_summary(markdown: str) -> None:
+    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(markdown)
+
+
+# --- end of releasekit/rules/actions.py -------------------------------------------------
+
+
+# --- releasekit/rules/versions.py (assembled; edit the source) --------------------------------
+
+
+_VERSION = re.compile(
+    r"""
+    v?
+    (?:(?P<epoch>[0-9]+)!)?
+    (?P<release>[0-9]+(?:\.[0-9]+)*)
+    (?P<pre>[-_.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?P<pre_n>[0-9]+)?)?
+    (?P<post>(?:-(?P<post_n1>[0-9]+))|(?:[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?))?
+    (?P<dev>[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?
+    (?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+_PRE_LETTERS = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre": "rc"}
+_PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
+_PRE_RANK = {"a": 0, "b": 1, "rc": 2}
+
+# The versions the kit proposes, accepts and can write with bumpver's pattern
+# MAJOR.MINOR.PATCH[PYTAGNUM][.postBUILD], in PEP 440's normalised spelling.
+RELEASABLE = re.compile(
+    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?"
+)
+
+
+class InvalidVersion(ValueError):  # noqa: N818 - the name packaging gives it
+    """The text is not a PEP 440 version."""
+
+
+class Version:
+    """A PEP 440 version: `str()` is the normalised form; compares as packaging's Version."""
+
+    __slots__ = ("dev", "epoch", "local", "post", "pre", "release")
+
+    def __init__(self, text: str) -> None:
+        match = _VERSION.fullmatch(text.strip())
+        if not match:
+            raise InvalidVersion(f"Invalid version: {text!r}")
+        pre_l, post_n, local = match["pre_l"], match["post_n1"] or match["post_n2"], match["local"]
+        self.epoch = int(match["epoch"] or 0)
+        self.release = tuple(int(part) for part in match["release"].split("."))
+        self.pre = (_PRE_LETTERS[pre_l.lower()], int(match["pre_n"] or 0)) if pre_l else None
+        self.post = int(post_n or 0) if match["post"] else None
+        self.dev = int(match["dev_n"] or 0) if match["dev"] else None
+        self.local = (
+            tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"[-_.]", local))
+            if local
+            else None
+        )
+
+    def __str__(self) -> str:
+        text = self.public
+        if self.local:
+            text += "+" + ".".join(str(part) for part in self.local)
+        return text
+
+    def __repr__(self) -> str:
+        return f"<Version({str(self)!r})>"
+
+    @property
+    def public(self) -> str:
+        text = self.base_version
+        if self.pre:
+            text += f"{self.pre[0]}{self.pre[1]}"
+        if self.post is not None:
+            text += f".post{self.post}"
+        if self.dev is not None:
+            text += f".dev{self.dev}"
+        return text
+
+    @property
+    def base_version(self) -> str:
+        epoch = f"{self.epoch}!" if self.epoch else ""
+        return epoch + ".".join(str(part) for part in self.release)
+
+    @property
+    def is_prerelease(self) -> bool:
+        return self.pre is not None or self.dev is not None
+
+    @property
+    def is_devrelease(self) -> bool:
+        return self.dev is not None
+
+    @property
+    def is_postrelease(self) -> bool:
+        return self.post is not None
+
+    @property
+    def is_local(self) -> bool:
+        return self.local is not None
+
+    @property
+    def series(self) -> tuple[int, int, int]:
+        """(epoch, X, Y): the `vX.Y` a release belongs to."""
+        minor = self.release[1] if len(self.release) > 1 else 0
+        return (self.epoch, self.release[0], minor)
+
+    def _key(self) -> tuple[Any, ...]:
+        release = list(self.release)
+        while len(release) > 1 and release[-1] == 0:
+            release.pop()
+        if self.pre is None and self.post is None and self.dev is not None:
+            pre: tuple[int, int] = (-1, 0)  # 1.0.dev0 sorts before 1.0a0
+        elif self.pre is None:
+            pre = (3, 0)
+        else:
+            pre = (_PRE_RANK[self.pre[0]], self.pre[1])
+        post = -1 if self.post is None else self.post
+        dev = (1, 0) if self.dev is None else (0, self.dev)
+        local: tuple[Any, ...] = (0,)
+        if self.local is not None:
+            parts = [(1, p, "") if isinstance(p, int) else (0, 0, p) for p in self.local]
+            local = (1, tuple(parts))
+        return (self.epoch, tuple(release), pre, post, dev, local)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Version) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __lt__(self, other: Version) -> bool:
+        return self._key() < other._key()
+
+    def __le__(self, other: Version) -> bool:
+        return self._key() <= other._key()
+
+    def __gt__(self, other: Version) -> bool:
+        return self._key() > other._key()
+
+    def __ge__(self, other: Version) -> bool:
+        return self._key() >= other._key()
+
+
+def is_releasable(version: str) -> bool:
+    """X.Y.Z, optional aN/bN/rcN, optional .postN, normalised: what release-tag can write."""
+    return RELEASABLE.fullmatch(version) is not None
+
+
+# --- end of releasekit/rules/versions.py ------------------------------------------------
+
+
+# --- releasekit/rules/changelog.py (assembled; edit the source) -------------------------------
+
+
+# A section title: optional NAME word (`pytest-xdist`, `Version`), optional `v`, the version,
+# then `(DATE)`, ` - DATE` or nothing.
+HEADING_TITLE = re.compile(
+    r"(?:(?P<name>[A-Za-z][\w.-]*)\s+)?[vV]?(?P<version>[0-9][\w.+!-]*?)"
+    r"(?:\s*\((?P<paren>[^()]*)\)|\s+[-\u2013\u2014]+\s+(?P<dash>\S.*?))?\s*"
+)
+MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+LONG_DATE = re.compile(r"(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>[0-9]{1,2}),?\s+(?P<year>[0-9]{4})")
+
+
+def heading_parts(title: str) -> tuple[str, str] | None:
+    """(version, date) of a section title as written (no NAME, no `v`; date "" when none),
+    None when the title is not a version heading."""
+    match = HEADING_TITLE.fullmatch(title.strip())
+    if not match:
+        return None
+    try:
+        Version(match["version"])
+    except InvalidVersion:
+        return None
+    return match["version"], (match["paren"] or match["dash"] or "").strip()
+
+
+def heading_date(text: str) -> dt.date | None:
+    """A release date as headings write it: YYYY-MM-DD or `Month D, YYYY`; None otherwise."""
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            return dt.date.fromisoformat(text)
+        match = LONG_DATE.fullmatch(text)
+        if match:
+            word = match["month"].lower()
+            month = next(i for i, name in enumerate(MONTHS, 1) if name.startswith(word))
+            return dt.date(int(match["year"]), month, int(match["day"]))
+    except (ValueError, StopIteration):
+        pass
+    return None
+
+
+# --- end of releasekit/rules/changelog.py -----------------------------------------------
+
+
+# --- releasekit/rules/cli.py (assembled; edit the source) -------------------------------------
+
+
+# The name every line a script prints starts with: the script's own file name (inlined in
+# the script, `__file__` is the script; a copy its user renamed speaks with its new name).
+# A step that speaks as its make target names itself (`PROG = "release-tag"`).
+PROG = Path(__file__).name  # a script may set its own
+
+
+def fail(message: str, status: int) -> NoReturn:
+    """One line on stderr, `PROG: error: message`, then exit with `status` (2: bad input)."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
+
+
+def info(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a bad command line said in one line (exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(message, 2)
+
+
+def yes_no(name: str, value: str | None) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
+    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
+    word = (value or "").strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
+
+
+def missing_dependency(error: ModuleNotFoundError) -> str:
+    """The one line for a run without a package: it names the missing one and every package
+    of the PEP 723 header above, read from this file so that the header stays the one list."""
+    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
+    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
+    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
+    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
+    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
+    module = (error.name or "").partition(".")[0]
+    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
+    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    return (
+        f"needs the {named!r} package: pip install {' '.join(names)} "
+        "(or run it with uv run, which reads the script's header)"
+    )
+
+
+# --- end of releasekit/rules/cli.py -----------------------------------------------------
+
+
+# --- releasekit/rules/refs.py (assembled; edit the source) ------------------------------------
+
+
+def tag_for(version: str, pattern: str) -> str:
+    """The tag for `version` under TAG_PATTERN: the pattern's text before its first `*`, then
+    the version's PEP 440 normal form (`v*`, 1.2.3 -> v1.2.3; `pkg-v*` -> pkg-v1.2.3)."""
+    return pattern.split("*", 1)[0] + str(Version(version))
+
+
+def version_of_tag(tag: str, pattern: str) -> Version | None:
+    """The version a tag names under TAG_PATTERN; None without the prefix or a PEP 440 rest."""
+    prefix = pattern.split("*", 1)[0]
+    if not tag.startswith(prefix):
+        return None
+    try:
+        return Version(tag[len(prefix) :])
+    except InvalidVersion:
+        return None
+
+
+def ref_kind(ref: str, event_name: str, base_branch: str, pattern: str) -> str:
+    """release-tag, base-branch, pull-request or other, for a full git ref."""
+    if event_name in ("pull_request", "pull_request_target") or ref.startswith("refs/pull/"):
+        return "pull-request"
+    if ref.startswith("refs/tags/"):
+        name = ref.removeprefix("refs/tags/")
+        return "release-tag" if version_of_tag(name, pattern) is not None else "other"
+    if ref == f"refs/heads/{base_branch}":
+        return "base-branch"
+    return "other"
+
+
+def full_ref(name: str, pattern: str) -> str:
+    """A ref given by hand: full refs as they are; a version tag name is a tag; else a branch."""
+    if name.startswith("refs/"):
+        return name
+    if re.fullmatch(r"pr-[0-9]+", name):
+        return f"refs/pull/{name[3:]}/merge"
+    if version_of_tag(name, pattern) is not None:
+        return f"refs/tags/{name}"
+    return f"refs/heads/{name}"
+
+
+def current_ref(
+    env: Mapping[str, str], pattern: str, head: Callable[[], tuple[list[str], str]]
+) -> str:
+    """The full ref being deployed: REF (by hand: it wins), else GITHUB_REF, else
+    GITHUB_REF_NAME + GITHUB_REF_TYPE, else the checkout: `head()` gives the tags at HEAD
+    and its branch ("" when detached); the highest version tag wins, else the branch."""
+    if env.get("REF"):
+        return full_ref(env["REF"], pattern)
+    if env.get("GITHUB_REF"):
+        return env["GITHUB_REF"]
+    name, kind = env.get("GITHUB_REF_NAME", ""), env.get("GITHUB_REF_TYPE", "")
+    if name and kind in ("tag", "branch"):
+        return f"refs/{'tags' if kind == 'tag' else 'heads'}/{name}"
+    tags, branch = head()
+    versions = [(v, tag) for tag in tags if (v := version_of_tag(tag, pattern)) is not None]
+    if versions:
+        return f"refs/tags/{max(versions)[1]}"
+    return f"refs/heads/{branch}" if branch else "HEAD"
+
+
+def release_tag_of(ref: str, pattern: str) -> str | None:
+    """The version tag a ref releases, or None: then every deploy target but Docker Hub's
+    every-build images skips it (reason: `not a release tag: <ref>`)."""
+    kind = ref_kind(ref, os.environ.get("GITHUB_EVENT_NAME", ""), "", pattern)
+    return ref.removeprefix("refs/tags/") if kind == "release-tag" else None
+
+
+def git_output(cwd: Path | None, *args: str) -> str | None:
+    """What a read-only git command prints, stripped; None when it fails or git is missing."""
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def checkout_head(pattern: str, cwd: Path | None = None) -> tuple[list[str], str]:
+    """The version-pattern tags at HEAD and the branch checked out ("" when detached)."""
+    tags = (git_output(cwd, "tag", "--points-at", "HEAD", "--list", pattern) or "").split()
+    return tags, git_output(cwd, "symbolic-ref", "--quiet", "--short", "HEAD") or ""
+
+
+# --- end of releasekit/rules/refs.py ----------------------------------------------------
+
+
+# --- releasekit/rules/worktree.py (assembled; edit the source) --------------------------------
+
+
+def work_tree_problem(top: Path, path: Path) -> str | None:
+    """Why a step may not read or write `path` (as open() finds it), or None when it may.
+
+    A symlink could point at a secret; a path resolving outside the work tree `top` (`..`,
+    an absolute path, a linked folder) is not the project's. `top` itself is inside."""
+    if path.is_symlink():
+        return "is a symlink"
+    top, resolved = top.resolve(), path.resolve()
+    if resolved != top and top not in resolved.parents:
+        return f"resolves outside the work tree {top}"
+    return None
+
+
+# --- end of releasekit/rules/worktree.py ------------------------------------------------
+
+
+# --- releasekit/scripts/changes.py: the script's own code -------------------------
+
 
 EXAMPLE = """\
 examples:
@@ -55,81 +483,6 @@ _DRAFT_LEFTOVER = re.compile(r"(?<![\w.])(x\.x\.x|X\.Y\.Z|YYYY-MM-DD)(?![\w])")
 
 # ---- shared rules ----------------------------------------------------------------------------
 # Every copy-alone script that needs one of these rules keeps its own copy, under the same
-# name and signature; tests/test_contract.py runs every copy over the same rows.
-
-# The versions the kit proposes, accepts and can write with bumpver's pattern
-# MAJOR.MINOR.PATCH[PYTAGNUM][.postBUILD], in PEP 440's normalised spelling.
-RELEASABLE = re.compile(
-    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
-    r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?"
-)
-# A section title: optional NAME word (`pytest-xdist`, `Version`), optional `v`, the version,
-# then `(DATE)`, ` - DATE` or nothing.
-HEADING_TITLE = re.compile(
-    r"(?:(?P<name>[A-Za-z][\w.-]*)\s+)?[vV]?(?P<version>[0-9][\w.+!-]*?)"
-    r"(?:\s*\((?P<paren>[^()]*)\)|\s+[-\u2013\u2014]+\s+(?P<dash>\S.*?))?\s*"
-)
-MONTHS = (
-    "january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december",
-)  # fmt: skip
-LONG_DATE = re.compile(r"(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>[0-9]{1,2}),?\s+(?P<year>[0-9]{4})")
-
-
-def tag_for(version: str, pattern: str) -> str:
-    """The tag for `version` under TAG_PATTERN: the pattern's text before its first `*`, then
-    the version's PEP 440 normal form (`v*`, 1.2.3 -> v1.2.3; `pkg-v*` -> pkg-v1.2.3)."""
-    from packaging.version import Version
-
-    return pattern.split("*", 1)[0] + str(Version(version))
-
-
-def version_of_tag(tag: str, pattern: str) -> Version | None:
-    """The version a tag names under TAG_PATTERN; None without the prefix or a PEP 440 rest."""
-    from packaging.version import InvalidVersion, Version
-
-    prefix = pattern.split("*", 1)[0]
-    if not tag.startswith(prefix):
-        return None
-    try:
-        return Version(tag[len(prefix) :])
-    except InvalidVersion:
-        return None
-
-
-def is_releasable(version: str) -> bool:
-    """X.Y.Z, optional aN/bN/rcN, optional .postN, normalised: what release-tag can write."""
-    return RELEASABLE.fullmatch(version) is not None
-
-
-def heading_parts(title: str) -> tuple[str, str] | None:
-    """(version, date) of a section title as written (no NAME, no `v`; date "" when none),
-    None when the title is not a version heading."""
-    from packaging.version import InvalidVersion, Version
-
-    match = HEADING_TITLE.fullmatch(title.strip())
-    if not match:
-        return None
-    try:
-        Version(match["version"])
-    except InvalidVersion:
-        return None
-    return match["version"], (match["paren"] or match["dash"] or "").strip()
-
-
-def heading_date(text: str) -> dt.date | None:
-    """A release date as headings write it: YYYY-MM-DD or `Month D, YYYY`; None otherwise."""
-    try:
-        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-            return dt.date.fromisoformat(text)
-        match = LONG_DATE.fullmatch(text)
-        if match:
-            word = match["month"].lower()
-            month = next(i for i, name in enumerate(MONTHS, 1) if name.startswith(word))
-            return dt.date(int(match["year"]), month, int(match["day"]))
-    except (ValueError, StopIteration):
-        pass
-    return None
 
 
 class BadInputError(Exception):
@@ -222,8 +575,6 @@ class ChangesFile:
 
 
 def _normalize(version: str) -> str:
-    from packaging.version import InvalidVersion, Version
-
     try:
         return str(Version(version))
     except InvalidVersion:
@@ -279,19 +630,6 @@ def parse_changes(name: str, text: str) -> ChangesFile:
             end -= 1  # the next title's overline
         sections.append(Section(heading=heading, start=heading.index + 2, end=end))
     return ChangesFile(name=name, text=text, lines=lines, sections=sections)
-
-
-def work_tree_problem(top: Path, path: Path) -> str | None:
-    """Why a step may not read or write `path` (as open() finds it), or None when it may.
-
-    A symlink could point at a secret; a path resolving outside the work tree `top` (`..`,
-    an absolute path, a linked folder) is not the project's. `top` itself is inside."""
-    if path.is_symlink():
-        return "is a symlink"
-    top, resolved = top.resolve(), path.resolve()
-    if resolved != top and top not in resolved.parents:
-        return f"resolves outside the work tree {top}"
-    return None
 
 
 def _inside_work_tree(path: str) -> None:
@@ -593,8 +931,6 @@ def highest_tag(repo: str, pattern: str) -> tuple[str, Version] | None:
 
 
 def version_problems(section: Section) -> list[str]:
-    from packaging.version import InvalidVersion, Version
-
     raw = section.version
     low = raw.lower()
     bare = low[1:] if low.startswith("v") else low
@@ -689,8 +1025,6 @@ def _same(one: str, other: str) -> bool:
 
 
 def _tag_order(raw: str, repo: str, pattern: str) -> list[str]:
-    from packaging.version import Version
-
     last = highest_tag(repo, pattern)
     if last is None or Version(raw) > last[1]:
         return []
@@ -701,8 +1035,6 @@ def _tag_order(raw: str, repo: str, pattern: str) -> list[str]:
 
 
 def release_info(section: Section, repo: str, pattern: str) -> Release:
-    from packaging.version import Version
-
     last = highest_tag(repo, pattern)
     return Release(
         version=section.version,
@@ -888,67 +1220,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def actions_files_problem(env: Mapping[str, str]) -> str | None:
-    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
-
-    Asked before anything changes, so a step never fails after its work. Creates nothing."""
-    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-        value = env.get(variable) or ""
-        if not value:
-            continue
-        path = Path(value).absolute()
-        if path.is_symlink() or (path.exists() and not path.is_file()):
-            why = "not a regular file"
-        elif path.exists():
-            try:
-                with path.open("a", encoding="utf-8"):  # appends nothing
-                    continue
-            except OSError as error:
-                why = f"cannot be written: {error.strerror}"
-        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
-            why = "cannot be created: its folder is missing or not writable"
-        else:
-            continue
-        return f"{variable}={value} is not a writable file: {why}"
-    return None
-
-
 def _check_outputs() -> None:
     """GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, when set, must be writable files: checked first."""
     problem = actions_files_problem(os.environ)
     if problem:
         raise BadInputError(problem)
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one line, not the usage block
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def fail(message: str, status: int = 2) -> NoReturn:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    sys.exit(status)
-
-
-# ---- run without its dependencies ------------------------------------------------------------
-# Copies live in each script that imports a package; tests/test_contract.py runs them all.
-
-
-def missing_dependency(error: ModuleNotFoundError) -> str:
-    """The one line for a run without a package: it names the missing one and every package
-    of the PEP 723 header above, read from this file so that the header stays the one list."""
-    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
-    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
-    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
-    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
-    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
-    module = (error.name or "").partition(".")[0]
-    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
-    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
-    return (
-        f"needs the {named!r} package: pip install {' '.join(names)} "
-        "(or run it with uv run, which reads the script's header)"
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -957,7 +1233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_outputs()
         status: int = args.run(args)
     except BadInputError as exc:
-        fail(str(exc))
+        fail(str(exc), 2)
     except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
         fail(missing_dependency(missing), 1)
     return status

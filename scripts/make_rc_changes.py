@@ -8,6 +8,9 @@
 #     "tomli>=2.0; python_version < '3.11'",
 # ]
 # ///
+# Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/make_rc_changes.py
+# and the rule modules it uses: edit those, never this file. Copy this one file to use it
+# alone.
 """Draft the next CHANGES.rst section from the git history since the last release."""
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import contextlib
 import datetime as dt
 import difflib
 import fnmatch
+import hashlib
 import io
 import os
 import re
@@ -27,12 +31,347 @@ import tempfile
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, NoReturn
 
-if TYPE_CHECKING:  # imported where used, so that --help runs without the dependencies
-    from packaging.version import Version
+# --- releasekit/rules/actions.py (assembled; edit the source) ---------------------------------
 
-PROG = "make_rc_changes.py"
+
+def actions_files_problem(env: Mapping[str, str]) -> str | None:
+    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
+
+    Asked before anything changes, so a step never fails after its work. Creates nothing."""
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = env.get(variable) or ""
+        if not value:
+            continue
+        path = Path(value).absolute()
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            why = "not a regular file"
+        elif path.exists():
+            try:
+                with path.open("a", encoding="utf-8"):  # appends nothing
+                    continue
+            except OSError as error:
+                why = f"cannot be written: {error.strerror}"
+        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            why = "cannot be created: its folder is missing or not writable"
+        else:
+            continue
+        return f"{variable}={value} is not a writable file: {why}"
+    return None
+
+
+def output_lines(values: Mapping[str, str]) -> str:
+    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
+
+    The delimiter comes from the value (stable across runs) and never occurs in it."""
+    text = ""
+    for name, value in values.items():
+        if "\n" not in value and "\r" not in value:
+            text += f"{name}={value}\n"
+            continue
+        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        while delimiter in value:
+            delimiter += "_"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    return text
+
+
+def write_outputs(values: Mapping[str, str]) -> None:
+    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(output_lines(values))
+
+
+def write_summary(markdown: str) -> None:
+    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
+            out.write(markdown)
+
+
+# --- end of releasekit/rules/actions.py -------------------------------------------------
+
+
+# --- releasekit/rules/versions.py (assembled; edit the source) --------------------------------
+
+
+_VERSION = re.compile(
+    r"""
+    v?
+    (?:(?P<epoch>[0-9]+)!)?
+    (?P<release>[0-9]+(?:\.[0-9]+)*)
+    (?P<pre>[-_.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?P<pre_n>[0-9]+)?)?
+    (?P<post>(?:-(?P<post_n1>[0-9]+))|(?:[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?))?
+    (?P<dev>[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?
+    (?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+_PRE_LETTERS = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre": "rc"}
+_PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
+_PRE_RANK = {"a": 0, "b": 1, "rc": 2}
+
+# The versions the kit proposes, accepts and can write with bumpver's pattern
+# MAJOR.MINOR.PATCH[PYTAGNUM][.postBUILD], in PEP 440's normalised spelling.
+RELEASABLE = re.compile(
+    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?"
+)
+
+
+class InvalidVersion(ValueError):  # noqa: N818 - the name packaging gives it
+    """The text is not a PEP 440 version."""
+
+
+class Version:
+    """A PEP 440 version: `str()` is the normalised form; compares as packaging's Version."""
+
+    __slots__ = ("dev", "epoch", "local", "post", "pre", "release")
+
+    def __init__(self, text: str) -> None:
+        match = _VERSION.fullmatch(text.strip())
+        if not match:
+            raise InvalidVersion(f"Invalid version: {text!r}")
+        pre_l, post_n, local = match["pre_l"], match["post_n1"] or match["post_n2"], match["local"]
+        self.epoch = int(match["epoch"] or 0)
+        self.release = tuple(int(part) for part in match["release"].split("."))
+        self.pre = (_PRE_LETTERS[pre_l.lower()], int(match["pre_n"] or 0)) if pre_l else None
+        self.post = int(post_n or 0) if match["post"] else None
+        self.dev = int(match["dev_n"] or 0) if match["dev"] else None
+        self.local = (
+            tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"[-_.]", local))
+            if local
+            else None
+        )
+
+    def __str__(self) -> str:
+        text = self.public
+        if self.local:
+            text += "+" + ".".join(str(part) for part in self.local)
+        return text
+
+    def __repr__(self) -> str:
+        return f"<Version({str(self)!r})>"
+
+    @property
+    def public(self) -> str:
+        text = self.base_version
+        if self.pre:
+            text += f"{self.pre[0]}{self.pre[1]}"
+        if self.post is not None:
+            text += f".post{self.post}"
+        if self.dev is not None:
+            text += f".dev{self.dev}"
+        return text
+
+    @property
+    def base_version(self) -> str:
+        epoch = f"{self.epoch}!" if self.epoch else ""
+        return epoch + ".".join(str(part) for part in self.release)
+
+    @property
+    def is_prerelease(self) -> bool:
+        return self.pre is not None or self.dev is not None
+
+    @property
+    def is_devrelease(self) -> bool:
+        return self.dev is not None
+
+    @property
+    def is_postrelease(self) -> bool:
+        return self.post is not None
+
+    @property
+    def is_local(self) -> bool:
+        return self.local is not None
+
+    @property
+    def series(self) -> tuple[int, int, int]:
+        """(epoch, X, Y): the `vX.Y` a release belongs to."""
+        minor = self.release[1] if len(self.release) > 1 else 0
+        return (self.epoch, self.release[0], minor)
+
+    def _key(self) -> tuple[Any, ...]:
+        release = list(self.release)
+        while len(release) > 1 and release[-1] == 0:
+            release.pop()
+        if self.pre is None and self.post is None and self.dev is not None:
+            pre: tuple[int, int] = (-1, 0)  # 1.0.dev0 sorts before 1.0a0
+        elif self.pre is None:
+            pre = (3, 0)
+        else:
+            pre = (_PRE_RANK[self.pre[0]], self.pre[1])
+        post = -1 if self.post is None else self.post
+        dev = (1, 0) if self.dev is None else (0, self.dev)
+        local: tuple[Any, ...] = (0,)
+        if self.local is not None:
+            parts = [(1, p, "") if isinstance(p, int) else (0, 0, p) for p in self.local]
+            local = (1, tuple(parts))
+        return (self.epoch, tuple(release), pre, post, dev, local)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Version) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __lt__(self, other: Version) -> bool:
+        return self._key() < other._key()
+
+    def __le__(self, other: Version) -> bool:
+        return self._key() <= other._key()
+
+    def __gt__(self, other: Version) -> bool:
+        return self._key() > other._key()
+
+    def __ge__(self, other: Version) -> bool:
+        return self._key() >= other._key()
+
+
+def is_releasable(version: str) -> bool:
+    """X.Y.Z, optional aN/bN/rcN, optional .postN, normalised: what release-tag can write."""
+    return RELEASABLE.fullmatch(version) is not None
+
+
+# --- end of releasekit/rules/versions.py ------------------------------------------------
+
+
+# --- releasekit/rules/changelog.py (assembled; edit the source) -------------------------------
+
+
+# A section title: optional NAME word (`pytest-xdist`, `Version`), optional `v`, the version,
+# then `(DATE)`, ` - DATE` or nothing.
+HEADING_TITLE = re.compile(
+    r"(?:(?P<name>[A-Za-z][\w.-]*)\s+)?[vV]?(?P<version>[0-9][\w.+!-]*?)"
+    r"(?:\s*\((?P<paren>[^()]*)\)|\s+[-\u2013\u2014]+\s+(?P<dash>\S.*?))?\s*"
+)
+MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+LONG_DATE = re.compile(r"(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>[0-9]{1,2}),?\s+(?P<year>[0-9]{4})")
+
+
+def heading_parts(title: str) -> tuple[str, str] | None:
+    """(version, date) of a section title as written (no NAME, no `v`; date "" when none),
+    None when the title is not a version heading."""
+    match = HEADING_TITLE.fullmatch(title.strip())
+    if not match:
+        return None
+    try:
+        Version(match["version"])
+    except InvalidVersion:
+        return None
+    return match["version"], (match["paren"] or match["dash"] or "").strip()
+
+
+def heading_date(text: str) -> dt.date | None:
+    """A release date as headings write it: YYYY-MM-DD or `Month D, YYYY`; None otherwise."""
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            return dt.date.fromisoformat(text)
+        match = LONG_DATE.fullmatch(text)
+        if match:
+            word = match["month"].lower()
+            month = next(i for i, name in enumerate(MONTHS, 1) if name.startswith(word))
+            return dt.date(int(match["year"]), month, int(match["day"]))
+    except (ValueError, StopIteration):
+        pass
+    return None
+
+
+# --- end of releasekit/rules/changelog.py -----------------------------------------------
+
+
+# --- releasekit/rules/cli.py (assembled; edit the source) -------------------------------------
+
+
+# The name every line a script prints starts with: the script's own file name (inlined in
+# the script, `__file__` is the script; a copy its user renamed speaks with its new name).
+# A step that speaks as its make target names itself (`PROG = "release-tag"`).
+PROG = Path(__file__).name  # a script may set its own
+
+
+def fail(message: str, status: int) -> NoReturn:
+    """One line on stderr, `PROG: error: message`, then exit with `status` (2: bad input)."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
+
+
+def info(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a bad command line said in one line (exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(message, 2)
+
+
+def yes_no(name: str, value: str | None) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
+    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
+    word = (value or "").strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
+
+
+def missing_dependency(error: ModuleNotFoundError) -> str:
+    """The one line for a run without a package: it names the missing one and every package
+    of the PEP 723 header above, read from this file so that the header stays the one list."""
+    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
+    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
+    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
+    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
+    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
+    module = (error.name or "").partition(".")[0]
+    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
+    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    return (
+        f"needs the {named!r} package: pip install {' '.join(names)} "
+        "(or run it with uv run, which reads the script's header)"
+    )
+
+
+# --- end of releasekit/rules/cli.py -----------------------------------------------------
+
+
+# --- releasekit/rules/worktree.py (assembled; edit the source) --------------------------------
+
+
+def work_tree_problem(top: Path, path: Path) -> str | None:
+    """Why a step may not read or write `path` (as open() finds it), or None when it may.
+
+    A symlink could point at a secret; a path resolving outside the work tree `top` (`..`,
+    an absolute path, a linked folder) is not the project's. `top` itself is inside."""
+    if path.is_symlink():
+        return "is a symlink"
+    top, resolved = top.resolve(), path.resolve()
+    if resolved != top and top not in resolved.parents:
+        return f"resolves outside the work tree {top}"
+    return None
+
+
+# --- end of releasekit/rules/worktree.py ------------------------------------------------
+
+
+# --- releasekit/scripts/make_rc_changes.py: the script's own code -----------------
+
+
 DEFAULT_ORDER = ("ENH", "FIX", "MAINT")
 FIRST_VERSION = "0.1.0"
 SUMMARY_LINES = 200  # of the diff shown in the Actions step summary
@@ -69,81 +408,6 @@ ADORNMENT = re.compile(r"^([=\-~^\"'`#*+<>])\1*$")
 
 # ---- shared rules ----------------------------------------------------------------------------
 # Every copy-alone script that needs one of these rules keeps its own copy, under the same
-# name and signature; tests/test_contract.py runs every copy over the same rows.
-
-# The versions the kit proposes, accepts and can write with bumpver's pattern
-# MAJOR.MINOR.PATCH[PYTAGNUM][.postBUILD], in PEP 440's normalised spelling.
-RELEASABLE = re.compile(
-    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
-    r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?"
-)
-# A section title: optional NAME word (`pytest-xdist`, `Version`), optional `v`, the version,
-# then `(DATE)`, ` - DATE` or nothing.
-HEADING_TITLE = re.compile(
-    r"(?:(?P<name>[A-Za-z][\w.-]*)\s+)?[vV]?(?P<version>[0-9][\w.+!-]*?)"
-    r"(?:\s*\((?P<paren>[^()]*)\)|\s+[-\u2013\u2014]+\s+(?P<dash>\S.*?))?\s*"
-)
-MONTHS = (
-    "january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december",
-)  # fmt: skip
-LONG_DATE = re.compile(r"(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>[0-9]{1,2}),?\s+(?P<year>[0-9]{4})")
-
-
-def tag_for(version: str, pattern: str) -> str:
-    """The tag for `version` under TAG_PATTERN: the pattern's text before its first `*`, then
-    the version's PEP 440 normal form (`v*`, 1.2.3 -> v1.2.3; `pkg-v*` -> pkg-v1.2.3)."""
-    from packaging.version import Version
-
-    return pattern.split("*", 1)[0] + str(Version(version))
-
-
-def version_of_tag(tag: str, pattern: str) -> Version | None:
-    """The version a tag names under TAG_PATTERN; None without the prefix or a PEP 440 rest."""
-    from packaging.version import InvalidVersion, Version
-
-    prefix = pattern.split("*", 1)[0]
-    if not tag.startswith(prefix):
-        return None
-    try:
-        return Version(tag[len(prefix) :])
-    except InvalidVersion:
-        return None
-
-
-def is_releasable(version: str) -> bool:
-    """X.Y.Z, optional aN/bN/rcN, optional .postN, normalised: what release-tag can write."""
-    return RELEASABLE.fullmatch(version) is not None
-
-
-def heading_parts(title: str) -> tuple[str, str] | None:
-    """(version, date) of a section title as written (no NAME, no `v`; date "" when none),
-    None when the title is not a version heading."""
-    from packaging.version import InvalidVersion, Version
-
-    match = HEADING_TITLE.fullmatch(title.strip())
-    if not match:
-        return None
-    try:
-        Version(match["version"])
-    except InvalidVersion:
-        return None
-    return match["version"], (match["paren"] or match["dash"] or "").strip()
-
-
-def heading_date(text: str) -> dt.date | None:
-    """A release date as headings write it: YYYY-MM-DD or `Month D, YYYY`; None otherwise."""
-    try:
-        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-            return dt.date.fromisoformat(text)
-        match = LONG_DATE.fullmatch(text)
-        if match:
-            word = match["month"].lower()
-            month = next(i for i, name in enumerate(MONTHS, 1) if name.startswith(word))
-            return dt.date(int(match["year"]), month, int(match["day"]))
-    except (ValueError, StopIteration):
-        pass
-    return None
 
 
 class BadInputError(Exception):
@@ -241,8 +505,6 @@ def release_tags(repo: Repo, pattern: str) -> tuple[list[Tag], list[str]]:
     """Tags matching `pattern` with a PEP 440 version, lowest first; and the matching tags
     without one (passed over). Reachability is decided later: `--merged HEAD` would walk the
     whole history, which a range draft does not need."""
-    from packaging.version import InvalidVersion, Version
-
     fmt = "%(refname:strip=2)%1f%(objectname)%1f%(*objectname)%1f%(creatordate:short)"
     out = git(repo.cwd, "for-each-ref", f"--format={fmt}", "refs/tags").stdout
     prefix = literal_prefix(pattern)
@@ -264,8 +526,6 @@ def release_tags(repo: Repo, pattern: str) -> tuple[list[Tag], list[str]]:
 
 def unmatched_tags_hint(repo: Repo, pattern: str) -> str:
     """When no tag matches the pattern but some look like versions: the pattern that would."""
-    from packaging.version import InvalidVersion, Version
-
     names = git(repo.cwd, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags").stdout
     found: dict[str, int] = {}
     for name in names.split():
@@ -642,8 +902,6 @@ def line_key(label_key: str, order: Sequence[str]) -> tuple[int, int]:
 def propose_version(last: Version | None, entries: Sequence[Entry]) -> Version:
     """breaking -> major, feature -> minor, else patch; in 0.x a breaking change bumps minor.
     After a pre-release the proposal is its final release."""
-    from packaging.version import Version
-
     if last is None:
         return Version(FIRST_VERSION)
     major, minor, patch = (*last.release, 0, 0)[:3]
@@ -749,8 +1007,6 @@ def find_headings(lines: Sequence[str]) -> list[Heading]:
 
 
 def why_not_a_heading(title: str) -> str:
-    from packaging.version import InvalidVersion, Version
-
     token = next((t for t in title.replace("(", " ").split() if t[:1].isdigit()), None)
     if token is not None:
         try:
@@ -784,8 +1040,6 @@ class Changes:
 
     @classmethod
     def parse(cls, text: str, path: Path) -> Changes:
-        from packaging.version import Version
-
         lines = split_lines(text)
         headings = find_headings(lines)
         where = path.name
@@ -868,19 +1122,6 @@ class Changes:
         return match["sha"]
 
 
-def work_tree_problem(top: Path, path: Path) -> str | None:
-    """Why a step may not read or write `path` (as open() finds it), or None when it may.
-
-    A symlink could point at a secret; a path resolving outside the work tree `top` (`..`,
-    an absolute path, a linked folder) is not the project's. `top` itself is inside."""
-    if path.is_symlink():
-        return "is a symlink"
-    top, resolved = top.resolve(), path.resolve()
-    if resolved != top and top not in resolved.parents:
-        return f"resolves outside the work tree {top}"
-    return None
-
-
 def regular_file_inside(repo: Repo, path: Path, what: str) -> Path:
     """Every file this script reads or writes is a regular file inside the work tree: never a
     symlink (it could point at a secret), never a path that resolves outside."""
@@ -907,31 +1148,6 @@ def operation_in_progress(repo: Repo) -> None:
             raise BadInputError(f"{what} is in progress in {repo.toplevel}; finish or abort it")
     if git(repo.cwd, "ls-files", "--unmerged").stdout.strip():
         raise BadInputError("the index has unmerged paths; resolve the conflicts first")
-
-
-def actions_files_problem(env: Mapping[str, str]) -> str | None:
-    """Why GITHUB_OUTPUT or GITHUB_STEP_SUMMARY, when set, cannot take appended lines, or None.
-
-    Asked before anything changes, so a step never fails after its work. Creates nothing."""
-    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-        value = env.get(variable) or ""
-        if not value:
-            continue
-        path = Path(value).absolute()
-        if path.is_symlink() or (path.exists() and not path.is_file()):
-            why = "not a regular file"
-        elif path.exists():
-            try:
-                with path.open("a", encoding="utf-8"):  # appends nothing
-                    continue
-            except OSError as error:
-                why = f"cannot be written: {error.strerror}"
-        elif not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
-            why = "cannot be created: its folder is missing or not writable"
-        else:
-            continue
-        return f"{variable}={value} is not a writable file: {why}"
-    return None
 
 
 def check_outputs() -> None:
@@ -1159,8 +1375,6 @@ def find_draft(job: Job, changes: Changes) -> Section | None:
 
 
 def requested_version(job: Job, base: Version | None) -> Version | None:
-    from packaging.version import InvalidVersion, Version
-
     if not job.args.version:
         return None
     try:
@@ -1205,8 +1419,6 @@ def draft(
 ) -> Outcome:
     """Add a draft section, or new commits to the existing one. `commits_after(sha)` gives the
     commits after sha (None: after the last release)."""
-    from packaging.version import Version
-
     before = changes.text
     existing = find_draft(job, changes)
     base = job.last.version if job.last else None
@@ -1385,10 +1597,6 @@ def run_all(job: Job, changes: Changes) -> Outcome:
 # ---- output ------------------------------------------------------------------------------
 
 
-def warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr)
-
-
 def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
@@ -1433,11 +1641,6 @@ def github_outputs(outcome: Outcome, name: str, dry_run: bool) -> None:
             text += f"\n```diff\n{''.join(diff[:SUMMARY_LINES])}{cut}```\n"
         with Path(summary).open("a", encoding="utf-8") as handle:
             handle.write(text)
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one line, not the usage block
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -1519,27 +1722,6 @@ def package_path(repo: Repo, path: str | None) -> str | None:
     if not where.is_dir():
         raise BadInputError(f"--path {path} is not a directory")
     return None if where == top else path
-
-
-# ---- run without its dependencies ------------------------------------------------------------
-# Copies live in each script that imports a package; tests/test_contract.py runs them all.
-
-
-def missing_dependency(error: ModuleNotFoundError) -> str:
-    """The one line for a run without a package: it names the missing one and every package
-    of the PEP 723 header above, read from this file so that the header stays the one list."""
-    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
-    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
-    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
-    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
-    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
-    module = (error.name or "").partition(".")[0]
-    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
-    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
-    return (
-        f"needs the {named!r} package: pip install {' '.join(names)} "
-        "(or run it with uv run, which reads the script's header)"
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,7 +37,9 @@ def entry_points(wheel: Path) -> dict[str, str]:
 def test_the_wheel_ships_every_script_beside_the_package(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         shipped = {n for n in archive.namelist() if n.startswith("releasekit/")}
-    modules = {f"releasekit/{module.name}" for module in (ROOT / "src/releasekit").glob("*.py")}
+    package = ROOT / "src/releasekit"
+    modules = {f"releasekit/{module.name}" for module in package.glob("*.py")}
+    modules |= {f"releasekit/rules/{rule.name}" for rule in (package / "rules").glob("*.py")}
     expected = {f"releasekit/{script.name}" for script in SCRIPTS.iterdir() if script.is_file()}
     kit = {n for n in shipped if n.startswith("releasekit/kit/")}
     assert expected and expected | modules | kit == shipped

@@ -48,7 +48,7 @@ ROWS = [
     Alone("base_image.py", ("--engine", "no-such-engine", "--cache-dir", "cache")),
     Alone("build_dist.py", (), files={"pyproject.toml": PYPROJECT}, repo=True),
     Alone("build_image.py", ("build",), env={"DRY_RUN": "1"}),
-    Alone("changes.py", ("version",), files={"CHANGES.rst": CHANGES}),
+    Alone("changes.py", ("check",), files={"CHANGES.rst": CHANGES}, repo=True),
     Alone("docker_tags.py", (), env={"IMAGES_EVERY_BUILD": "docker.io/owner/demo"}, repo=True),
     Alone(
         "draft_release.py",

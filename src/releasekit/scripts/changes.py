@@ -1,0 +1,820 @@
+#!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.10"
+# dependencies = ["docutils>=0.19", "packaging>=23.0"]
+# ///
+"""Read CHANGES.rst (top version, date, notes in reST or Markdown) and check it before a release."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import io
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from releasekit.rules.actions import actions_files_problem
+from releasekit.rules.changelog import LONG_DATE, heading_date, heading_parts
+from releasekit.rules.cli import PROG, Parser, fail, missing_dependency
+from releasekit.rules.refs import tag_for, version_of_tag
+from releasekit.rules.versions import InvalidVersion, Version, is_releasable
+from releasekit.rules.worktree import work_tree_problem
+
+if TYPE_CHECKING:
+    from docutils import nodes
+
+
+EXAMPLE = """\
+examples:
+  changes.py version                      # 1.3.0
+  changes.py notes 1.2.0 --format md      # that release's notes for a GitHub Release
+  changes.py --file HISTORY.rst check --tag-pattern 'release-*'
+
+The file follows docs/changes-format.md: a title, then sections headed
+'VERSION (DATE)' underlined with '-', newest first. A section dated 'tbd' is a
+planning section and is never read as a release; 'unreleased' marks a draft.
+
+exit status: 0 ok, 1 check failed, 2 bad input (unreadable file, no such version, not a git repo)
+"""
+
+# A heading's adornment: one reST punctuation character repeated.
+_ADORNMENT = re.compile(r"([!-/:-@\[-`{-~])\1*\s*")
+_SECTION_TITLE = re.compile(r"(?P<version>\S+)\s+\((?P<date>[^()]*)\)")
+_DRAFT_COMMENT = re.compile(r"\.\.\s+releasekit-draft:")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PLACEHOLDER_WORDS = {"unreleased", "tbd", "tba", "todo", "fixme", "date", "soon", "next", "?"}
+# Characters that only make up a template, never a value: YYYY-MM-DD, xx.xx, x.x.x, N.N.N.
+_DATE_TEMPLATE = re.compile(r"[\d\s./-]*[ymdx?#][ymdx?#\d\s./-]*")
+_VERSION_TEMPLATE = re.compile(r"[\dxyzn*?#]+(\.[\dxyzn*?#]+)*")
+# Text a draft is started with and a person is meant to replace before the release.
+# Only the placeholders a template would leave: a commit subject may well say "TODO".
+_DRAFT_LEFTOVER = re.compile(r"(?<![\w.])(x\.x\.x|X\.Y\.Z|YYYY-MM-DD)(?![\w])")
+
+
+# ---- shared rules ----------------------------------------------------------------------------
+# Every copy-alone script that needs one of these rules keeps its own copy, under the same
+
+
+class BadInputError(Exception):
+    """Input the script cannot work with: exit 2 with one line."""
+
+
+# ---- reading the file ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A section title: `index` is the 0-based line of its text, `style` its adornment."""
+
+    index: int
+    title: str
+    style: tuple[str, bool]  # (character, has an overline)
+
+    @property
+    def line(self) -> int:
+        return self.index + 1
+
+
+@dataclass(frozen=True)
+class Section:
+    """A `VERSION (DATE)` section; body lines are [start, end) of the file's lines."""
+
+    heading: Heading
+    start: int
+    end: int
+
+    @property
+    def parsed(self) -> tuple[str, str] | None:
+        return heading_parts(self.heading.title)
+
+    @property
+    def loose(self) -> re.Match[str] | None:
+        """`WORD (WORD)`: enough to say what is wrong with a heading that is not understood."""
+        return _SECTION_TITLE.fullmatch(self.heading.title)
+
+    @property
+    def version(self) -> str:
+        parts, loose = self.parsed, self.loose
+        return parts[0] if parts else loose["version"] if loose else self.heading.title
+
+    @property
+    def date(self) -> str:
+        parts, loose = self.parsed, self.loose
+        return parts[1] if parts else loose["date"].strip() if loose else ""
+
+    @property
+    def planning(self) -> bool:
+        return self.date.lower() == "tbd"
+
+
+@dataclass(frozen=True)
+class ChangesFile:
+    """CHANGES.rst split into lines and version sections."""
+
+    name: str
+    text: str
+    lines: list[str]
+    sections: list[Section]
+
+    def top_release(self) -> Section:
+        for section in self.sections:
+            if not section.planning:
+                return section
+        raise BadInputError(f"{self.name}: no release section, only planning ('tbd') sections")
+
+    def find(self, version: str) -> Section:
+        wanted = _normalize(version)
+        for section in self.sections:
+            if section.version == version or _normalize(section.version) == wanted:
+                return section
+        known = ", ".join(s.version for s in self.sections) or "none"
+        raise BadInputError(f"{self.name}: no section for version {version!r} (found: {known})")
+
+    def body(self, section: Section) -> list[str]:
+        """The section's lines without heading and draft comment, blank lines trimmed."""
+        kept: list[str] = []
+        for line in self.lines[section.start : section.end]:
+            if _DRAFT_COMMENT.match(line):
+                continue
+            if not line.strip() and (not kept or not kept[-1].strip()):
+                continue  # no leading blanks, and no double blank where the comment was
+            kept.append(line.rstrip())
+        while kept and not kept[-1].strip():
+            kept.pop()
+        return kept
+
+
+def _normalize(version: str) -> str:
+    try:
+        return str(Version(version))
+    except InvalidVersion:
+        return version
+
+
+def _is_adornment(line: str) -> bool:
+    return bool(_ADORNMENT.fullmatch(line))
+
+
+def _headings(lines: list[str]) -> Iterator[Heading]:
+    """Section titles as docutils sees them: text at column 0 over a long enough adornment."""
+    for i in range(len(lines) - 1):
+        text, under = lines[i], lines[i + 1].rstrip()
+        if not text.strip() or text[0].isspace() or _is_adornment(text) or not _is_adornment(under):
+            continue
+        title = text.strip()
+        if len(under) < len(title) and len(under) < 4:
+            continue  # docutils reads a short run after short text as a paragraph
+        over = i > 0 and lines[i - 1].rstrip() == under
+        if i > 0 and lines[i - 1].strip() and not over:
+            continue
+        yield Heading(index=i, title=title, style=(under[0], over))
+
+
+def parse_changes(name: str, text: str) -> ChangesFile:
+    """Sections are the headings at the level of the first version heading (any adornment,
+    any of the styles heading_parts reads); the levels above it end a section too."""
+    lines = text.splitlines()
+    headings = list(_headings(lines))
+    first = next((h for h in headings if heading_parts(h.title)), None)
+    if first is None:
+        raise BadInputError(
+            f"{name}: no release section (a heading such as '1.2.3 (2025-06-30)' over a line "
+            "of '-')"
+        )
+    level = first.style
+    title = headings[0] if headings[0] is not first else None
+    higher = {h.style for h in headings if h.index < first.index} - {level}
+    # A heading at the sections' level above the first version is a section too (one that is
+    # not understood): the top release is never silently taken from below it.
+    boundaries = [
+        h
+        for h in headings
+        if h is not title and (h.style == level or (h.style in higher and h.index > first.index))
+    ]
+    sections: list[Section] = []
+    for pos, heading in enumerate(boundaries):
+        if heading.style != level:
+            continue
+        end = boundaries[pos + 1].index if pos + 1 < len(boundaries) else len(lines)
+        if pos + 1 < len(boundaries) and boundaries[pos + 1].style[1]:
+            end -= 1  # the next title's overline
+        sections.append(Section(heading=heading, start=heading.index + 2, end=end))
+    return ChangesFile(name=name, text=text, lines=lines, sections=sections)
+
+
+def _inside_work_tree(path: str) -> None:
+    """A file this script reads must be a regular file inside the work tree (or, outside git,
+    inside the current directory): never a symlink, never a path resolving elsewhere."""
+    where = Path(path)
+    folder = where.parent if where.parent.is_dir() else Path.cwd()
+    proc = subprocess.run(
+        ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    top = Path(proc.stdout.strip() if proc.returncode == 0 else Path.cwd()).resolve()
+    problem = work_tree_problem(top, where)
+    if problem == "is a symlink":
+        raise BadInputError(f"{path}: is a symlink; the notes must be a regular file")
+    if where.is_dir():
+        raise BadInputError(f"{path}: Is a directory; the notes must be a regular file")
+    if problem:
+        raise BadInputError(f"{path}: {problem}")
+    if where.exists() and not where.is_file():
+        raise BadInputError(f"{path}: not a regular file")
+
+
+def read_changes(path: str) -> ChangesFile:
+    _inside_work_tree(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInputError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise BadInputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise BadInputError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_changes(path, text)
+
+
+# ---- docutils --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+
+def _doctree(text: str, source: str) -> tuple[nodes.document, list[Problem]]:
+    """Parse reST the way docutils' tools do; every message of level warning or above."""
+    core = importlib.import_module("docutils.core")
+    standalone = importlib.import_module("docutils.readers.standalone")
+    messages: list[Problem] = []
+
+    def note(msg: nodes.system_message) -> None:
+        if msg["level"] >= 2:
+            line = msg.get("line") or 1
+            text = msg.children[0].astext() if msg.children else msg.astext()
+            messages.append(Problem(int(line), " ".join(text.split())))
+
+    class Reader(standalone.Reader):  # type: ignore[name-defined,misc]
+        def new_document(self) -> nodes.document:
+            document: nodes.document = super().new_document()
+            document.reporter.attach_observer(note)
+            return document
+
+    settings = {
+        "report_level": 5,  # collected by the observer, not printed
+        "halt_level": 5,
+        "warning_stream": io.StringIO(),
+        "doctitle_xform": False,
+        "sectsubtitle_xform": False,
+        "docinfo_xform": False,
+        "file_insertion_enabled": False,  # a changelog must not read other files
+        "raw_enabled": False,
+        "_disable_config": True,
+    }
+    document = core.publish_doctree(
+        text, source_path=source, reader=Reader(), settings_overrides=settings
+    )
+    return document, messages
+
+
+def _section_node(document: nodes.document, heading: Heading) -> nodes.Element:
+    from docutils import nodes
+
+    for section in document.findall(nodes.section):
+        title = section.children[0] if section.children else None
+        # docutils numbers a title by its underline: the line after the text.
+        if isinstance(title, nodes.title) and title.line == heading.line + 1:
+            return section
+    raise BadInputError(
+        f"line {heading.line}: docutils does not read {heading.title!r} as a section title"
+    )
+
+
+# ---- Markdown --------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+_UNKNOWN_ROLE = re.compile(r":[\w.+-]+:`(.*)`", re.DOTALL)
+
+
+def _md_escape(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _code_span(text: str) -> str:
+    text = " ".join(text.split("\n"))
+    runs = [len(m) for m in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _indent(text: str, prefix: str, first: str | None = None) -> str:
+    lines = text.split("\n")
+    head = (first if first is not None else prefix) + lines[0]
+    rest = [prefix + line if line.strip() else "" for line in lines[1:]]
+    return "\n".join([head.rstrip() if not lines[0] else head, *rest])
+
+
+class MarkdownWriter:
+    """Turns a docutils doctree into GitHub-flavoured Markdown, block by block."""
+
+    def __init__(self, root: nodes.Element) -> None:
+        from docutils import nodes
+
+        self.nodes = nodes
+        self.root = root  # the version section; its sub-headings start at ###
+
+    def render(self) -> str:
+        return self.blocks(self.root.children[1:]).rstrip()
+
+    def blocks(self, children: Sequence[nodes.Node]) -> str:
+        out: list[str] = []
+        for child in children:
+            text = self.block(child)
+            if not text:
+                continue
+            # A list right after its item's paragraph stays tight; other blocks get a blank line.
+            tight = isinstance(child, (self.nodes.bullet_list, self.nodes.enumerated_list))
+            if out:
+                out.append("\n" if tight and self._in_list_item(child) else "\n\n")
+            out.append(text)
+        return "".join(out)
+
+    def _in_list_item(self, node: nodes.Node) -> bool:
+        return isinstance(node.parent, self.nodes.list_item)
+
+    def block(self, node: nodes.Node) -> str:
+        n = self.nodes
+        if isinstance(node, (n.comment, n.target, n.system_message, n.substitution_definition)):
+            return ""
+        if isinstance(node, n.section):
+            return self._section(node)
+        if isinstance(node, n.paragraph):
+            return self.inline(node.children)
+        if isinstance(node, n.bullet_list):
+            return "\n".join(self._item(item, "- ") for item in node.children)
+        if isinstance(node, n.enumerated_list):
+            start = int(node.get("start", 1))
+            return "\n".join(
+                self._item(item, f"{start + i}. ") for i, item in enumerate(node.children)
+            )
+        if isinstance(node, n.literal_block):
+            return self._fence(node)
+        if isinstance(node, n.block_quote):
+            return _indent(self.blocks(node.children), "> ").replace("\n\n", "\n>\n")
+        if isinstance(node, n.Admonition):
+            label = node.tagname.capitalize() if node.tagname != "admonition" else ""
+            body = self.blocks(node.children)
+            return _indent(f"**{label}**\n\n{body}" if label else body, "> ").replace(
+                "\n\n", "\n>\n"
+            )
+        if isinstance(node, n.definition_list):
+            return "\n\n".join(self._definition(item) for item in node.children)
+        if isinstance(node, n.transition):
+            return "---"
+        if isinstance(node, n.TextElement):
+            return self.inline(node.children)
+        if isinstance(node, n.Element):
+            return self.blocks(node.children)
+        return _md_escape(node.astext())
+
+    def _section(self, node: nodes.Element) -> str:
+        depth, parent = 1, node.parent
+        while parent is not None and parent is not self.root:
+            depth += isinstance(parent, self.nodes.section)
+            parent = parent.parent
+        title = self.inline(node.children[0].children) if node.children else ""
+        body = self.blocks(node.children[1:])
+        heading = "#" * min(6, 2 + depth) + " " + title
+        return f"{heading}\n\n{body}" if body else heading
+
+    def _item(self, item: nodes.Node, marker: str) -> str:
+        body = self.blocks(item.children) if isinstance(item, self.nodes.Element) else ""
+        return _indent(body, " " * len(marker), first=marker)
+
+    def _definition(self, item: nodes.Node) -> str:
+        n = self.nodes
+        terms: list[str] = []
+        body: list[str] = []
+        for child in item.children if isinstance(item, n.Element) else []:
+            if isinstance(child, n.term):
+                terms.append(self.inline(child.children))
+            elif isinstance(child, n.definition):
+                body.append(self.blocks(child.children))
+        return "\n\n".join([f"**{' '.join(terms)}**", *body])
+
+    def _fence(self, node: nodes.Element) -> str:
+        text = node.astext()
+        classes: list[str] = node.get("classes", [])
+        language = next((c for c in classes if c != "code"), "")
+        runs = [len(m) for m in re.findall(r"`{3,}", text)]
+        fence = "`" * max(3, max(runs, default=0) + 1)
+        return f"{fence}{language}\n{text}\n{fence}"
+
+    def inline(self, children: Sequence[nodes.Node]) -> str:
+        text = "".join(self._inline(child) for child in children)
+        return " ".join(line.strip() for line in text.split("\n"))
+
+    def _inline(self, node: nodes.Node) -> str:
+        n = self.nodes
+        if isinstance(node, n.Text):
+            return _md_escape(node.astext())
+        if isinstance(node, n.target):
+            return ""
+        if isinstance(node, n.literal):
+            return _code_span(node.astext())
+        if isinstance(node, n.strong):
+            return f"**{self.inline(node.children)}**"
+        if isinstance(node, (n.emphasis, n.title_reference)):
+            return f"*{self.inline(node.children)}*"
+        if isinstance(node, n.reference):
+            return self._link(node)
+        if isinstance(node, n.image):
+            return f"![{_md_escape(node.get('alt', ''))}]({node.get('uri', '')})"
+        if isinstance(node, n.footnote_reference):
+            return f"[{_md_escape(node.astext())}]"
+        if isinstance(node, n.problematic):
+            # A role docutils does not know (Sphinx's :issue:`42`, :pr:, ...): its text as code.
+            role = _UNKNOWN_ROLE.fullmatch(node.astext())
+            if role:
+                return _code_span(role.group(1))
+        if isinstance(node, n.Element):
+            return self.inline(node.children)
+        return _md_escape(node.astext())
+
+    def _link(self, node: nodes.Element) -> str:
+        uri = node.get("refuri")
+        label = self.inline(node.children)
+        if not uri:
+            return label  # an internal link: nothing to point at on a release page
+        if node.astext() == uri:
+            return f"<{uri}>"
+        return f"[{label}]({uri.replace(' ', '%20').replace(')', '%29')})"
+
+
+def to_markdown(changes: ChangesFile, section: Section) -> str:
+    document, _ = _doctree(changes.text, changes.name)
+    return MarkdownWriter(_section_node(document, section.heading)).render()
+
+
+# ---- the release check -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    tag: str
+    date: str
+    prerelease: bool
+    previous_tag: str | None
+
+
+def _git_tags(repo: str, pattern: str) -> list[str]:
+    try:
+        result = subprocess.run(
+            ["git", "-C", repo, "tag", "--list", pattern],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise BadInputError("git is not installed or not on PATH") from None
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["git tag failed"])[-1]
+        raise BadInputError(f"cannot list the tags in {repo}: {reason}")
+    return result.stdout.split()
+
+
+def highest_tag(repo: str, pattern: str) -> tuple[str, Version] | None:
+    """The highest tag matching `pattern` whose rest, after the literal prefix, is PEP 440."""
+    best: tuple[str, Version] | None = None
+    for tag in _git_tags(repo, pattern):
+        version = version_of_tag(tag, pattern)
+        if version is not None and (best is None or version > best[1]):
+            best = (tag, version)
+    return best
+
+
+def version_problems(section: Section) -> list[str]:
+    raw = section.version
+    low = raw.lower()
+    bare = low[1:] if low.startswith("v") else low
+    if low in _PLACEHOLDER_WORDS or (
+        _VERSION_TEMPLATE.fullmatch(bare) and re.search(r"[xyzn*?#]", bare)
+    ):
+        return [f"version {raw!r} is a placeholder; set the version to release"]
+    if low.startswith("v"):
+        return [f"version {raw!r} starts with 'v'; write the bare PEP 440 version ({raw[1:]})"]
+    try:
+        version = Version(raw)
+    except InvalidVersion:
+        return [f"version {raw!r} is not a PEP 440 version (e.g. 1.4.0, 1.4.0rc1, 1.4.0.post1)"]
+    if str(version) != raw:
+        return [f"version {raw!r} is not in normalized PEP 440 form; write {str(version)!r}"]
+    if version.local:
+        return [f"version {raw!r} has a local part (+{version.local}), which PyPI refuses"]
+    return []
+
+
+def date_problems(section: Section, today: dt.date) -> list[str]:
+    raw = section.date
+    low = raw.lower()
+    if not raw:
+        return ["the heading has no date; add the release date, e.g. '1.4.0 (2026-05-20)'"]
+    if low in _PLACEHOLDER_WORDS or _DATE_TEMPLATE.fullmatch(low):
+        return [f"date {raw!r} is a placeholder; set the release date (YYYY-MM-DD)"]
+    date = heading_date(raw)
+    if date is None and (_ISO_DATE.fullmatch(raw) or LONG_DATE.fullmatch(raw)):
+        return [f"date {raw!r} is not a real date"]
+    if date is None:
+        return [f"date {raw!r} is not a date (YYYY-MM-DD or Month D, YYYY)"]
+    if date > today:
+        return [f"date {raw} is in the future (today is {today.isoformat()})"]
+    return []
+
+
+def body_problems(changes: ChangesFile, section: Section) -> list[Problem]:
+    problems: list[Problem] = []
+    for index in range(section.start, section.end):
+        line = changes.lines[index]
+        if _DRAFT_COMMENT.match(line):
+            continue
+        match = _DRAFT_LEFTOVER.search(line)
+        if match:
+            problems.append(Problem(index + 1, f"draft placeholder {match[1]!r} left in the notes"))
+    return problems
+
+
+def entry_count(document: nodes.document, section: Section) -> int:
+    from docutils import nodes
+
+    try:
+        node = _section_node(document, section.heading)
+    except BadInputError:
+        return 0  # docutils' own message for that line is already among the problems
+    return sum(1 for _ in node.findall(nodes.list_item))
+
+
+def check(changes: ChangesFile, pattern: str, today: dt.date, repo: str) -> list[Problem]:
+    section = changes.top_release()
+    line = section.heading.line
+    problems: list[Problem] = []
+    if not section.parsed and not section.loose:
+        problems.append(Problem(line, f"heading {section.heading.title!r} is not 'VERSION (DATE)'"))
+    else:
+        versions = version_problems(section)
+        if not versions and not is_releasable(section.version):
+            versions = [
+                f"version {section.version!r} is not a form release-tag can write "
+                "(X.Y.Z, optional aN/bN/rcN, optional .postN)"
+            ]
+        problems += [Problem(line, message) for message in versions]
+        problems += [
+            Problem(other.heading.line, f"a second section for version {section.version}")
+            for other in changes.sections
+            if other is not section and other.parsed and _same(other.version, section.version)
+        ]
+        if not versions:
+            problems += [Problem(line, m) for m in _tag_order(section.version, repo, pattern)]
+        problems += [Problem(line, message) for message in date_problems(section, today)]
+    problems += body_problems(changes, section)
+    document, messages = _doctree(changes.text, changes.name)
+    problems += messages
+    if entry_count(document, section) == 0:
+        problems.append(Problem(line, f"section {section.heading.title!r} has no entries"))
+    return sorted(problems, key=lambda p: p.line)
+
+
+def _same(one: str, other: str) -> bool:
+    return _normalize(one) == _normalize(other)
+
+
+def _tag_order(raw: str, repo: str, pattern: str) -> list[str]:
+    last = highest_tag(repo, pattern)
+    if last is None or Version(raw) > last[1]:
+        return []
+    tag, version = last
+    if Version(raw) == version:
+        return [f"version {raw} is already released as tag {tag}; start a new section"]
+    return [f"version {raw} is not above the last release tag {tag}"]
+
+
+def release_info(section: Section, repo: str, pattern: str) -> Release:
+    last = highest_tag(repo, pattern)
+    return Release(
+        version=section.version,
+        tag=tag_for(section.version, pattern),
+        date=str(heading_date(section.date) or section.date),
+        prerelease=Version(section.version).is_prerelease,
+        previous_tag=last[0] if last else None,
+    )
+
+
+# ---- GitHub Actions --------------------------------------------------------------------------
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _append(variable: str, text: str) -> None:
+    path = os.environ.get(variable)
+    if path:
+        with Path(path).open("a", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def report_problems(name: str, problems: list[Problem]) -> None:
+    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    for problem in problems:
+        print(f"{name}:{problem.line}: {problem.message}", file=sys.stderr)
+        if in_actions:
+            print(
+                f"::error file={_escape_property(name)},line={problem.line}::"
+                f"{_escape_data(problem.message)}"
+            )
+    lines = "".join(f"- line {p.line}: {p.message}\n" for p in problems)
+    _append("GITHUB_STEP_SUMMARY", f"## {name} is not ready to release\n\n{lines}\n")
+
+
+def report_release(name: str, release: Release) -> None:
+    print(release.version)
+    _append(
+        "GITHUB_OUTPUT",
+        f"version={release.version}\ntag={release.tag}\ndate={release.date}\n"
+        f"prerelease={'true' if release.prerelease else 'false'}\n",
+    )
+    previous = f"`{release.previous_tag}`" if release.previous_tag else "none"
+    _append(
+        "GITHUB_STEP_SUMMARY",
+        f"## {name} is ready to release {release.version}\n\n"
+        f"- tag: `{release.tag}`\n- date: {release.date}\n"
+        f"- pre-release: {'yes' if release.prerelease else 'no'}\n"
+        f"- previous release tag: {previous}\n\n",
+    )
+
+
+# ---- command line ----------------------------------------------------------------------------
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    section = read_changes(args.file).top_release()
+    _require_parsed(section)
+    print(section.version)
+    return 0
+
+
+def cmd_date(args: argparse.Namespace) -> int:
+    section = read_changes(args.file).top_release()
+    _require_parsed(section)
+    print(section.date)
+    return 0
+
+
+def _require_parsed(section: Section) -> None:
+    where = f"line {section.heading.line}: heading {section.heading.title!r}"
+    if not section.parsed:
+        raise BadInputError(f"{where} has no PEP 440 version (e.g. '1.4.0 (2026-05-20)')")
+    date = section.date
+    if date and date.lower() not in _PLACEHOLDER_WORDS and heading_date(date) is None:
+        raise BadInputError(f"{where}: date {date!r} is not a real date (YYYY-MM-DD)")
+
+
+def cmd_notes(args: argparse.Namespace) -> int:
+    changes = read_changes(args.file)
+    section = changes.find(args.version) if args.version else changes.top_release()
+    if args.format == "md":
+        text = to_markdown(changes, section)
+    else:
+        text = "\n".join(changes.body(section))
+    sys.stdout.write(text + "\n" if text else "")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    changes = read_changes(args.file)
+    problems = check(changes, args.tag_pattern, args.today, args.repo)
+    if problems:
+        report_problems(args.file, problems)
+        return 1
+    report_release(args.file, release_info(changes.top_release(), args.repo, args.tag_pattern))
+    return 0
+
+
+def _add_file_option(parser: argparse.ArgumentParser, default: str | None) -> None:
+    parser.add_argument(
+        "--file",
+        metavar="PATH",
+        default=default if default is not None else argparse.SUPPRESS,
+        help="the changelog to read (default: $CHANGES, else CHANGES.rst)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog=PROG,
+        description=__doc__,
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_file_option(parser, os.environ.get("CHANGES") or "CHANGES.rst")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(
+        name: str, summary: str, run: Callable[[argparse.Namespace], int]
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=summary)
+        _add_file_option(sub, None)
+        sub.set_defaults(run=run)
+        return sub
+
+    command(
+        "version", "Print the version of the top release section (planning skipped).", cmd_version
+    )
+    command("date", "Print the date of the top release section, as written.", cmd_date)
+    notes = command(
+        "notes", "Print a section's notes without its heading and draft comment.", cmd_notes
+    )
+    notes.add_argument("version", nargs="?", help="the section's version (default: the top one)")
+    notes.add_argument(
+        "--format",
+        choices=("rst", "md"),
+        default="rst",
+        help="rst: the lines as written; md: Markdown for a GitHub Release (default: rst)",
+    )
+    checker = command(
+        "check",
+        "Check the top section is ready to release; print its version. In GitHub Actions, "
+        "annotate problems and write version/tag/date/prerelease to $GITHUB_OUTPUT.",
+        cmd_check,
+    )
+    checker.add_argument(
+        "--tag-pattern",
+        metavar="GLOB",
+        default=os.environ.get("TAG_PATTERN") or "v*",
+        help="release tags to compare with; the version is the tag minus the glob's "
+        "literal prefix (default: $TAG_PATTERN, else 'v*')",
+    )
+    checker.add_argument(
+        "--today",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        default=dt.datetime.now(dt.timezone.utc).date(),
+        help="the date a release date may not be after (default: today in UTC)",
+    )
+    checker.add_argument(
+        "-C",
+        dest="repo",
+        metavar="REPO",
+        default=".",
+        help="the git repository whose tags to compare with (default: the current directory)",
+    )
+    return parser
+
+
+def _check_outputs() -> None:
+    """GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, when set, must be writable files: checked first."""
+    problem = actions_files_problem(os.environ)
+    if problem:
+        raise BadInputError(problem)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        _check_outputs()
+        status: int = args.run(args)
+    except BadInputError as exc:
+        fail(str(exc), 2)
+    except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
+        fail(missing_dependency(missing), 1)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1444 @@
+#!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.10"
+# dependencies = [
+#     "packaging>=23.0",
+#     "docutils>=0.19",
+#     "gitchangelog>=3.0.4",
+#     "tomli>=2.0; python_version < '3.11'",
+# ]
+# ///
+"""Draft the next CHANGES.rst section from the git history since the last release."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import difflib
+import fnmatch
+import io
+import os
+import re
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from releasekit.rules.actions import actions_files_problem
+from releasekit.rules.changelog import HEADING_TITLE, heading_date, heading_parts
+from releasekit.rules.cli import PROG, Parser, missing_dependency, warn
+from releasekit.rules.versions import InvalidVersion, Version, is_releasable
+from releasekit.rules.worktree import work_tree_problem
+
+DEFAULT_ORDER = ("ENH", "FIX", "MAINT")
+FIRST_VERSION = "0.1.0"
+SUMMARY_LINES = 200  # of the diff shown in the Actions step summary
+NEW_FILE = "Changelog\n=========\n\n"
+
+# git log record: fields split by US (0x1f), records ended by RS (0x1e).
+LOG_FORMAT = "%h%x1f%H%x1f%P%x1f%an%x1f%s%x1f%b%x1e"
+CONVENTIONAL = re.compile(
+    r"^(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?:\s*(?P<desc>\S.*)$"
+)
+BREAKING_FOOTER = re.compile(r"^BREAKING[ -]CHANGE:", re.MULTILINE)
+# The kit's own commits: the draft itself, version bumps, the squash-merged RC pull request.
+BOOKKEEPING = re.compile(
+    r"^chore\(rc-changes\)!?:|^chore\(ver\)!?:\s*bump\b|^chore\(auto-release-candidate[\w-]*\)"
+)
+MARKUP_CHARS = re.compile(r"[\\*`|_]|::$")
+INLINE_START = re.compile(r"([*`|])")
+REFERENCE_END = re.compile(r"_(?=[^A-Za-z0-9]|$)")
+PR_MERGE = re.compile(r"^Merge pull request #(?P<number>\d+) from \S+")
+MARKER = re.compile(r"^\.\. releasekit-draft: (?P<sha>[0-9a-fA-F]{7,64})\s*$")
+ENTRY = re.compile(r"^- \S+ (?P<label>[^\s:]+):(\s|$)")
+# An entry line without any character that could start reST markup: docutils cannot object
+# to it, so it is left out of the validity parse (which keeps long histories fast).
+PLAIN_ENTRY = re.compile(
+    r"^- [0-9a-f]{4,64} [A-Za-z][\w-]*!?: [^*`|_\\\[\]<>:]*(:[^*`|_\\\[\]<>:]+)*$"
+)
+
+
+# A line docutils has nothing to say about: blank, plain words (a title, a heading this script
+# wrote), or the draft marker comment. Adornment lines are judged with their title (inert()).
+INERT_LINE = re.compile(r"^(|\w[\w ,.()'/+-]*|\.\. releasekit-draft: [0-9a-fA-F]{7,64})$")
+ADORNMENT = re.compile(r"^([=\-~^\"'`#*+<>])\1*$")
+
+
+# ---- shared rules ----------------------------------------------------------------------------
+# Every copy-alone script that needs one of these rules keeps its own copy, under the same
+
+
+class BadInputError(Exception):
+    """Exit 2: the user's input or repository state is wrong; nothing was changed."""
+
+
+class FailureError(Exception):
+    """Exit 1: something failed while doing the job."""
+
+
+# ---- git ---------------------------------------------------------------------------------
+
+
+def git(
+    cwd: Path, *args: str, check: bool = True, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise FailureError("git is not installed or not on PATH") from exc
+    if check and proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise FailureError(f"git {args[0]} failed: {reason}")
+    return proc
+
+
+@dataclass(frozen=True)
+class Repo:
+    cwd: Path
+    toplevel: Path
+    head: str
+
+    @classmethod
+    def open(cls, cwd: Path) -> Repo:
+        if not cwd.is_dir():
+            raise BadInputError(f"{cwd} is not a directory")
+        bare = git(cwd, "rev-parse", "--is-bare-repository", check=False)
+        if bare.returncode == 0 and bare.stdout.strip() == "true":
+            raise BadInputError(
+                f"{cwd.resolve()} is a bare repository (no work tree); run it in a checkout"
+            )
+        proc = git(
+            cwd, "rev-parse", "--show-toplevel", "--is-shallow-repository", "HEAD", check=False
+        )
+        if proc.returncode != 0:
+            if "not a git repository" in proc.stderr:
+                raise BadInputError(f"{cwd.resolve()} is not a git repository")
+            raise BadInputError("the repository has no commits yet")
+        toplevel, shallow, head = proc.stdout.split("\n")[:3]
+        if shallow == "true":
+            raise BadInputError(
+                "shallow clone: the history since the last release is missing; fetch it all "
+                "with `git fetch --unshallow` (in Actions: actions/checkout with fetch-depth: 0)"
+            )
+        return cls(cwd=cwd, toplevel=Path(toplevel), head=head)
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    version: Version
+    sha: str
+    date: str
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    short: str
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    subject: str
+    body: str
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+
+def literal_prefix(pattern: str) -> str:
+    """The part of a tag pattern before its first wildcard: `v` for `v*`, `pkg-a-v` ..."""
+    return re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+
+
+def release_tags(repo: Repo, pattern: str) -> tuple[list[Tag], list[str]]:
+    """Tags matching `pattern` with a PEP 440 version, lowest first; and the matching tags
+    without one (passed over). Reachability is decided later: `--merged HEAD` would walk the
+    whole history, which a range draft does not need."""
+    fmt = "%(refname:strip=2)%1f%(objectname)%1f%(*objectname)%1f%(creatordate:short)"
+    out = git(repo.cwd, "for-each-ref", f"--format={fmt}", "refs/tags").stdout
+    prefix = literal_prefix(pattern)
+    tags: list[Tag] = []
+    skipped: list[str] = []
+    for line in out.splitlines():
+        name, sha, peeled, when = line.split("\x1f")
+        if not fnmatch.fnmatchcase(name, pattern):
+            continue
+        try:
+            version = Version(name[len(prefix) :])
+        except InvalidVersion:
+            skipped.append(name)
+            continue
+        tags.append(Tag(name=name, version=version, sha=peeled or sha, date=when))
+    tags.sort(key=lambda tag: tag.version)
+    return tags, skipped
+
+
+def unmatched_tags_hint(repo: Repo, pattern: str) -> str:
+    """When no tag matches the pattern but some look like versions: the pattern that would."""
+    names = git(repo.cwd, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags").stdout
+    found: dict[str, int] = {}
+    for name in names.split():
+        match = re.fullmatch(r"([^0-9]*)([0-9].*)", name)
+        if match and not fnmatch.fnmatchcase(name, pattern):
+            try:
+                Version(match[2])
+            except InvalidVersion:
+                continue
+            found[match[1] + "*"] = found.get(match[1] + "*", 0) + 1
+    if not found:
+        return ""
+    best = max(found, key=lambda k: found[k])
+    count = sum(found.values())
+    return (
+        f" ({count} tag{'s' if count > 1 else ''} look like versions but do not match "
+        f"--tag-pattern {pattern!r}; TAG_PATTERN={best!r} would match {found[best]})"
+    )
+
+
+def parse_log(out: str) -> list[Commit]:
+    commits = []
+    for record in out.split("\x1e"):
+        record = record.lstrip("\n")
+        if not record:
+            continue
+        short, sha, parents, author, subject, body = record.split("\x1f", 5)
+        commits.append(Commit(short, sha, tuple(parents.split()), author, subject, body))
+    return commits
+
+
+def log(repo: Repo, revisions: Sequence[str], path: str | None, merges: bool) -> list[Commit]:
+    """ONE git log over `revisions`, newest first."""
+    args = ["log", f"--format={LOG_FORMAT}"]
+    if not merges:
+        args.append("--no-merges")
+    args += [*revisions, "--"]
+    if path:
+        args.append(path)
+    return parse_log(git(repo.cwd, *args).stdout)
+
+
+def notes_edits(repo: Repo, revisions: Sequence[str], notes: Path) -> set[str]:
+    """Commits that change the notes file and nothing else: a maintainer editing the draft
+    (on the RC branch or after merging it) is not news for the next draft."""
+    try:
+        relpath = notes.resolve().relative_to(repo.toplevel.resolve()).as_posix()
+    except ValueError:  # the notes live outside the repository
+        return set()
+    args = ["log", "--format=%H", "--no-merges", *revisions, "--", f":(top,literal){relpath}"]
+    touching = set(git(repo.cwd, *args).stdout.split())
+    if not touching:
+        return set()
+    listing = "".join(f"{sha}\n" for sha in touching)  # diff-tree skips an unterminated line
+    out = git(repo.cwd, "diff-tree", "--stdin", "-r", "--name-only", stdin=listing)
+    files: dict[str, set[str]] = {}
+    current = ""
+    for line in out.stdout.splitlines():
+        if line in touching:  # each commit's record starts with its sha
+            current = line
+            files[current] = set()
+        elif line and current:
+            files[current].add(line)
+    return {sha for sha, changed in files.items() if changed == {relpath}}
+
+
+def is_ancestor(repo: Repo, sha: str) -> bool:
+    return git(repo.cwd, "merge-base", "--is-ancestor", sha, "HEAD", check=False).returncode == 0
+
+
+def last_reachable(repo: Repo, tags: Sequence[Tag]) -> Tag | None:
+    """The highest version reachable from HEAD: usually the first candidate, one cheap call."""
+    return next((tag for tag in reversed(tags) if is_ancestor(repo, tag.sha)), None)
+
+
+def ancestors(roots: Iterable[str], parents: dict[str, tuple[str, ...]]) -> set[str]:
+    seen: set[str] = set()
+    stack = [root for root in roots if root in parents]
+    while stack:
+        sha = stack.pop()
+        if sha in seen:
+            continue
+        seen.add(sha)
+        stack.extend(p for p in parents.get(sha, ()) if p not in seen and p in parents)
+    return seen
+
+
+def assign_owners(tags: Sequence[Tag], parents: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Commit sha -> name of the lowest-version tag that contains it. One walk in all: a
+    commit already owned has all its ancestors owned too, so each walk stops there."""
+    owner: dict[str, str] = {}
+    for tag in tags:  # oldest version first
+        stack = [tag.sha] if tag.sha in parents and tag.sha not in owner else []
+        while stack:
+            sha = stack.pop()
+            if sha in owner:
+                continue
+            owner[sha] = tag.name
+            stack.extend(p for p in parents[sha] if p in parents and p not in owner)
+    return owner
+
+
+# ---- sorting commits into entries --------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Entry:
+    short: str
+    label: str
+    subject: str
+    breaking: bool = False
+    feature: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.label}!" if self.breaking else self.label
+
+    def line(self) -> str:
+        return f"- {self.short} {self.key}: {self.subject}"
+
+
+def rst_escape(text: str) -> str:
+    """Make a commit subject plain reST text: no emphasis, roles, substitutions, references."""
+    text = " ".join(text.split())
+    if not MARKUP_CHARS.search(text):
+        return text
+    text = text.replace("\\", "\\\\")
+    text = INLINE_START.sub(r"\\\1", text)
+    text = REFERENCE_END.sub(r"\\_", text)
+    if text.endswith("::"):
+        text = text[:-1] + "\\:"
+    return text
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def subject_of(commit: Commit, merges: bool, prs: dict[str, str] | None = None) -> str | None:
+    """The subject to file, or None for a commit that never makes an entry. A commit that a
+    first-parent "Merge pull request #N" brought in gets (#N) unless its subject names it."""
+    if BOOKKEEPING.search(commit.subject):
+        return None
+    if not commit.is_merge:
+        number = (prs or {}).get(commit.sha)
+        if number and f"#{number}" not in commit.subject:
+            return f"{commit.subject} (#{number})"
+        return commit.subject
+    match = PR_MERGE.match(commit.subject)
+    if not merges or not match:
+        return None
+    title = next((line.strip() for line in commit.body.splitlines() if line.strip()), "")
+    return f"{title or commit.subject} (#{match['number']})"
+
+
+def is_breaking(match: re.Match[str] | None, body: str) -> bool:
+    """`type!:` (match of CONVENTIONAL on the subject) or a BREAKING CHANGE footer."""
+    if match and match["bang"]:
+        return True
+    return "BREAKING" in body and bool(BREAKING_FOOTER.search(body))
+
+
+@dataclass
+class Rules:
+    """Label per conventional-commit type (regexps), a default label, ignore regexps."""
+
+    labels: list[tuple[str, re.Pattern[str]]] = field(
+        default_factory=lambda: [
+            ("ENH", re.compile(r"^feat$", re.IGNORECASE)),
+            ("FIX", re.compile(r"^(fix|perf)$", re.IGNORECASE)),
+        ]
+    )
+    default_label: str = "MAINT"
+    ignore: list[re.Pattern[str]] = field(default_factory=list)
+    _by_type: dict[str, str] = field(default_factory=dict)
+
+    def label_of(self, kind: str) -> str:
+        if kind not in self._by_type:
+            found = (name for name, rx in self.labels if rx.search(kind))
+            self._by_type[kind] = next(found, self.default_label)
+        return self._by_type[kind]
+
+    @property
+    def order(self) -> list[str]:
+        named = [label for label, _ in self.labels] + [self.default_label]
+        return [x for x in DEFAULT_ORDER if x in named] + [
+            x for x in named if x not in DEFAULT_ORDER
+        ]
+
+    def classify(self, short: str, subject: str, body: str) -> Entry | None:
+        if self.ignore and any(pattern.search(subject) for pattern in self.ignore):
+            return None
+        match = CONVENTIONAL.match(subject)
+        label, text = self.default_label, subject
+        if match:
+            text = match["desc"]
+            label = self.label_of(match["type"])
+        text = rst_escape(capitalise(text.strip()))
+        return Entry(short, label, text, is_breaking(match, body), label == "ENH")
+
+
+@dataclass
+class GitchangelogRules:
+    """A project's .gitchangelog.rc, read with gitchangelog's own loader: its sections become
+    the labels, its ignore regexps and subject_process apply."""
+
+    sections: list[tuple[str, list[str] | None]]
+    ignore: list[str]
+    process: Callable[[str], str]
+
+    @property
+    def order(self) -> list[str]:
+        return [name for name, _ in self.sections]
+
+    def classify(self, short: str, subject: str, body: str) -> Entry | None:
+        if any(re.search(pattern, subject) for pattern in self.ignore):
+            return None
+        label = None
+        for name, regexps in self.sections:
+            if regexps is None or any(re.search(rx, subject) for rx in regexps):
+                label = name
+                break
+        if label is None:
+            return None
+        return Entry(
+            short=short,
+            label=label.replace(" ", "-"),
+            subject=rst_escape(str(self.process(subject))),
+            breaking=is_breaking(CONVENTIONAL.match(subject), body),
+            feature=label.upper() in {"ENH", "NEW", "FEAT", "FEATURE", "FEATURES", "ADDED"},
+        )
+
+
+AnyRules = Rules | GitchangelogRules
+
+
+def load_gitchangelog(path: Path) -> GitchangelogRules:
+    from gitchangelog import gitchangelog as gcl
+
+    reference = Path(gcl.__file__).with_name("gitchangelog.rc.reference")
+    said = io.StringIO()  # gitchangelog reports its own errors on stderr, several lines
+    try:
+        with contextlib.redirect_stderr(said):
+            loaded = gcl.load_config_file(
+                str(path), default_filename=str(reference), fail_if_not_present=True
+            )
+        config = gcl.Config(loaded)
+        sections = [(str(name), rxs) for name, rxs in config["section_regexps"]]
+        return GitchangelogRules(
+            sections, list(config["ignore_regexps"]), config["subject_process"]
+        )
+    except (SystemExit, Exception) as exc:
+        reason = (said.getvalue().strip().splitlines() or [repr(exc)])[0]
+        raise BadInputError(f"{path.name}: cannot load this gitchangelog config: {reason}") from exc
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        with path.open("rb") as handle:
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise BadInputError(f"{path}: {exc}") from exc
+
+
+def rules_from_table(table: Any, where: str) -> Rules:
+    """`labels = {ENH = "^feat$", ...}` (label -> regexp on the type), `default-label`, `ignore`."""
+    if not isinstance(table, dict):
+        raise BadInputError(f"{where}: expected a table")
+    rules = Rules()
+    try:
+        if "labels" in table:
+            rules.labels = [(str(k), re.compile(str(v))) for k, v in dict(table["labels"]).items()]
+        rules.default_label = str(table.get("default-label", rules.default_label))
+        rules.ignore = [re.compile(str(rx)) for rx in list(table.get("ignore", []))]
+    except (TypeError, ValueError, re.error) as exc:
+        raise BadInputError(f"{where}: {exc}") from exc
+    for label in [*(name for name, _ in rules.labels), rules.default_label]:
+        if not re.fullmatch(r"[A-Za-z][\w-]*", label):
+            raise BadInputError(f"{where}: label {label!r} must be a word")
+    return rules
+
+
+def load_rules(config: str | None, repo: Repo) -> AnyRules:
+    if config:
+        path = repo.cwd / config
+        if path.is_symlink() or not path.is_file():
+            raise BadInputError(f"config file {config} not found or not a regular file")
+        if path.name.endswith(".rc"):
+            return load_gitchangelog(path)
+        data = load_toml(path)
+        table = data.get("tool", {}).get("releasekit", {}).get("changes", data)
+        return rules_from_table(table, config)
+    rc = repo.toplevel / ".gitchangelog.rc"
+    if rc.exists() or rc.is_symlink():
+        regular_file_inside(repo, rc, "the rules file")
+    if rc.is_file():
+        return load_gitchangelog(rc)
+    pyproject = repo.toplevel / "pyproject.toml"
+    if pyproject.exists() or pyproject.is_symlink():
+        regular_file_inside(repo, pyproject, "the rules file")
+    if pyproject.is_file():
+        table = load_toml(pyproject).get("tool", {}).get("releasekit", {}).get("changes")
+        if table is not None:
+            return rules_from_table(table, "pyproject.toml [tool.releasekit.changes]")
+    return Rules()
+
+
+def pull_requests(commits: Iterable[Commit], head: str) -> dict[str, str]:
+    """sha -> N for each commit that a "Merge pull request #N" on HEAD's first-parent line
+    brought in (the oldest such merge wins), and for that merge itself."""
+    by_sha = {c.sha: c for c in commits}
+    chain: list[str] = []
+    sha = head
+    while sha in by_sha:
+        chain.append(sha)
+        sha = by_sha[sha].parents[0] if by_sha[sha].parents else ""
+    on_chain = set(chain)
+    owner: dict[str, str] = {}
+    for merge in reversed(chain):  # oldest first
+        match = PR_MERGE.match(by_sha[merge].subject)
+        if not by_sha[merge].is_merge or not match:
+            continue
+        owner[merge] = match["number"]
+        stack = list(by_sha[merge].parents[1:])
+        while stack:
+            sha = stack.pop()
+            if sha in by_sha and sha not in on_chain and sha not in owner:
+                owner[sha] = match["number"]
+                stack.extend(by_sha[sha].parents)
+    return owner
+
+
+def entries_for(
+    commits: Iterable[Commit], rules: AnyRules, merges: bool, prs: dict[str, str] | None = None
+) -> list[Entry]:
+    """Entries for `commits` (given newest first), oldest first. Each change once: with
+    --include-merges a pull request is one entry (its merge's title), its commits left out;
+    without, each of its commits is an entry ending in (#N)."""
+    commits = list(commits)
+    prs = prs or {}
+    merged = {prs[c.sha] for c in commits if c.is_merge and c.sha in prs} if merges else set()
+    entries = []
+    for commit in reversed(commits):
+        if not commit.is_merge and prs.get(commit.sha) in merged:
+            continue
+        subject = subject_of(commit, merges, prs)
+        if subject is None:
+            continue
+        entry = rules.classify(commit.short, subject, commit.body)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def sort_key(order: Sequence[str]) -> Callable[[Entry], tuple[int, int]]:
+    def key(entry: Entry) -> tuple[int, int]:
+        rank = order.index(entry.label) if entry.label in order else len(order)
+        return (0 if entry.breaking else 1, rank)
+
+    return key
+
+
+def line_key(label_key: str, order: Sequence[str]) -> tuple[int, int]:
+    label = label_key.rstrip("!")
+    rank = order.index(label) if label in order else len(order)
+    return (0 if label_key.endswith("!") else 1, rank)
+
+
+def propose_version(last: Version | None, entries: Sequence[Entry]) -> Version:
+    """breaking -> major, feature -> minor, else patch; in 0.x a breaking change bumps minor.
+    After a pre-release the proposal is its final release."""
+    if last is None:
+        return Version(FIRST_VERSION)
+    major, minor, patch = (*last.release, 0, 0)[:3]
+    if last.is_prerelease:  # its final release, as X.Y.Z (a `1.0-beta` tag gives 1.0.0)
+        return Version(f"{major}.{minor}.{patch}")
+    breaking = any(e.breaking for e in entries)
+    feature = any(e.feature for e in entries)
+    if breaking and major > 0:
+        return Version(f"{major + 1}.0.0")
+    if breaking or feature:
+        return Version(f"{major}.{minor + 1}.0")
+    return Version(f"{major}.{minor}.{patch + 1}")
+
+
+# ---- CHANGES.rst -------------------------------------------------------------------------
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their own endings (only \\n and \\r\\n count, unlike str.splitlines)."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+
+def bare(line: str) -> str:
+    return line.rstrip("\r\n")
+
+
+@dataclass(frozen=True)
+class HeadingStyle:
+    """How the project writes a section heading: the text around the version and the date,
+    the adornment character and whether it has an overline."""
+
+    before: str = ""
+    between: str = " ("
+    after: str = ")"
+    char: str = "-"
+    over: bool = False
+
+    @classmethod
+    def of(cls, title: str, char: str, over: bool) -> HeadingStyle:
+        match = HEADING_TITLE.fullmatch(title)
+        if not match:
+            return cls(char=char, over=over)
+        group = "paren" if match["paren"] is not None else "dash"
+        if match[group] is None:  # no date in the project's headings: the draft adds one
+            return cls(title[: match.start("version")], " (", ")", char, over)
+        return cls(
+            title[: match.start("version")],
+            title[match.end("version") : match.start(group)],
+            title[match.end(group) :],
+            char,
+            over,
+        )
+
+    def title(self, version: str, when: str) -> str:
+        return f"{self.before}{version}{self.between}{when}{self.after}"
+
+    def lines(self, title: str) -> list[str]:
+        rule = self.char * max(len(title), 3)
+        return [rule, title, rule] if self.over else [title, rule]
+
+
+@dataclass
+class Section:
+    start: int  # heading line (its text; an overline is the line before)
+    end: int  # first line after the section
+    version_text: str
+    version: Version
+    date: str
+    style: HeadingStyle = field(default_factory=HeadingStyle)
+    marker: int | None = None
+
+    @property
+    def first(self) -> int:
+        """The heading's first line: its overline, if it has one."""
+        return self.start - 1 if self.style.over else self.start
+
+    @property
+    def planning(self) -> bool:
+        return self.date.lower() == "tbd"
+
+    @property
+    def unreleased(self) -> bool:
+        return self.date.lower() == "unreleased"
+
+
+Heading = tuple[int, str, tuple[str, bool]]  # line of the text, the title, (char, overline)
+
+
+def find_headings(lines: Sequence[str]) -> list[Heading]:
+    """Section titles as docutils reads them: text at column 0 over an adornment line."""
+    found: list[Heading] = []
+    for i in range(len(lines) - 1):
+        text, under = bare(lines[i]).rstrip(), bare(lines[i + 1]).rstrip()
+        if not text or text[0] in " \t" or ADORNMENT.match(text) or not ADORNMENT.match(under):
+            continue
+        if len(under) < len(text) and len(under) < 3:
+            continue  # a short run after text is a paragraph to docutils
+        over = i > 0 and bare(lines[i - 1]).rstrip() == under
+        if i > 0 and bare(lines[i - 1]).strip() and not over:
+            continue
+        found.append((i, text.strip(), (under[0], over)))
+    return found
+
+
+def why_not_a_heading(title: str) -> str:
+    token = next((t for t in title.replace("(", " ").split() if t[:1].isdigit()), None)
+    if token is not None:
+        try:
+            Version(token)
+        except InvalidVersion:
+            return f"{token!r} is not a PEP 440 version"
+    return "expected a version heading such as '1.2.3 (2025-06-30)'"
+
+
+def looks_like_heading(line: str) -> bool:
+    """A line that reads as a dated version heading: text a missing underline left behind."""
+    parts = heading_parts(line) if line[:1].strip() else None
+    if parts is None or not parts[1]:
+        return False
+    return parts[1].lower() in {"tbd", "unreleased"} or heading_date(parts[1]) is not None
+
+
+@dataclass
+class Changes:
+    path: Path
+    lines: list[str]
+    sections: list[Section]
+    newline: str
+    style: HeadingStyle = field(default_factory=HeadingStyle)
+    # Old headings and dates the draft cannot read: it never writes there, so only a warning.
+    passed_over: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    @classmethod
+    def parse(cls, text: str, path: Path) -> Changes:
+        lines = split_lines(text)
+        headings = find_headings(lines)
+        where = path.name
+        first = next((h for h in headings if heading_parts(h[1])), None)
+        if first is None:
+            stray = next((h for h in headings[1:]), None)
+            if stray is not None:
+                raise BadInputError(
+                    f"{where}:{stray[0] + 1}: heading {stray[1]!r} is not a release section: "
+                    f"{why_not_a_heading(stray[1])}"
+                )
+            cls.refuse_unadorned(lines, headings[0][0] + 2 if headings else 0, len(lines), where)
+            return cls(path, lines, [], "\r\n" if "\r\n" in text else "\n")
+        level = first[2]
+        higher = {h[2] for h in headings if h[0] < first[0]} - {level}
+        for h in headings[1:]:
+            if h[0] < first[0] and h[2] == level:
+                raise BadInputError(
+                    f"{where}:{h[0] + 1}: heading {h[1]!r} above the newest release is not a "
+                    f"release section: {why_not_a_heading(h[1])}"
+                )
+        above = headings[0][0] + 2 if headings and headings[0][0] < first[0] else 0
+        sections: list[Section] = []
+        passed_over: list[str] = []
+        ends = [
+            h[0] - (1 if h[2][1] else 0)
+            for h in headings
+            if h[0] > first[0] and (h[2] == level or h[2] in higher)
+        ]
+        for h in headings:
+            if h[0] < first[0] or h[2] != level:
+                continue
+            end = next((e for e in ends if e > h[0]), len(lines))
+            parts = heading_parts(h[1])
+            if parts is None:
+                if not any(not s.planning for s in sections):
+                    raise BadInputError(
+                        f"{where}:{h[0] + 1}: heading {h[1]!r} above the newest release is not "
+                        f"a release section: {why_not_a_heading(h[1])}"
+                    )
+                passed_over.append(f"line {h[0] + 1} {h[1]!r}")
+                continue
+            version, when = parts
+            low = when.lower()
+            if when and low not in {"tbd", "unreleased"} and heading_date(when) is None:
+                passed_over.append(f"line {h[0] + 1} date {when!r}")
+            style = HeadingStyle.of(h[1], *h[2])
+            sections.append(Section(h[0], end, version, Version(version), when, style))
+        cls.refuse_unadorned(lines, above, sections[0].first, where)
+        changes = cls(path, lines, sections, "\r\n" if "\r\n" in text else "\n")
+        changes.style = next((s.style for s in sections if not s.planning), sections[0].style)
+        changes.passed_over = passed_over
+        for i, line in enumerate(lines):
+            if not MARKER.match(bare(line)):
+                continue
+            owner = next((x for x in reversed(sections) if x.start < i), None)
+            if owner is not None and owner.marker is None and i < owner.end:
+                owner.marker = i
+        return changes
+
+    @staticmethod
+    def refuse_unadorned(lines: Sequence[str], start: int, stop: int, where: str) -> None:
+        """Refuse a heading without its underline where the draft would go below it."""
+        for i in range(start, stop):
+            line = bare(lines[i]).rstrip()
+            previous = bare(lines[i - 1]).strip() if i > 0 else ""
+            if not previous and looks_like_heading(line):
+                raise BadInputError(
+                    f"{where}:{i + 1}: {line!r} looks like a section heading without its "
+                    "underline; underline it like the other sections"
+                )
+
+    def top(self) -> Section | None:
+        return next((s for s in self.sections if not s.planning), None)
+
+    def marker_sha(self, section: Section) -> str:
+        assert section.marker is not None
+        match = MARKER.match(bare(self.lines[section.marker]))
+        assert match
+        return match["sha"]
+
+
+def regular_file_inside(repo: Repo, path: Path, what: str) -> Path:
+    """Every file this script reads or writes is a regular file inside the work tree: never a
+    symlink (it could point at a secret), never a path that resolves outside."""
+    problem = work_tree_problem(repo.toplevel, path)
+    if problem == "is a symlink":
+        raise BadInputError(f"{what} {path.name} is a symlink; it must be a regular file")
+    if problem:
+        raise BadInputError(f"{what} {path} {problem}")
+    if path.exists() and not path.is_file():
+        raise BadInputError(f"{what} {path.name} is not a regular file")
+    return path
+
+
+def operation_in_progress(repo: Repo) -> None:
+    """Never write in the middle of a conflicted merge, rebase or cherry-pick."""
+    git_dir = Path(git(repo.cwd, "rev-parse", "--absolute-git-dir").stdout.strip())
+    for marker, what in (
+        ("MERGE_HEAD", "a merge"),
+        ("rebase-merge", "a rebase"),
+        ("rebase-apply", "a rebase"),
+        ("CHERRY_PICK_HEAD", "a cherry-pick"),
+    ):
+        if (git_dir / marker).exists():
+            raise BadInputError(f"{what} is in progress in {repo.toplevel}; finish or abort it")
+    if git(repo.cwd, "ls-files", "--unmerged").stdout.strip():
+        raise BadInputError("the index has unmerged paths; resolve the conflicts first")
+
+
+def check_outputs() -> None:
+    """GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, when set, must be writable files: checked first."""
+    problem = actions_files_problem(os.environ)
+    if problem:
+        raise BadInputError(problem)
+
+
+def read_changes(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    if not path.is_file():
+        raise BadInputError(f"{path} is not a file")
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInputError(
+            f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from exc
+
+
+def section_text(
+    title: str, marker: str | None, entries: Sequence[Entry], nl: str, style: HeadingStyle
+) -> str:
+    lines = [*style.lines(title), ""]
+    if marker:
+        lines += [f".. releasekit-draft: {marker}", ""]
+    if entries:
+        lines += [entry.line() for entry in entries] + [""]
+    return nl.join(lines) + nl
+
+
+def ensure_block_end(lines: list[str], nl: str) -> None:
+    """Make the text end with a blank line, so that a section can follow."""
+    if not lines:
+        return
+    if not lines[-1].endswith("\n"):
+        lines[-1] += nl
+    if bare(lines[-1]).strip():
+        lines.append(nl)
+
+
+def entry_end(lines: list[str], i: int, stop: int) -> int:
+    """The line after entry `i` and its indented continuation lines."""
+    i += 1
+    while i < stop and bare(lines[i]).strip() and lines[i][:1] in " \t":
+        i += 1
+    return i
+
+
+def insert_entry(changes: Changes, section: Section, entry: Entry, order: Sequence[str]) -> None:
+    """Add one line to a draft: after the last line with the same label, else at its label's
+    place in the order, else after the section's last text."""
+    lines, nl = changes.lines, changes.newline
+    found = [
+        (i, m["label"])
+        for i in range(section.start + 2, section.end)
+        if (m := ENTRY.match(bare(lines[i])))
+    ]
+    same = [i for i, label in found if label == entry.key]
+    later = [i for i, label in found if line_key(label, order) > line_key(entry.key, order)]
+    new = [entry.line() + nl]
+    if same:
+        at = entry_end(lines, same[-1], section.end)
+    elif later:
+        at = later[0]
+    elif found:
+        at = entry_end(lines, found[-1][0], section.end)
+    else:
+        at = section.end
+        while at > section.start + 2 and not bare(lines[at - 1]).strip():
+            at -= 1
+        new = [nl, *new]
+    if at > 0 and not lines[at - 1].endswith("\n"):
+        lines[at - 1] += nl
+    lines[at:at] = new
+    section.end += len(new)
+
+
+def written_regions(changes: Changes, versions: Iterable[str]) -> list[range]:
+    """The lines docutils must see: everything above the first section (the title decides the
+    heading levels) and each section this run wrote to. The other sections are left as they
+    were, byte for byte, and a section heading closes every construct before it."""
+    wanted = set(versions)
+    first = changes.sections[0].first if changes.sections else len(changes.lines)
+    regions = [range(0, first)]
+    regions += [range(s.first, s.end) for s in changes.sections if s.version_text in wanted]
+    return regions
+
+
+def check_rst(
+    changes: Changes, versions: Iterable[str], generated: Collection[str] = ()
+) -> str | None:
+    """None when docutils reads the written parts without a warning, else the first complaint.
+
+    Entry lines without any markup character are left out: docutils cannot object to them.
+    Other one-line entries go into one line block at the end, where docutils parses each line's
+    inline markup on its own, as in a list item, at a fraction of the cost of a list."""
+    from docutils.core import publish_doctree
+    from docutils.utils import SystemMessage
+
+    kept: list[str] = []
+    numbers: list[int] = []  # line number in the file of each kept line
+    alone: list[tuple[int, str]] = []
+    lines = changes.lines
+    for region in written_regions(changes, versions):
+        for i in region:
+            text = bare(lines[i])
+            if text in generated or PLAIN_ENTRY.match(text):
+                continue
+            if ENTRY.match(text) and not text.endswith("::") and not continued(lines, i):
+                alone.append((i + 1, text[2:]))
+                continue
+            kept.append(text + "\n")
+            numbers.append(i + 1)
+    if not alone and inert(kept):
+        return None  # nothing docutils could object to: spare its import and parse
+    if alone:
+        kept.append("\n")
+        numbers.append(0)
+        for number, text in alone:
+            kept.append(f"| {text}\n")
+            numbers.append(number)
+    settings = {"report_level": 2, "halt_level": 2, "warning_stream": _Null()}
+    try:
+        publish_doctree("".join(kept), source_path=changes.path.name, settings_overrides=settings)
+    except SystemMessage as exc:
+        found = re.match(r"[^:]*:(\d+): \((\w+)/\d\) (.*)", str(exc).strip())
+        if not found:
+            return str(exc).strip().splitlines()[0]
+        number = numbers[min(int(found[1]), len(numbers)) - 1] if numbers else 0
+        return f"line {number}: {found[3]}"
+    return None
+
+
+def inert(lines: Sequence[str]) -> bool:
+    """Whether these lines are plain text, blank lines, the draft marker, and titles underlined
+    at least as long as the title, each followed by a blank line: reST as simple as it gets."""
+    for i, line in enumerate(lines):
+        text = line.rstrip("\n")
+        if INERT_LINE.match(text) and not ADORNMENT.match(text):
+            continue
+        if not ADORNMENT.match(text) or i == 0:
+            return False
+        title = lines[i - 1].rstrip("\n")
+        after = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if not title or ADORNMENT.match(title) or len(text) < len(title) or after:
+            return False
+    return True
+
+
+def continued(lines: Sequence[str], i: int) -> bool:
+    """Whether line i is followed by an indented continuation line."""
+    return i + 1 < len(lines) and lines[i + 1][:1] in (" ", "\t") and bool(lines[i + 1].strip())
+
+
+class _Null:
+    def write(self, _text: str) -> None:
+        pass
+
+
+# ---- the job -----------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    before: str | None
+    after: str
+    version: str
+    added: int
+    since: str
+    message: str
+    written: set[str] = field(default_factory=set)  # versions of the sections written to
+    # Entry lines this run wrote: escaped by rst_escape, so valid reST by construction.
+    generated: set[str] = field(default_factory=set)
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+@dataclass
+class Job:
+    args: argparse.Namespace
+    repo: Repo
+    rules: AnyRules
+    tags: list[Tag]  # release tags, lowest version first
+    last: Tag | None = None  # the last release: highest version reachable from HEAD
+    prs: dict[str, str] = field(default_factory=dict)  # sha -> PR number (merge commits)
+
+    @property
+    def notes(self) -> Path:
+        return Path(self.repo.cwd / self.args.changes)
+
+    def entries(self, commits: Iterable[Commit]) -> list[Entry]:
+        found = entries_for(commits, self.rules, self.args.include_merges, self.prs)
+        return sorted(found, key=sort_key(self.rules.order))
+
+
+def release_commit(job: Job, changes: Changes) -> tuple[Version, str] | None:
+    """No release tag: the newest dated section of CHANGES.rst, and the commit that dated it."""
+    released = next((s for s in changes.sections if not s.planning and not s.unreleased), None)
+    if released is None:
+        return None
+    heading = bare(changes.lines[released.start]).strip()
+    out = git(job.repo.cwd, "log", "-1", "--format=%H", f"-S{heading}", "--", str(changes.path))
+    return released.version, out.stdout.strip()
+
+
+def find_draft(job: Job, changes: Changes) -> Section | None:
+    top = changes.top()
+    if top is None:
+        return None
+    tagged = {tag.version for tag in job.tags}
+    newer = job.last is None or top.version > job.last.version
+    if top.marker is not None and top.version not in tagged and newer:
+        return top
+    if top.unreleased and top.marker is None:
+        raise BadInputError(
+            f"{changes.path.name}:{top.start + 1}: section {top.version_text} (unreleased) has no "
+            "`.. releasekit-draft: <sha>` line: add one with the last commit it covers, or date it"
+        )
+    return None
+
+
+def requested_version(job: Job, base: Version | None) -> Version | None:
+    if not job.args.version:
+        return None
+    try:
+        version = Version(job.args.version)
+    except InvalidVersion as exc:
+        raise BadInputError(f"--version {job.args.version!r} is not a PEP 440 version") from exc
+    if base is not None and version <= base:
+        raise BadInputError(f"--version {version} is not above the last release {base}")
+    if not is_releasable(str(version)):
+        raise BadInputError(
+            f"--version {job.args.version} is not a form release-tag can write "
+            "(X.Y.Z, optional aN/bN/rcN, optional .postN)"
+        )
+    return version
+
+
+def add_to_draft(job: Job, changes: Changes, draft: Section, entries: Sequence[Entry]) -> None:
+    for entry in entries:
+        insert_entry(changes, draft, entry, job.rules.order)
+    assert draft.marker is not None
+    old = changes.lines[draft.marker]
+    ending = old[len(bare(old)) :]
+    changes.lines[draft.marker] = f".. releasekit-draft: {job.repo.head}{ending}"
+
+
+def new_draft(changes: Changes, version: Version, head: str, entries: Sequence[Entry]) -> None:
+    style = changes.style
+    text = section_text(
+        style.title(str(version), "unreleased"), head, entries, changes.newline, style
+    )
+    top = changes.top()
+    block = split_lines(text)
+    if top is None:
+        ensure_block_end(changes.lines, changes.newline)
+        changes.lines.extend(block[:-1])  # no blank line at the end of the file
+    else:
+        changes.lines[top.first : top.first] = block
+
+
+def draft(
+    job: Job, changes: Changes, commits_after: Callable[[str | None], list[Commit]]
+) -> Outcome:
+    """Add a draft section, or new commits to the existing one. `commits_after(sha)` gives the
+    commits after sha (None: after the last release)."""
+    before = changes.text
+    existing = find_draft(job, changes)
+    base = job.last.version if job.last else None
+    since = job.last.name if job.last else "the start of history"
+    fallback = None
+    if base is None and existing is None:
+        fallback = release_commit(job, changes)
+        if fallback:
+            base, sha = fallback
+            since = f"{changes.path.name} {base}" + (f" ({sha[:7]})" if sha else "")
+    wanted = requested_version(job, base)
+    if existing is not None:
+        marker = changes.marker_sha(existing)
+        entries = job.entries(commits_after(marker))
+        since = f"the draft's commit {marker[:7]}"
+        if wanted is not None and wanted != existing.version:
+            warn(
+                f"keeping the draft's version {existing.version_text} (--version {wanted} ignored)"
+            )
+        if entries:
+            add_to_draft(job, changes, existing, entries)
+        version = existing.version_text
+    else:
+        start = fallback[1] if fallback and fallback[1] else None
+        entries = job.entries(commits_after(start))
+        version = str(wanted or propose_version(base, entries))
+        if entries:
+            new_draft(changes, Version(version), job.repo.head, entries)
+    message = summary_line(version, len(entries), since, existing is not None)
+    written = {version} if entries else set()
+    generated = {entry.line() for entry in entries}
+    return Outcome(before, changes.text, version, len(entries), since, message, written, generated)
+
+
+def summary_line(version: str, added: int, since: str, existing: bool) -> str:
+    if not added:
+        return f"nothing new since {since}"
+    noun = "entry" if added == 1 else "entries"
+    if existing:
+        return f"added {added} {noun} to the {version} draft (commits since {since})"
+    return f"drafted {version} with {added} {noun} since {since}"
+
+
+def draft_landed(job: Job, sha: str) -> str:
+    """The draft's commit is not in HEAD's history: the RC pull request was squash-merged or
+    rebased. Then the commit that brought the draft's marker line into HEAD's history must be
+    the kit's own (a squash or rebase of the RC branch, or a notes-only commit), else the
+    history was rewritten. Returns where the new commits start: the draft's commit while it
+    exists (what it covered, deleted entries included, stays out), else that landing commit."""
+    notes = job.notes.resolve().relative_to(job.repo.toplevel.resolve()).as_posix()
+    marker = f".. releasekit-draft: {sha}"
+    spec = f":(top,literal){notes}"
+    landed = git(job.repo.cwd, "log", "-1", "--format=%H%x1f%s", f"-S{marker}", "HEAD", "--", spec)
+    found, _, subject = landed.stdout.strip().partition("\x1f")
+    if not found or not (
+        BOOKKEEPING.search(subject) or found in notes_edits(job.repo, [f"{found}^!"], job.notes)
+    ):
+        raise BadInputError(
+            f"the draft's commit {sha[:12]} is not in the history of HEAD, and the commit that "
+            "brought its `.. releasekit-draft:` line is not a squash-merged or rebased release "
+            "candidate (history rewritten?): fix that line by hand"
+        )
+    if git(job.repo.cwd, "cat-file", "-e", f"{sha}^{{commit}}", check=False).returncode == 0:
+        return sha
+    warn(
+        f"the draft's commit {sha[:12]} is gone (release-candidate branch deleted?): commits "
+        f"merged before {found[:12]} that the draft did not list are not added"
+    )
+    return found
+
+
+def run_draft(job: Job, changes: Changes) -> Outcome:
+    def commits_after(sha: str | None) -> list[Commit]:
+        if (
+            sha is not None
+            and sha.lower() != job.repo.head.lower()
+            and not is_ancestor(job.repo, sha)
+        ):
+            sha = draft_landed(job, sha)
+        start = sha or (job.last.sha if job.last else None)
+        revisions = [f"{start}..HEAD"] if start else ["HEAD"]
+        commits = log(job.repo, revisions, job.args.path, job.args.include_merges)
+        edits = notes_edits(job.repo, revisions, job.notes)
+        pr_merges = ["--merges", "--first-parent", "--format=%s", *revisions, "--"]
+        if any(PR_MERGE.match(x) for x in git(job.repo.cwd, "log", *pr_merges).stdout.split("\n")):
+            job.prs = pull_requests(log(job.repo, revisions, None, True), job.repo.head)
+        return [c for c in commits if c.sha not in edits]
+
+    return draft(job, changes, commits_after)
+
+
+def run_all(job: Job, changes: Changes) -> Outcome:
+    """Backfill a section per release tag from ONE git log of the whole history, then draft."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    # The path-limited log that finds notes-only commits costs almost as much as the full log:
+    # run it beside the full log (git does the work, so the GIL does not serialise them).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        notes_only = pool.submit(notes_edits, job.repo, ["HEAD"], job.notes)
+        history = log(job.repo, ["HEAD"], None, merges=True)
+        edits = notes_only.result()
+    parents = {c.sha: c.parents for c in history}
+    job.prs = pull_requests(history, job.repo.head)
+    job.tags = [tag for tag in job.tags if tag.sha in parents]  # reachable from HEAD
+    job.last = job.tags[-1] if job.tags else None
+    touching: set[str] | None = None
+    if job.args.path:
+        out = git(job.repo.cwd, "log", "--format=%H", "HEAD", "--", job.args.path).stdout
+        touching = set(out.split())
+    buckets: dict[str, list[Commit]] = {}
+    owner = assign_owners(job.tags, parents)
+    for commit in history:
+        if (touching is not None and commit.sha not in touching) or commit.sha in edits:
+            continue
+        buckets.setdefault(owner.get(commit.sha, ""), []).append(commit)
+    before = changes.text
+    known = {s.version for s in changes.sections}
+    added = 0
+    inserts: list[tuple[int, str]] = []
+    for tag in reversed(job.tags):
+        if tag.version in known:
+            continue
+        entries = job.entries(buckets.get(tag.name, []))
+        added += len(entries)
+        style = changes.style
+        title = style.title(str(tag.version), tag.date)
+        text = section_text(title, None, entries, changes.newline, style)
+        at = next(
+            (
+                s.first
+                for s in changes.sections
+                if not s.planning and not s.marker and s.version < tag.version
+            ),
+            None,
+        )
+        inserts.append((-1 if at is None else at, text))  # -1: at the end
+    backfilled = len(inserts)
+    if inserts:
+        if any(at == -1 for at, _ in inserts):
+            ensure_block_end(changes.lines, changes.newline)
+        by_place: dict[int, list[str]] = {}
+        for at, text in inserts:  # newest first within one place
+            by_place.setdefault(len(changes.lines) if at == -1 else at, []).append(text)
+        if len(changes.lines) in by_place:  # no blank line at the end of the file
+            last = by_place[len(changes.lines)]
+            last[-1] = last[-1].removesuffix(changes.newline)
+        for at in sorted(by_place, reverse=True):
+            changes.lines[at:at] = by_place[at]
+        changes = Changes.parse(changes.text, changes.path)
+
+    def commits_after(sha: str | None) -> list[Commit]:
+        if sha is None:
+            return buckets.get("", [])
+        if sha not in parents:
+            start = draft_landed(job, sha)
+            out = git(job.repo.cwd, "rev-list", start).stdout
+            done = set(out.split())
+        else:
+            done = ancestors([sha], parents)
+        return [
+            c
+            for c in history
+            if c.sha not in done and c.sha not in edits and (touching is None or c.sha in touching)
+        ]
+
+    outcome = draft(job, changes, commits_after)
+    outcome.before = before
+    outcome.added += added
+    # The backfilled sections are left out of outcome.written: every line of them is generated
+    # (a heading from a tag, escaped entries), so they are valid reST by construction.
+    if backfilled:
+        outcome.message = f"backfilled {backfilled} release sections; {outcome.message}"
+    return outcome
+
+
+# ---- output ------------------------------------------------------------------------------
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        mode = stat.S_IMODE(path.stat().st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+        Path(tmp).chmod(mode)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def unified_diff(before: str | None, after: str, name: str) -> str:
+    old = split_lines(before or "")
+    new = split_lines(after)
+    lines = difflib.unified_diff(old, new, f"a/{name}", f"b/{name}")
+    return "".join(x if x.endswith("\n") else x + "\n\\ No newline at end of file\n" for x in lines)
+
+
+def github_outputs(outcome: Outcome, name: str, dry_run: bool) -> None:
+    output = os.environ.get("GITHUB_OUTPUT")
+    if output:
+        with Path(output).open("a", encoding="utf-8") as handle:
+            changed = "true" if outcome.changed else "false"
+            handle.write(f"version={outcome.version}\nchanged={changed}\nadded={outcome.added}\n")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        mode = " (dry run)" if dry_run else ""
+        text = f"### Release notes draft{mode}\n\n`{name}`: {outcome.message}.\n"
+        if outcome.changed:
+            diff = unified_diff(outcome.before, outcome.after, name).splitlines(keepends=True)
+            cut = (
+                f"... {len(diff) - SUMMARY_LINES} more lines\n" if len(diff) > SUMMARY_LINES else ""
+            )
+            text += f"\n```diff\n{''.join(diff[:SUMMARY_LINES])}{cut}```\n"
+        with Path(summary).open("a", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = Parser(
+        prog=PROG,
+        description=(
+            "Draft the next CHANGES.rst section from the commits since the last release tag: "
+            "conventional-commit types sorted into ENH/FIX/MAINT (breaking first), a proposed "
+            "version, and a `.. releasekit-draft: <sha>` marker. Re-runs add only newer "
+            "commits and keep every edit. Exit 0 ok (also: nothing new), 1 failed, 2 bad input."
+        ),
+        epilog=(
+            "Rules come from --config, else .gitchangelog.rc, else [tool.releasekit.changes] "
+            "in pyproject.toml. In GitHub Actions, writes version=, changed=, added= to "
+            "GITHUB_OUTPUT and a summary to GITHUB_STEP_SUMMARY."
+        ),
+    )
+    env = os.environ.get
+    parser.add_argument(
+        "--changes",
+        default=env("CHANGES") or "CHANGES.rst",
+        help="the changelog file (default: $CHANGES or CHANGES.rst)",
+    )
+    parser.add_argument(
+        "--tag-pattern",
+        default=env("TAG_PATTERN") or "v*",
+        help="release tags, fnmatch; the version is the tag minus the literal "
+        "prefix (default: $TAG_PATTERN or 'v*'; monorepo: 'pkg-a-v*')",
+    )
+    parser.add_argument("--version", help="the version to draft (PEP 440, above the last release)")
+    parser.add_argument("--path", help="only commits touching this directory (monorepos)")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="also backfill a section for every release tag missing from the file",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the unified diff instead of writing"
+    )
+    parser.add_argument(
+        "--include-merges",
+        action="store_true",
+        help="list 'Merge pull request #N' merges under their PR title",
+    )
+    parser.add_argument(
+        "--config",
+        help="TOML rules file ([tool.releasekit.changes] or top-level "
+        "keys labels/default-label/ignore), or a gitchangelog .rc file",
+    )
+    parser.add_argument(
+        "-C",
+        dest="repo_dir",
+        default=".",
+        type=Path,
+        help="run as if started in this directory (default: .)",
+    )
+    return parser.parse_args(argv)
+
+
+def validate(outcome: Outcome, path: Path, name: str) -> None:
+    problem = check_rst(Changes.parse(outcome.after, path), outcome.written, outcome.generated)
+    if not problem:
+        return
+    if outcome.before:
+        earlier = check_rst(Changes.parse(outcome.before, path), outcome.written)
+        if earlier:
+            raise BadInputError(f"{name} is not valid reST: {earlier}")
+    raise FailureError(f"refusing to write {name}: the result is not valid reST ({problem})")
+
+
+def package_path(repo: Repo, path: str | None) -> str | None:
+    """--path as git log takes it; None when it is the whole work tree (no path limit)."""
+    if not path:
+        return None
+    where = (repo.cwd / path).resolve()
+    top = repo.toplevel.resolve()
+    if where != top and top not in where.parents:
+        raise BadInputError(f"--path {path} is outside the work tree {top}")
+    if not where.is_dir():
+        raise BadInputError(f"--path {path} is not a directory")
+    return None if where == top else path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        check_outputs()
+        repo = Repo.open(args.repo_dir)
+        args.path = package_path(repo, args.path)
+        path = regular_file_inside(repo, repo.cwd / args.changes, "the notes file")
+        operation_in_progress(repo)
+        before = read_changes(path)
+        changes = Changes.parse(NEW_FILE if before is None else before, path)
+        if changes.passed_over:
+            count = len(changes.passed_over)
+            warn(
+                f"{args.changes}: {count} old heading{'s' if count > 1 else ''} or date"
+                f"{'s' if count > 1 else ''} not understood, left as they are: "
+                + ", ".join(changes.passed_over[:3])
+                + (", ..." if count > 3 else "")
+            )
+        rules = load_rules(args.config, repo)
+        tags, skipped = release_tags(repo, args.tag_pattern)
+        hint = "" if tags else unmatched_tags_hint(repo, args.tag_pattern)
+        if skipped:
+            warn(f"passed over tags that are not PEP 440 versions: {', '.join(skipped)}")
+        job = Job(args, repo, rules, tags)
+        if not args.all:
+            job.last = last_reachable(repo, tags)
+        outcome = run_all(job, changes) if args.all else run_draft(job, changes)
+        outcome.before = before
+        outcome.message += hint
+        if before is None and outcome.after == NEW_FILE:
+            outcome.after = ""  # nothing to draft: no new file either
+            outcome.before = ""
+        if outcome.changed:
+            validate(outcome, path, args.changes)
+        if args.dry_run:
+            sys.stdout.write(unified_diff(before, outcome.after, args.changes))
+        elif outcome.changed:
+            write_atomic(path, outcome.after)
+        github_outputs(outcome, args.changes, args.dry_run)
+        done = "" if outcome.changed else f"; {args.changes} unchanged"
+        prefix = "dry run: " if args.dry_run and outcome.changed else ""
+        print(f"{PROG}: {prefix}{outcome.message}{done}", file=sys.stderr)
+        return 0
+    except BadInputError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except (FailureError, OSError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
+        print(f"{PROG}: error: {missing_dependency(missing)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
