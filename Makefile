@@ -19,7 +19,15 @@ setup: ## Create .venv with the dev tools, and (as root) install the Debian peer
 	bin/setup
 
 .PHONY: check
-check: lint typecheck shellcheck workflows ## Lint, format check, types, shell and workflow lint
+check: assembled lint typecheck shellcheck workflows ## Assembled scripts current, lint, format, types, shell and workflow lint
+
+.PHONY: scripts
+scripts: ## Write scripts/*.py from src/releasekit/scripts/ and the rule modules they use
+	"$$PY" tools/assemble.py
+
+.PHONY: assembled
+assembled: ## Check that every scripts/*.py is what `make scripts` writes
+	"$$PY" tools/assemble.py --check
 
 .PHONY: lint
 lint: ## ruff lint and format check

@@ -25,7 +25,8 @@ info() {
 
 # The yes/no setting named $1: 1/true/yes/on is yes (status 0), 0/false/no/off or empty is no
 # (status 1), any case, spaces around ignored. Anything else stops the step (exit 2): a typo
-# never decides. The scripts' yes_no() reads the same way (tests/test_contract.py).
+# never decides. The scripts' yes_no() (src/releasekit/rules/cli.py) reads the same way;
+# tests/test_contract.py runs both over one table.
 is_true() {
   local name=$1 word shown nl=$'\n' cr=$'\r'
   word=$(printf '%s' "${!name:-}" | tr '[:upper:]' '[:lower:]')

@@ -41,7 +41,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -124,14 +124,6 @@ def fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
-def warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
-
-
-def info(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
-
-
 class Parser(argparse.ArgumentParser):
     """argparse, with a bad command line said in one line (exit 2), not the usage block."""
 
@@ -175,8 +167,9 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
 # --- releasekit/rules/versions.py (assembled; edit the source) --------------------------------
 
 
-_VERSION = re.compile(
-    r"""
+# PEP 440's forms in one regular expression, compiled on first use (re caches it): a
+# script that reads no version never pays for it.
+_VERSION = r"""
     v?
     (?:(?P<epoch>[0-9]+)!)?
     (?P<release>[0-9]+(?:\.[0-9]+)*)
@@ -184,19 +177,13 @@ _VERSION = re.compile(
     (?P<post>(?:-(?P<post_n1>[0-9]+))|(?:[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?))?
     (?P<dev>[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?
     (?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
-    """,
-    re.VERBOSE | re.IGNORECASE,
-)
-_PRE_LETTERS = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre": "rc"}
-_PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
-_PRE_RANK = {"a": 0, "b": 1, "rc": 2}
+"""
 
-# The versions the kit proposes, accepts and can write with bumpver's pattern
-# MAJOR.MINOR.PATCH[PYTAGNUM][.postBUILD], in PEP 440's normalised spelling.
-RELEASABLE = re.compile(
-    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
-    r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?"
-)
+_PRE_LETTERS = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre": "rc"}
+
+_PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
+
+_PRE_RANK = {"a": 0, "b": 1, "rc": 2}
 
 
 class InvalidVersion(ValueError):  # noqa: N818 - the name packaging gives it
@@ -209,7 +196,7 @@ class Version:
     __slots__ = ("dev", "epoch", "local", "post", "pre", "release")
 
     def __init__(self, text: str) -> None:
-        match = _VERSION.fullmatch(text.strip())
+        match = re.fullmatch(_VERSION, text.strip(), re.VERBOSE | re.IGNORECASE)
         if not match:
             raise InvalidVersion(f"Invalid version: {text!r}")
         pre_l, post_n, local = match["pre_l"], match["post_n1"] or match["post_n2"], match["local"]
@@ -308,21 +295,10 @@ class Version:
         return self._key() >= other._key()
 
 
-def is_releasable(version: str) -> bool:
-    """X.Y.Z, optional aN/bN/rcN, optional .postN, normalised: what release-tag can write."""
-    return RELEASABLE.fullmatch(version) is not None
-
-
 # --- end of releasekit/rules/versions.py ------------------------------------------------
 
 
 # --- releasekit/rules/refs.py (assembled; edit the source) ------------------------------------
-
-
-def tag_for(version: str, pattern: str) -> str:
-    """The tag for `version` under TAG_PATTERN: the pattern's text before its first `*`, then
-    the version's PEP 440 normal form (`v*`, 1.2.3 -> v1.2.3; `pkg-v*` -> pkg-v1.2.3)."""
-    return pattern.split("*", 1)[0] + str(Version(version))
 
 
 def version_of_tag(tag: str, pattern: str) -> Version | None:
@@ -334,71 +310,6 @@ def version_of_tag(tag: str, pattern: str) -> Version | None:
         return Version(tag[len(prefix) :])
     except InvalidVersion:
         return None
-
-
-def ref_kind(ref: str, event_name: str, base_branch: str, pattern: str) -> str:
-    """release-tag, base-branch, pull-request or other, for a full git ref."""
-    if event_name in ("pull_request", "pull_request_target") or ref.startswith("refs/pull/"):
-        return "pull-request"
-    if ref.startswith("refs/tags/"):
-        name = ref.removeprefix("refs/tags/")
-        return "release-tag" if version_of_tag(name, pattern) is not None else "other"
-    if ref == f"refs/heads/{base_branch}":
-        return "base-branch"
-    return "other"
-
-
-def full_ref(name: str, pattern: str) -> str:
-    """A ref given by hand: full refs as they are; a version tag name is a tag; else a branch."""
-    if name.startswith("refs/"):
-        return name
-    if re.fullmatch(r"pr-[0-9]+", name):
-        return f"refs/pull/{name[3:]}/merge"
-    if version_of_tag(name, pattern) is not None:
-        return f"refs/tags/{name}"
-    return f"refs/heads/{name}"
-
-
-def current_ref(
-    env: Mapping[str, str], pattern: str, head: Callable[[], tuple[list[str], str]]
-) -> str:
-    """The full ref being deployed: REF (by hand: it wins), else GITHUB_REF, else
-    GITHUB_REF_NAME + GITHUB_REF_TYPE, else the checkout: `head()` gives the tags at HEAD
-    and its branch ("" when detached); the highest version tag wins, else the branch."""
-    if env.get("REF"):
-        return full_ref(env["REF"], pattern)
-    if env.get("GITHUB_REF"):
-        return env["GITHUB_REF"]
-    name, kind = env.get("GITHUB_REF_NAME", ""), env.get("GITHUB_REF_TYPE", "")
-    if name and kind in ("tag", "branch"):
-        return f"refs/{'tags' if kind == 'tag' else 'heads'}/{name}"
-    tags, branch = head()
-    versions = [(v, tag) for tag in tags if (v := version_of_tag(tag, pattern)) is not None]
-    if versions:
-        return f"refs/tags/{max(versions)[1]}"
-    return f"refs/heads/{branch}" if branch else "HEAD"
-
-
-def release_tag_of(ref: str, pattern: str) -> str | None:
-    """The version tag a ref releases, or None: then every deploy target but Docker Hub's
-    every-build images skips it (reason: `not a release tag: <ref>`)."""
-    kind = ref_kind(ref, os.environ.get("GITHUB_EVENT_NAME", ""), "", pattern)
-    return ref.removeprefix("refs/tags/") if kind == "release-tag" else None
-
-
-def git_output(cwd: Path | None, *args: str) -> str | None:
-    """What a read-only git command prints, stripped; None when it fails or git is missing."""
-    try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    except OSError:
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def checkout_head(pattern: str, cwd: Path | None = None) -> tuple[list[str], str]:
-    """The version-pattern tags at HEAD and the branch checked out ("" when detached)."""
-    tags = (git_output(cwd, "tag", "--points-at", "HEAD", "--list", pattern) or "").split()
-    return tags, git_output(cwd, "symbolic-ref", "--quiet", "--short", "HEAD") or ""
 
 
 # --- end of releasekit/rules/refs.py ----------------------------------------------------

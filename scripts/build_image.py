@@ -96,14 +96,6 @@ def write_outputs(values: Mapping[str, str]) -> None:
             out.write(output_lines(values))
 
 
-def write_summary(markdown: str) -> None:
-    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path:
-        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.write(markdown)
-
-
 # --- end of releasekit/rules/actions.py -------------------------------------------------
 
 
@@ -120,14 +112,6 @@ def fail(message: str, status: int) -> NoReturn:
     """One line on stderr, `PROG: error: message`, then exit with `status` (2: bad input)."""
     print(f"{PROG}: error: {message}", file=sys.stderr)
     sys.exit(status)
-
-
-def warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
-
-
-def info(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
 
 
 class Parser(argparse.ArgumentParser):
@@ -147,23 +131,6 @@ def yes_no(name: str, value: str | None) -> bool:
         return False
     raise ValueError(
         f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
-    )
-
-
-def missing_dependency(error: ModuleNotFoundError) -> str:
-    """The one line for a run without a package: it names the missing one and every package
-    of the PEP 723 header above, read from this file so that the header stays the one list."""
-    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
-    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
-    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
-    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
-    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
-    module = (error.name or "").partition(".")[0]
-    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
-    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
-    return (
-        f"needs the {named!r} package: pip install {' '.join(names)} "
-        "(or run it with uv run, which reads the script's header)"
     )
 
 

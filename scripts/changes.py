@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # /// script
 # requires-python = ">=3.10"
-# dependencies = ["docutils>=0.19", "packaging>=23.0"]
+# dependencies = ["docutils>=0.19"]
 # ///
 # Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/changes.py
 # and the rule modules it uses: edit those, never this file. Copy this one file to use it
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import importlib
 import io
 import os
@@ -55,46 +54,15 @@ def actions_files_problem(env: Mapping[str, str]) -> str | None:
     return None
 
 
-def output_lines(values: Mapping[str, str]) -> str:
-    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
-
-    The delimiter comes from the value (stable across runs) and never occurs in it."""
-    text = ""
-    for name, value in values.items():
-        if "\n" not in value and "\r" not in value:
-            text += f"{name}={value}\n"
-            continue
-        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
-        while delimiter in value:
-            delimiter += "_"
-        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
-    return text
-
-
-def write_outputs(values: Mapping[str, str]) -> None:
-    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
-    path = os.environ.get("GITHUB_OUTPUT")
-    if path:
-        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.write(output_lines(values))
-
-
-def write_summary(markdown: str) -> None:
-    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path:
-        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.write(markdown)
-
-
 # --- end of releasekit/rules/actions.py -------------------------------------------------
 
 
 # --- releasekit/rules/versions.py (assembled; edit the source) --------------------------------
 
 
-_VERSION = re.compile(
-    r"""
+# PEP 440's forms in one regular expression, compiled on first use (re caches it): a
+# script that reads no version never pays for it.
+_VERSION = r"""
     v?
     (?:(?P<epoch>[0-9]+)!)?
     (?P<release>[0-9]+(?:\.[0-9]+)*)
@@ -102,11 +70,12 @@ _VERSION = re.compile(
     (?P<post>(?:-(?P<post_n1>[0-9]+))|(?:[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?))?
     (?P<dev>[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?
     (?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
-    """,
-    re.VERBOSE | re.IGNORECASE,
-)
+"""
+
 _PRE_LETTERS = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre": "rc"}
+
 _PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
+
 _PRE_RANK = {"a": 0, "b": 1, "rc": 2}
 
 # The versions the kit proposes, accepts and can write with bumpver's pattern
@@ -127,7 +96,7 @@ class Version:
     __slots__ = ("dev", "epoch", "local", "post", "pre", "release")
 
     def __init__(self, text: str) -> None:
-        match = _VERSION.fullmatch(text.strip())
+        match = re.fullmatch(_VERSION, text.strip(), re.VERBOSE | re.IGNORECASE)
         if not match:
             raise InvalidVersion(f"Invalid version: {text!r}")
         pre_l, post_n, local = match["pre_l"], match["post_n1"] or match["post_n2"], match["local"]
@@ -243,10 +212,12 @@ HEADING_TITLE = re.compile(
     r"(?:(?P<name>[A-Za-z][\w.-]*)\s+)?[vV]?(?P<version>[0-9][\w.+!-]*?)"
     r"(?:\s*\((?P<paren>[^()]*)\)|\s+[-\u2013\u2014]+\s+(?P<dash>\S.*?))?\s*"
 )
+
 MONTHS = (
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
 )  # fmt: skip
+
 LONG_DATE = re.compile(r"(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>[0-9]{1,2}),?\s+(?P<year>[0-9]{4})")
 
 
@@ -296,32 +267,11 @@ def fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
-def warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
-
-
-def info(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
-
-
 class Parser(argparse.ArgumentParser):
     """argparse, with a bad command line said in one line (exit 2), not the usage block."""
 
     def error(self, message: str) -> NoReturn:
         fail(message, 2)
-
-
-def yes_no(name: str, value: str | None) -> bool:
-    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
-    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
-    word = (value or "").strip().lower()
-    if word in {"1", "true", "yes", "on"}:
-        return True
-    if word in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(
-        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
-    )
 
 
 def missing_dependency(error: ModuleNotFoundError) -> str:
@@ -362,71 +312,6 @@ def version_of_tag(tag: str, pattern: str) -> Version | None:
         return Version(tag[len(prefix) :])
     except InvalidVersion:
         return None
-
-
-def ref_kind(ref: str, event_name: str, base_branch: str, pattern: str) -> str:
-    """release-tag, base-branch, pull-request or other, for a full git ref."""
-    if event_name in ("pull_request", "pull_request_target") or ref.startswith("refs/pull/"):
-        return "pull-request"
-    if ref.startswith("refs/tags/"):
-        name = ref.removeprefix("refs/tags/")
-        return "release-tag" if version_of_tag(name, pattern) is not None else "other"
-    if ref == f"refs/heads/{base_branch}":
-        return "base-branch"
-    return "other"
-
-
-def full_ref(name: str, pattern: str) -> str:
-    """A ref given by hand: full refs as they are; a version tag name is a tag; else a branch."""
-    if name.startswith("refs/"):
-        return name
-    if re.fullmatch(r"pr-[0-9]+", name):
-        return f"refs/pull/{name[3:]}/merge"
-    if version_of_tag(name, pattern) is not None:
-        return f"refs/tags/{name}"
-    return f"refs/heads/{name}"
-
-
-def current_ref(
-    env: Mapping[str, str], pattern: str, head: Callable[[], tuple[list[str], str]]
-) -> str:
-    """The full ref being deployed: REF (by hand: it wins), else GITHUB_REF, else
-    GITHUB_REF_NAME + GITHUB_REF_TYPE, else the checkout: `head()` gives the tags at HEAD
-    and its branch ("" when detached); the highest version tag wins, else the branch."""
-    if env.get("REF"):
-        return full_ref(env["REF"], pattern)
-    if env.get("GITHUB_REF"):
-        return env["GITHUB_REF"]
-    name, kind = env.get("GITHUB_REF_NAME", ""), env.get("GITHUB_REF_TYPE", "")
-    if name and kind in ("tag", "branch"):
-        return f"refs/{'tags' if kind == 'tag' else 'heads'}/{name}"
-    tags, branch = head()
-    versions = [(v, tag) for tag in tags if (v := version_of_tag(tag, pattern)) is not None]
-    if versions:
-        return f"refs/tags/{max(versions)[1]}"
-    return f"refs/heads/{branch}" if branch else "HEAD"
-
-
-def release_tag_of(ref: str, pattern: str) -> str | None:
-    """The version tag a ref releases, or None: then every deploy target but Docker Hub's
-    every-build images skips it (reason: `not a release tag: <ref>`)."""
-    kind = ref_kind(ref, os.environ.get("GITHUB_EVENT_NAME", ""), "", pattern)
-    return ref.removeprefix("refs/tags/") if kind == "release-tag" else None
-
-
-def git_output(cwd: Path | None, *args: str) -> str | None:
-    """What a read-only git command prints, stripped; None when it fails or git is missing."""
-    try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    except OSError:
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def checkout_head(pattern: str, cwd: Path | None = None) -> tuple[list[str], str]:
-    """The version-pattern tags at HEAD and the branch checked out ("" when detached)."""
-    tags = (git_output(cwd, "tag", "--points-at", "HEAD", "--list", pattern) or "").split()
-    return tags, git_output(cwd, "symbolic-ref", "--quiet", "--short", "HEAD") or ""
 
 
 # --- end of releasekit/rules/refs.py ----------------------------------------------------
@@ -479,10 +364,6 @@ _VERSION_TEMPLATE = re.compile(r"[\dxyzn*?#]+(\.[\dxyzn*?#]+)*")
 # Text a draft is started with and a person is meant to replace before the release.
 # Only the placeholders a template would leave: a commit subject may well say "TODO".
 _DRAFT_LEFTOVER = re.compile(r"(?<![\w.])(x\.x\.x|X\.Y\.Z|YYYY-MM-DD)(?![\w])")
-
-
-# ---- shared rules ----------------------------------------------------------------------------
-# Every copy-alone script that needs one of these rules keeps its own copy, under the same
 
 
 class BadInputError(Exception):

@@ -116,49 +116,11 @@ def fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
-def warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
-
-
-def info(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
-
-
 class Parser(argparse.ArgumentParser):
     """argparse, with a bad command line said in one line (exit 2), not the usage block."""
 
     def error(self, message: str) -> NoReturn:
         fail(message, 2)
-
-
-def yes_no(name: str, value: str | None) -> bool:
-    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
-    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
-    word = (value or "").strip().lower()
-    if word in {"1", "true", "yes", "on"}:
-        return True
-    if word in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(
-        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
-    )
-
-
-def missing_dependency(error: ModuleNotFoundError) -> str:
-    """The one line for a run without a package: it names the missing one and every package
-    of the PEP 723 header above, read from this file so that the header stays the one list."""
-    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
-    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
-    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
-    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
-    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
-    module = (error.name or "").partition(".")[0]
-    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
-    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
-    return (
-        f"needs the {named!r} package: pip install {' '.join(names)} "
-        "(or run it with uv run, which reads the script's header)"
-    )
 
 
 # --- end of releasekit/rules/cli.py -----------------------------------------------------
@@ -167,8 +129,9 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
 # --- releasekit/rules/versions.py (assembled; edit the source) --------------------------------
 
 
-_VERSION = re.compile(
-    r"""
+# PEP 440's forms in one regular expression, compiled on first use (re caches it): a
+# script that reads no version never pays for it.
+_VERSION = r"""
     v?
     (?:(?P<epoch>[0-9]+)!)?
     (?P<release>[0-9]+(?:\.[0-9]+)*)
@@ -176,19 +139,13 @@ _VERSION = re.compile(
     (?P<post>(?:-(?P<post_n1>[0-9]+))|(?:[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?))?
     (?P<dev>[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?
     (?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
-    """,
-    re.VERBOSE | re.IGNORECASE,
-)
-_PRE_LETTERS = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre": "rc"}
-_PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
-_PRE_RANK = {"a": 0, "b": 1, "rc": 2}
+"""
 
-# The versions the kit proposes, accepts and can write with bumpver's pattern
-# MAJOR.MINOR.PATCH[PYTAGNUM][.postBUILD], in PEP 440's normalised spelling.
-RELEASABLE = re.compile(
-    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
-    r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?"
-)
+_PRE_LETTERS = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre": "rc"}
+
+_PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
+
+_PRE_RANK = {"a": 0, "b": 1, "rc": 2}
 
 
 class InvalidVersion(ValueError):  # noqa: N818 - the name packaging gives it
@@ -201,7 +158,7 @@ class Version:
     __slots__ = ("dev", "epoch", "local", "post", "pre", "release")
 
     def __init__(self, text: str) -> None:
-        match = _VERSION.fullmatch(text.strip())
+        match = re.fullmatch(_VERSION, text.strip(), re.VERBOSE | re.IGNORECASE)
         if not match:
             raise InvalidVersion(f"Invalid version: {text!r}")
         pre_l, post_n, local = match["pre_l"], match["post_n1"] or match["post_n2"], match["local"]
@@ -300,21 +257,10 @@ class Version:
         return self._key() >= other._key()
 
 
-def is_releasable(version: str) -> bool:
-    """X.Y.Z, optional aN/bN/rcN, optional .postN, normalised: what release-tag can write."""
-    return RELEASABLE.fullmatch(version) is not None
-
-
 # --- end of releasekit/rules/versions.py ------------------------------------------------
 
 
 # --- releasekit/rules/refs.py (assembled; edit the source) ------------------------------------
-
-
-def tag_for(version: str, pattern: str) -> str:
-    """The tag for `version` under TAG_PATTERN: the pattern's text before its first `*`, then
-    the version's PEP 440 normal form (`v*`, 1.2.3 -> v1.2.3; `pkg-v*` -> pkg-v1.2.3)."""
-    return pattern.split("*", 1)[0] + str(Version(version))
 
 
 def version_of_tag(tag: str, pattern: str) -> Version | None:
@@ -371,13 +317,6 @@ def current_ref(
     return f"refs/heads/{branch}" if branch else "HEAD"
 
 
-def release_tag_of(ref: str, pattern: str) -> str | None:
-    """The version tag a ref releases, or None: then every deploy target but Docker Hub's
-    every-build images skips it (reason: `not a release tag: <ref>`)."""
-    kind = ref_kind(ref, os.environ.get("GITHUB_EVENT_NAME", ""), "", pattern)
-    return ref.removeprefix("refs/tags/") if kind == "release-tag" else None
-
-
 def git_output(cwd: Path | None, *args: str) -> str | None:
     """What a read-only git command prints, stripped; None when it fails or git is missing."""
     try:
@@ -402,9 +341,12 @@ def checkout_head(pattern: str, cwd: Path | None = None) -> tuple[list[str], str
 # GitHub's grammar: an owner is a user or organisation login (letters, digits, single
 # hyphens; `_` for managed users), a repository name letters, digits, `.`, `_`, `-`.
 OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}")
+
 REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
+
 # git's scp-like form, [user@]host:path: a colon before any slash, and no scheme.
 SCP_URL_RE = re.compile(r"(?:[^@/\s]+@)?([^@/:\s]+):(?!//)(\S*)")
+
 URL_SCHEMES = ("https", "http", "ssh", "git", "git+ssh", "ssh+git")
 
 

@@ -2,7 +2,6 @@
 # /// script
 # requires-python = ">=3.10"
 # dependencies = [
-#     "packaging>=23.0",
 #     "docutils>=0.19",
 #     "gitchangelog>=3.0.4",
 #     "tomli>=2.0; python_version < '3.11'",
@@ -20,7 +19,6 @@ import contextlib
 import datetime as dt
 import difflib
 import fnmatch
-import hashlib
 import io
 import os
 import re
@@ -61,46 +59,15 @@ def actions_files_problem(env: Mapping[str, str]) -> str | None:
     return None
 
 
-def output_lines(values: Mapping[str, str]) -> str:
-    """GITHUB_OUTPUT lines: `name=value`, a multi-line value in GitHub's `name<<DELIMITER` form.
-
-    The delimiter comes from the value (stable across runs) and never occurs in it."""
-    text = ""
-    for name, value in values.items():
-        if "\n" not in value and "\r" not in value:
-            text += f"{name}={value}\n"
-            continue
-        delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
-        while delimiter in value:
-            delimiter += "_"
-        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
-    return text
-
-
-def write_outputs(values: Mapping[str, str]) -> None:
-    """Append `values` to $GITHUB_OUTPUT, when set, in one write (steps run side by side)."""
-    path = os.environ.get("GITHUB_OUTPUT")
-    if path:
-        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.write(output_lines(values))
-
-
-def write_summary(markdown: str) -> None:
-    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path:
-        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.write(markdown)
-
-
 # --- end of releasekit/rules/actions.py -------------------------------------------------
 
 
 # --- releasekit/rules/versions.py (assembled; edit the source) --------------------------------
 
 
-_VERSION = re.compile(
-    r"""
+# PEP 440's forms in one regular expression, compiled on first use (re caches it): a
+# script that reads no version never pays for it.
+_VERSION = r"""
     v?
     (?:(?P<epoch>[0-9]+)!)?
     (?P<release>[0-9]+(?:\.[0-9]+)*)
@@ -108,11 +75,12 @@ _VERSION = re.compile(
     (?P<post>(?:-(?P<post_n1>[0-9]+))|(?:[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?))?
     (?P<dev>[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?
     (?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
-    """,
-    re.VERBOSE | re.IGNORECASE,
-)
+"""
+
 _PRE_LETTERS = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre": "rc"}
+
 _PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
+
 _PRE_RANK = {"a": 0, "b": 1, "rc": 2}
 
 # The versions the kit proposes, accepts and can write with bumpver's pattern
@@ -133,7 +101,7 @@ class Version:
     __slots__ = ("dev", "epoch", "local", "post", "pre", "release")
 
     def __init__(self, text: str) -> None:
-        match = _VERSION.fullmatch(text.strip())
+        match = re.fullmatch(_VERSION, text.strip(), re.VERBOSE | re.IGNORECASE)
         if not match:
             raise InvalidVersion(f"Invalid version: {text!r}")
         pre_l, post_n, local = match["pre_l"], match["post_n1"] or match["post_n2"], match["local"]
@@ -249,10 +217,12 @@ HEADING_TITLE = re.compile(
     r"(?:(?P<name>[A-Za-z][\w.-]*)\s+)?[vV]?(?P<version>[0-9][\w.+!-]*?)"
     r"(?:\s*\((?P<paren>[^()]*)\)|\s+[-\u2013\u2014]+\s+(?P<dash>\S.*?))?\s*"
 )
+
 MONTHS = (
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
 )  # fmt: skip
+
 LONG_DATE = re.compile(r"(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>[0-9]{1,2}),?\s+(?P<year>[0-9]{4})")
 
 
@@ -306,28 +276,11 @@ def warn(message: str) -> None:
     print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
 
 
-def info(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
-
-
 class Parser(argparse.ArgumentParser):
     """argparse, with a bad command line said in one line (exit 2), not the usage block."""
 
     def error(self, message: str) -> NoReturn:
         fail(message, 2)
-
-
-def yes_no(name: str, value: str | None) -> bool:
-    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
-    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
-    word = (value or "").strip().lower()
-    if word in {"1", "true", "yes", "on"}:
-        return True
-    if word in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(
-        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
-    )
 
 
 def missing_dependency(error: ModuleNotFoundError) -> str:
@@ -404,10 +357,6 @@ PLAIN_ENTRY = re.compile(
 # wrote), or the draft marker comment. Adornment lines are judged with their title (inert()).
 INERT_LINE = re.compile(r"^(|\w[\w ,.()'/+-]*|\.\. releasekit-draft: [0-9a-fA-F]{7,64})$")
 ADORNMENT = re.compile(r"^([=\-~^\"'`#*+<>])\1*$")
-
-
-# ---- shared rules ----------------------------------------------------------------------------
-# Every copy-alone script that needs one of these rules keeps its own copy, under the same
 
 
 class BadInputError(Exception):

@@ -27,40 +27,6 @@ from typing import Any, NoReturn
 PROG = Path(__file__).name  # a script may set its own
 
 
-def fail(message: str, status: int) -> NoReturn:
-    """One line on stderr, `PROG: error: message`, then exit with `status` (2: bad input)."""
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    sys.exit(status)
-
-
-def warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
-
-
-def info(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, with a bad command line said in one line (exit 2), not the usage block."""
-
-    def error(self, message: str) -> NoReturn:
-        fail(message, 2)
-
-
-def yes_no(name: str, value: str | None) -> bool:
-    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
-    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
-    word = (value or "").strip().lower()
-    if word in {"1", "true", "yes", "on"}:
-        return True
-    if word in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(
-        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
-    )
-
-
 def missing_dependency(error: ModuleNotFoundError) -> str:
     """The one line for a run without a package: it names the missing one and every package
     of the PEP 723 header above, read from this file so that the header stays the one list."""

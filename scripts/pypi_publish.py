@@ -100,21 +100,6 @@ def fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
-def warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
-
-
-def info(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, with a bad command line said in one line (exit 2), not the usage block."""
-
-    def error(self, message: str) -> NoReturn:
-        fail(message, 2)
-
-
 def yes_no(name: str, value: str | None) -> bool:
     """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
     unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
@@ -151,8 +136,9 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
 # --- releasekit/rules/versions.py (assembled; edit the source) --------------------------------
 
 
-_VERSION = re.compile(
-    r"""
+# PEP 440's forms in one regular expression, compiled on first use (re caches it): a
+# script that reads no version never pays for it.
+_VERSION = r"""
     v?
     (?:(?P<epoch>[0-9]+)!)?
     (?P<release>[0-9]+(?:\.[0-9]+)*)
@@ -160,19 +146,13 @@ _VERSION = re.compile(
     (?P<post>(?:-(?P<post_n1>[0-9]+))|(?:[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?))?
     (?P<dev>[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?
     (?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
-    """,
-    re.VERBOSE | re.IGNORECASE,
-)
-_PRE_LETTERS = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre": "rc"}
-_PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
-_PRE_RANK = {"a": 0, "b": 1, "rc": 2}
+"""
 
-# The versions the kit proposes, accepts and can write with bumpver's pattern
-# MAJOR.MINOR.PATCH[PYTAGNUM][.postBUILD], in PEP 440's normalised spelling.
-RELEASABLE = re.compile(
-    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
-    r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?"
-)
+_PRE_LETTERS = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre": "rc"}
+
+_PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
+
+_PRE_RANK = {"a": 0, "b": 1, "rc": 2}
 
 
 class InvalidVersion(ValueError):  # noqa: N818 - the name packaging gives it
@@ -185,7 +165,7 @@ class Version:
     __slots__ = ("dev", "epoch", "local", "post", "pre", "release")
 
     def __init__(self, text: str) -> None:
-        match = _VERSION.fullmatch(text.strip())
+        match = re.fullmatch(_VERSION, text.strip(), re.VERBOSE | re.IGNORECASE)
         if not match:
             raise InvalidVersion(f"Invalid version: {text!r}")
         pre_l, post_n, local = match["pre_l"], match["post_n1"] or match["post_n2"], match["local"]
@@ -284,21 +264,10 @@ class Version:
         return self._key() >= other._key()
 
 
-def is_releasable(version: str) -> bool:
-    """X.Y.Z, optional aN/bN/rcN, optional .postN, normalised: what release-tag can write."""
-    return RELEASABLE.fullmatch(version) is not None
-
-
 # --- end of releasekit/rules/versions.py ------------------------------------------------
 
 
 # --- releasekit/rules/refs.py (assembled; edit the source) ------------------------------------
-
-
-def tag_for(version: str, pattern: str) -> str:
-    """The tag for `version` under TAG_PATTERN: the pattern's text before its first `*`, then
-    the version's PEP 440 normal form (`v*`, 1.2.3 -> v1.2.3; `pkg-v*` -> pkg-v1.2.3)."""
-    return pattern.split("*", 1)[0] + str(Version(version))
 
 
 def version_of_tag(tag: str, pattern: str) -> Version | None:

@@ -114,13 +114,6 @@ def info(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr, flush=True)
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse, with a bad command line said in one line (exit 2), not the usage block."""
-
-    def error(self, message: str) -> NoReturn:
-        fail(message, 2)
-
-
 def yes_no(name: str, value: str | None) -> bool:
     """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
     unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
@@ -161,7 +154,6 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
 # GITHUB_API_URL to https://HOST/api/v3 in its runners. Release assets go to the release's
 # own `upload_url` (uploads.github.com on github.com).
 GITHUB_API_URL = "https://api.github.com"
-GITHUB_UPLOADS_HOST = "uploads.github.com"
 
 
 # --- end of releasekit/rules/endpoints.py -----------------------------------------------
@@ -173,9 +165,12 @@ GITHUB_UPLOADS_HOST = "uploads.github.com"
 # GitHub's grammar: an owner is a user or organisation login (letters, digits, single
 # hyphens; `_` for managed users), a repository name letters, digits, `.`, `_`, `-`.
 OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}")
+
 REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
+
 # git's scp-like form, [user@]host:path: a colon before any slash, and no scheme.
 SCP_URL_RE = re.compile(r"(?:[^@/\s]+@)?([^@/:\s]+):(?!//)(\S*)")
+
 URL_SCHEMES = ("https", "http", "ssh", "git", "git+ssh", "ssh+git")
 
 
@@ -219,10 +214,13 @@ def repository_of_url(url: str) -> str | None:
 
 
 MAX_ATTEMPTS = 5
+
 FIRST_BACKOFF = 0.5  # seconds; doubles after each failed attempt
+
 PER_PAGE = 100
 
 JSON = dict[str, Any]
+
 T = TypeVar("T")
 
 
@@ -578,8 +576,6 @@ KIT_DOCS_URL = "https://github.com/releasekit/releasekit/blob/main/docs/release-
 MARKER_RE = re.compile(r"\n?<!-- releasekit:rc-body sha256=([0-9a-f]{64}) -->\s*\Z")
 
 Pull = dict[str, Any]
-
-# ---- shared rules ------------------------------------------------------------
 
 
 @dataclass

@@ -2,7 +2,6 @@
 # /// script
 # requires-python = ">=3.10"
 # dependencies = [  # none of its own: what make_rc_changes.py and rc_pull_request.py need
-#     "packaging>=23.0",
 #     "docutils>=0.19",
 #     "gitchangelog>=3.0.4",
 #     "requests>=2.28",
@@ -95,14 +94,6 @@ def write_outputs(values: Mapping[str, str]) -> None:
     if path:
         with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
             out.write(output_lines(values))
-
-
-def write_summary(markdown: str) -> None:
-    """Append `markdown` to $GITHUB_STEP_SUMMARY, when set, in one write."""
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path:
-        with open(path, "a", encoding="utf-8") as out:  # noqa: PTH123
-            out.write(markdown)
 
 
 # --- end of releasekit/rules/actions.py -------------------------------------------------
@@ -221,10 +212,6 @@ def fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
-def warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr, flush=True)
-
-
 def info(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr, flush=True)
 
@@ -249,23 +236,6 @@ def yes_no(name: str, value: str | None) -> bool:
     )
 
 
-def missing_dependency(error: ModuleNotFoundError) -> str:
-    """The one line for a run without a package: it names the missing one and every package
-    of the PEP 723 header above, read from this file so that the header stays the one list."""
-    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
-    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
-    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
-    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
-    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
-    module = (error.name or "").partition(".")[0]
-    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
-    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
-    return (
-        f"needs the {named!r} package: pip install {' '.join(names)} "
-        "(or run it with uv run, which reads the script's header)"
-    )
-
-
 # --- end of releasekit/rules/cli.py -----------------------------------------------------
 
 
@@ -278,18 +248,6 @@ RC_BRANCH_PREFIX = "auto-release-candidate-"
 def rc_branch(day: dt.date) -> str:
     """The release-candidate branch opened on `day`: auto-release-candidate-YYYY-MM-DD."""
     return f"{RC_BRANCH_PREFIX}{day.isoformat()}"
-
-
-def is_rc_branch(name: str) -> bool:
-    """A branch this step opens (and so may reuse): the prefix, then a real YYYY-MM-DD date."""
-    day = name.removeprefix(RC_BRANCH_PREFIX)
-    if day == name or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
-        return False
-    try:
-        dt.date.fromisoformat(day)
-    except ValueError:
-        return False
-    return True
 
 
 # --- end of releasekit/rules/rc.py ------------------------------------------------------

@@ -1,8 +1,10 @@
-"""One table per shared rule, run over every copy of it: a copy that drifts fails here.
+"""One table per shared rule, run once on the rule module that holds it.
 
-Each copy-alone script keeps its own copy of the rules it needs (same name, same signature).
-To register a copy, add the script's path and the rule names it carries to COPIES; a bash
-copy (a function in a sourced file) goes in BASH_COPIES.
+Each shared rule lives in one module of src/releasekit/rules/; tools/assemble.py inlines it
+into the scripts that use it (tests/test_assemble.py checks they are current). Register a
+rule under its module in RULES. The one copy in another language, bin/lib.sh's yes/no guard,
+is in BASH_COPIES and runs over the same table. What each assembled script carries of its
+own (its PEP 723 header, its commit subjects) runs over the scripts.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import importlib
 import importlib.util
 import os
 import re
@@ -57,114 +60,25 @@ REPOSITORY = {"valid_repository", "repository_of_url"}
 # ...and where the scripts that need one read it (said in one line, else refused in one).
 FROM_REMOTE = "repository_from_remote"
 
-# script (relative to the repository root) -> the shared rules it carries
-COPIES: dict[str, set[str]] = {
-    "scripts/base_image.py": {*OUTPUTS, "run", "fail", "Parser"},
-    "scripts/build_dist.py": {
+RULES_DIR = "src/releasekit/rules"
+# rule module (relative to the repository root) -> the shared rules it holds
+RULES: dict[str, set[str]] = {
+    f"{RULES_DIR}/versions.py": {"is_releasable"},
+    f"{RULES_DIR}/refs.py": {
         "tag_for",
         "version_of_tag",
-        "yes_no",
-        *ACTIONS_FILES,
-        TREE,
-        "fail",
-        "missing_dependency",
-        "Parser",
-    },
-    "scripts/pypi_publish.py": {
-        "tag_for",
-        "version_of_tag",
-        "yes_no",
         *REF_RULES,
         *DEPLOY_RULES,
-        *ACTIONS_FILES,
-        TREE,
-        "fail",
-        "missing_dependency",
     },
-    "scripts/draft_release.py": {
-        "tag_for",
-        "version_of_tag",
-        "yes_no",
-        *REF_RULES,
-        *DEPLOY_RULES,
-        *ACTIONS_FILES,
-        *RETRIES,
-        "api_message",
-        *REPOSITORY,
-        FROM_REMOTE,
-        "github_client",
-        TREE,
-        "fail",
-        "missing_dependency",
-    },
-    "scripts/changes.py": {
-        "tag_for",
-        "version_of_tag",
-        "is_releasable",
-        "heading_parts",
-        "heading_date",
-        TREE,
-        "missing_dependency",
-        ACTIONS_CHECK,
-        *ONE_LINE,
-    },
-    "scripts/make_rc_changes.py": {
-        "tag_for",
-        "version_of_tag",
-        "is_releasable",
-        "heading_parts",
-        "heading_date",
-        TREE,
-        "missing_dependency",
-        ACTIONS_CHECK,
-        "Parser",
-    },
-    "scripts/docker_tags.py": {
-        "tag_for",
-        "version_of_tag",
-        *REF_RULES,
-        *REPOSITORY,
-        *ACTIONS_FILES,
-        "fail",
-        "Parser",
-    },
-    "scripts/release_tag.py": {
-        "tag_for",
-        "version_of_tag",
-        "is_releasable",
-        "yes_no",
-        *CHECKOUT_CHECKS,
-        *GIT_HELPERS,
-        TREE,
-        "missing_dependency",
-        ACTIONS_CHECK,
-        "Parser",
-    },
-    "scripts/rc_pull_request.py": {
-        "yes_no",
-        *ACTIONS_FILES,
-        *RETRIES,
-        *REPOSITORY,
-        FROM_REMOTE,
-        "api_message",
-        "github_client",
-        "rc_branch",
-        "is_rc_branch",
-        "fail",
-        "missing_dependency",
-    },
-    "scripts/project_config.py": {"missing_dependency"},
-    "scripts/build_image.py": {"yes_no", *OUTPUTS, TREE, "run", "fail", "Parser"},
-    "scripts/push_image.py": {"yes_no", "fail", "Parser"},
-    "demo/train.py": {"yes_no"},
-    "scripts/release_candidate.py": {
-        "yes_no",
-        "rc_branch",
-        *OUTPUTS,
-        *CHECKOUT_CHECKS,
-        *GIT_HELPERS,
-        "Parser",
-    },
+    f"{RULES_DIR}/changelog.py": {"heading_parts", "heading_date"},
+    f"{RULES_DIR}/cli.py": {"yes_no", *ONE_LINE},
+    f"{RULES_DIR}/actions.py": ACTIONS_FILES,
+    f"{RULES_DIR}/worktree.py": {TREE},
+    f"{RULES_DIR}/github.py": {*RETRIES, "api_message", FROM_REMOTE, "github_client"},
+    f"{RULES_DIR}/repository.py": REPOSITORY,
+    f"{RULES_DIR}/checkout.py": {*CHECKOUT_CHECKS, *GIT_HELPERS},
+    f"{RULES_DIR}/commands.py": {"run"},
+    f"{RULES_DIR}/rc.py": {"rc_branch", "is_rc_branch"},
 }
 # sourced bash file -> rule -> its function there (`is_true NAME`: status 0 yes, 1 no, else
 # one line and exit 2)
@@ -616,6 +530,9 @@ KIT_SUBJECTS = [
 
 @functools.cache
 def _load(relpath: str) -> ModuleType:
+    """A rule module as the package imports it; an assembled script by its path."""
+    if relpath.startswith(RULES_DIR + "/"):
+        return importlib.import_module("releasekit.rules." + Path(relpath).stem)
     path = ROOT / relpath
     name = "contract_" + Path(relpath).stem.replace("-", "_")
     spec = importlib.util.spec_from_file_location(name, path)
@@ -627,12 +544,13 @@ def _load(relpath: str) -> ModuleType:
 
 
 def _copies(rule: str) -> list[str]:
-    return sorted(path for path, rules in COPIES.items() if rule in rules)
+    """The module that holds `rule` (a list, so that a rule held twice shows as two rows)."""
+    return sorted(path for path, rules in RULES.items() if rule in rules)
 
 
 def _rows(rule: str, table: list[tuple[Any, ...]]) -> list[Any]:
     return [
-        pytest.param(path, *row, id=f"{Path(path).name}:{'-'.join(map(str, row))}")
+        pytest.param(path, *row, id=f"{Path(path).stem}:{'-'.join(map(str, row))}")
         for path in _copies(rule)
         for row in table
     ]
@@ -644,9 +562,20 @@ def _rule(path: str, name: str) -> Callable[..., Any]:
     return function  # type: ignore[no-any-return]
 
 
-def test_every_registered_script_exists() -> None:
-    missing = [path for path in COPIES if not (ROOT / path).is_file()]
+def _assembled_with(name: str) -> list[str]:
+    """The assembled scripts that carry the rule `name` (defined at their top level)."""
+    return sorted(
+        f"scripts/{script.name}"
+        for script in (ROOT / "scripts").glob("*.py")
+        if re.search(rf"(?m)^(def|class) {name}\b", script.read_text(encoding="utf-8"))
+    )
+
+
+def test_every_rule_is_held_once() -> None:
+    missing = [path for path in RULES if not (ROOT / path).is_file()]
     assert not missing
+    held = [rule for rules in RULES.values() for rule in rules]
+    assert len(held) == len(set(held))
 
 
 @pytest.mark.parametrize(("path", "version", "pattern", "tag"), _rows("tag_for", TAG_FOR))
@@ -680,7 +609,7 @@ def test_heading_date(path: str, text: str, date: dt.date | None) -> None:
 
 def _missing_rows() -> list[Any]:
     rows = []
-    for path in _copies("missing_dependency"):
+    for path in _assembled_with("missing_dependency"):  # each reads its own header
         declared = [r.name for r in declared_dependencies(ROOT / path)]
         for module, named in MISSING_DEPENDENCY:
             for package in declared if "{" in module else declared[:1]:
@@ -807,13 +736,6 @@ def test_output_lines(path: str, values: dict[str, str], forms: tuple[str, ...])
     read = read_github_output(_rule(path, "output_lines")(values))
     assert [(name, value) for name, _, value in read] == list(values.items())
     assert tuple(form for _, form, _ in read) == forms
-
-
-@pytest.mark.parametrize("index", range(len(OUTPUT_LINES)))
-def test_output_lines_are_the_same_text_in_every_copy(index: int) -> None:
-    values = OUTPUT_LINES[index][0]
-    texts = {path: _rule(path, "output_lines")(values) for path in _copies("output_lines")}
-    assert len(set(texts.values())) == 1, texts
 
 
 @pytest.mark.parametrize(("path", "values", "forms"), _output_rows("write_outputs"))
@@ -988,30 +910,22 @@ def test_seconds(path: str, text: str, value: float | None) -> None:
 MAX_WAIT = 120.0  # seconds; the default deadline of a row
 
 
-def _draft_release_client(module: ModuleType, gh: GitHubStandIn, row: Loop, clock: Clock) -> Any:
-    settings = module.Settings(
-        command="verify",
-        api_url=gh.api_url,
-        repository=gh.repository,
-        token=gh.token,
-        timeout=row.timeout,
-        max_wait=row.max_wait,
-    )
+@dataclass(frozen=True)
+class ClientSettings:
+    """What a script's settings give its GitHub client (draft_release.py's Settings,
+    rc_pull_request.py's Config)."""
+
+    api_url: str
+    repository: str
+    token: str
+    timeout: float
+    max_wait: float
+
+
+def _client(module: ModuleType, gh: GitHubStandIn, row: Loop, clock: Clock) -> Any:
+    settings = ClientSettings(gh.api_url, gh.repository, gh.token, row.timeout, row.max_wait)
     deadline = module.Deadline(row.max_wait, sleep=clock.sleep, clock=clock.now)
     return module.Client(settings, deadline)
-
-
-def _rc_pull_request_client(module: ModuleType, gh: GitHubStandIn, row: Loop, clock: Clock) -> Any:
-    config = module.Config(
-        api_url=gh.api_url,
-        repository=gh.repository,
-        base="main",
-        token=gh.token,
-        timeout=row.timeout,
-        max_wait=row.max_wait,
-    )
-    deadline = module.Deadline(row.max_wait, sleep=clock.sleep, clock=clock.now)
-    return module.Client(config, deadline)
 
 
 @dataclass(frozen=True)
@@ -1027,11 +941,6 @@ class Loop:
     max_wait: float = MAX_WAIT  # --max-wait
 
 
-# script -> how its GitHub client is made (each keeps its own settings type)
-CLIENTS: dict[str, Callable[[ModuleType, GitHubStandIn, Loop, Clock], Any]] = {
-    "scripts/draft_release.py": _draft_release_client,
-    "scripts/rc_pull_request.py": _rc_pull_request_client,
-}
 PASSES = "more would pass --max-wait"
 
 LOOPS = [
@@ -1118,7 +1027,7 @@ def test_retries_wait_as_retry_delay_says_and_print_one_line_each(
 ) -> None:
     module = _load(path)
     clock = Clock()
-    client = CLIENTS[path](module, github_api, row, clock)
+    client = _client(module, github_api, row, clock)
     row.fault(github_api)
     if row.ok:
         response = client.call("GET", client.url("/releases"))
@@ -1250,6 +1159,21 @@ def _untracked(where: Path) -> None:
     (where / "new.txt").write_text("new\n", encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class ActionsFiles:
+    github_output: str
+    github_step_summary: str
+
+
+@dataclass
+class CheckoutRun:
+    """What a step's run gives the checks (release_tag.py's and release_candidate.py's Run)."""
+
+    s: ActionsFiles
+    top: Path = Path()
+    prefix: str = ""
+
+
 NOT_WRITABLE = "is not a writable file"
 CHECKOUT = [
     ("not_a_repository", _plain_folder, {}, "not inside a git repository; run it from a checkout"),
@@ -1285,7 +1209,7 @@ CHECKOUT = [
 def _checkout_rows() -> list[Any]:
     return [
         pytest.param(path, *row, id=f"{Path(path).name}:{row[0]}:{row[1].__name__}:{index}")
-        for path in sorted(p for p, rules in COPIES.items() if rules >= CHECKOUT_CHECKS)
+        for path in _copies("not_a_repository")
         for index, row in enumerate(CHECKOUT)
     ]
 
@@ -1307,8 +1231,10 @@ def test_checkout_checks(
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value.replace("{dir}", str(where)))
-    module = _load(path)
-    run = module.Run(module.parse_args([]))
+    files = ActionsFiles(
+        os.environ.get("GITHUB_OUTPUT", ""), os.environ.get("GITHUB_STEP_SUMMARY", "")
+    )
+    run = CheckoutRun(files)
 
     said = _rule(path, check)(run)
 
@@ -1473,7 +1399,7 @@ GIT = [
 def _git_rows() -> list[Any]:
     return [
         pytest.param(path, *row, id=f"{Path(path).name}:{row[0]}:{index}")
-        for path in sorted(p for p, rules in COPIES.items() if rules >= GIT_HELPERS)
+        for path in _copies("git")
         for index, row in enumerate(GIT)
     ]
 

@@ -373,7 +373,7 @@ def test_a_failing_bumpver_restores_the_files(project: GitRepo) -> None:
 # ---- the kit releases itself ----------------------------------------------------------------
 
 
-EXAMPLES = ("tests", "docs", "scripts", "bench", "demo")
+EXAMPLES = ("tests", "docs", "scripts", "src/releasekit/scripts", "bench", "demo")
 
 
 def test_the_kit_itself_bumps_every_file_holding_its_version(tmp_path: Path) -> None:
@@ -408,7 +408,8 @@ def test_the_kit_itself_bumps_every_file_holding_its_version(tmp_path: Path) -> 
         assert f"\n-{line.replace(new, old)}\n" in result.stderr
         assert f"\n+{line}\n" in result.stderr
     # Every tracked file that spells the version is one bumpver rewrites (tests and docs
-    # quote versions of their own; the standalone scripts carry none of the kit's, by design).
+    # quote versions of their own; the standalone scripts and their sources carry none of the
+    # kit's, by design).
     spelled = ("grep", "-l", "-F", f'"{old}"', "--", ".", *(f":(exclude){d}" for d in EXAMPLES))
     holders = own.git(*spelled).splitlines()
     listed = re.findall(r'^"([^"]+)" = \[', own.read("pyproject.toml"), re.MULTILINE)

@@ -59,6 +59,16 @@ class Import:
         return self.name or self.module  # `import a.b` and `import a.c` may stand together
 
 
+@dataclass(frozen=True)
+class Statement:
+    """A top-level statement of a module's body, with the comments that stand above it."""
+
+    text: str
+    binds: frozenset[str]  # the names it defines (or changes, for `x |= ...`)
+    uses: frozenset[str]  # every name it reads
+    is_block: bool  # a def or class: two blank lines around it
+
+
 @dataclass
 class Module:
     """A source file cut into what the assembler handles apart."""
@@ -70,6 +80,7 @@ class Module:
     type_checking: list[Import] = field(default_factory=list)  # under `if TYPE_CHECKING:`
     rules: dict[str, list[str]] = field(default_factory=dict)  # rule module -> names used
     body: str = ""  # everything after the imports, as written
+    statements: list[Statement] = field(default_factory=list)
     defines: set[str] = field(default_factory=set)  # top-level names the body binds
     defaults: set[str] = field(default_factory=set)  # names a script may bind again
 
@@ -118,6 +129,17 @@ def _bound_names(node: ast.stmt) -> set[str]:
     return names
 
 
+def _changed_names(node: ast.stmt) -> set[str]:
+    """`x |= ...` changes x: it goes wherever x goes."""
+    if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+        return {node.target.id}
+    return set()
+
+
+def _used_names(node: ast.stmt) -> set[str]:
+    return {inner.id for inner in ast.walk(node) if isinstance(inner, ast.Name)}
+
+
 def read_module(path: Path) -> Module:
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
@@ -159,7 +181,7 @@ def read_module(path: Path) -> Module:
                 else:
                     module.imports.append(item)
             continue
-        if _is_type_checking(node):
+        if isinstance(node, ast.If) and _is_type_checking(node):
             for inner in node.body:
                 module.type_checking.extend(_imports_of(inner, path) or [])
             continue
@@ -171,7 +193,22 @@ def read_module(path: Path) -> Module:
         while start > 0 and lines[start - 1].lstrip().startswith("#"):
             start -= 1
         module.body = "".join(lines[start:]).strip("\n") + "\n"
+        previous_end = start
         for node in statements[statements.index(body_start) :]:
+            decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+            begin = (decorators[0].lineno if decorators else node.lineno) - 1
+            while begin > previous_end and lines[begin - 1].lstrip().startswith("#"):
+                begin -= 1
+            text = "".join(lines[begin : node.end_lineno]).strip("\n") + "\n"
+            previous_end = node.end_lineno or begin
+            module.statements.append(
+                Statement(
+                    text,
+                    frozenset(_bound_names(node) | _changed_names(node)),
+                    frozenset(_used_names(node)),
+                    isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef),
+                )
+            )
             if _imports_of(node, path) is not None and not isinstance(node, ast.If):
                 raise AssemblyError(f"{path}:{node.lineno}: imports go at the top of a module")
             bound = _bound_names(node)
@@ -225,6 +262,54 @@ def _check_names(script: Module, rules: list[Module]) -> None:
                     f"{name} is defined by both {owner[name].label} and {block.label}"
                 )
             owner[name] = block
+
+
+def needed(script: Module, rules: list[Module]) -> dict[str, list[Statement]]:
+    """The statements of each rule module the script needs: those that bind a name the script
+    imports, and, in turn, what those read, across modules, until nothing more is needed. A
+    statement that binds no name (none so far) always goes."""
+    by_stem = {m.path.stem: m for m in rules}
+    wanted: dict[str, set[str]] = {m.path.stem: set() for m in rules}
+    for rule, names in script.rules.items():
+        wanted[rule] |= set(names)
+    kept: dict[str, list[Statement]] = {}
+    changed = True
+    while changed:
+        changed = False
+        for stem, module in by_stem.items():
+            chosen = [st for st in module.statements if not st.binds or st.binds & wanted[stem]]
+            if chosen == kept.get(stem):
+                continue
+            kept[stem] = chosen
+            changed = True
+            used = set().union(*(st.uses for st in chosen)) if chosen else set()
+            wanted[stem] |= used & module.defines
+            for rule, names in module.rules.items():
+                wanted[rule] |= used & set(names)
+    return {stem: kept.get(stem, []) for stem in by_stem}
+
+
+def _joined(statements: list[Statement]) -> str:
+    """Statements one after another, spaced as ruff formats them."""
+    text = ""
+    for number, statement in enumerate(statements):
+        if number:
+            apart = statement.is_block or statements[number - 1].is_block
+            text += "\n\n" if apart else "\n"
+        text += statement.text
+    return text
+
+
+def _imports_used(module: Module, statements: list[Statement]) -> Module:
+    """The module with only the imports its kept statements read."""
+    used = set().union(*(st.uses for st in statements)) if statements else set()
+    return Module(
+        module.path,
+        module.header,
+        module.docstring,
+        [i for i in module.imports if i.bound.partition(".")[0] in used],
+        [i for i in module.type_checking if i.bound.partition(".")[0] in used],
+    )
 
 
 def _member_key(name: str) -> tuple[int, str]:
@@ -289,16 +374,24 @@ def assemble(source: Path, load: dict[str, Module] | None = None) -> str:
         raise AssemblyError(f"{source}: a script source starts with its #! line and PEP 723 block")
     rules = rule_order(script, cache)
     _check_names(script, rules)
+    kept = needed(script, rules)
+    rules = [rule for rule in rules if kept[rule.path.stem]]
+    imports = [_imports_used(rule, kept[rule.path.stem]) for rule in rules]
     parts = [
         script.header.rstrip("\n") + "\n" + ASSEMBLED_NOTE.format(name=source.name),
         script.docstring + "\n\n" if script.docstring else "",
-        import_block([*rules, script]),
+        import_block([*imports, script]),
     ]
     for number, rule in enumerate(rules):
         # One blank line after the imports (ruff's isort), two between blocks.
-        parts.append(f"\n{'' if number == 0 else chr(10)}# --- {rule.label} (assembled; edit the source) {_rule(rule.label, 60)}")
-        parts.append(f"\n\n\n{rule.body}\n\n# --- end of {rule.label} {_rule(rule.label, 76)}\n")
-    parts.append(f"\n{chr(10) if rules else ''}# --- {script.label}: the script's own code {_rule(script.label, 54)}")
+        gap = "\n" if number == 0 else "\n\n"
+        body = _joined(kept[rule.path.stem])
+        parts.append(
+            f"{gap}# --- {rule.label} (assembled; edit the source) {_rule(rule.label, 60)}"
+        )
+        parts.append(f"\n\n\n{body}\n\n# --- end of {rule.label} {_rule(rule.label, 76)}\n")
+    gap = "\n\n" if rules else "\n"
+    parts.append(f"{gap}# --- {script.label}: the script's own code {_rule(script.label, 54)}")
     parts.append(f"\n\n\n{script.body}")
     return "".join(parts)
 

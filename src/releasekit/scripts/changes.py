@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # /// script
 # requires-python = ">=3.10"
-# dependencies = ["docutils>=0.19", "packaging>=23.0"]
+# dependencies = ["docutils>=0.19"]
 # ///
 """Read CHANGES.rst (top version, date, notes in reST or Markdown) and check it before a release."""
 
@@ -56,10 +56,6 @@ _VERSION_TEMPLATE = re.compile(r"[\dxyzn*?#]+(\.[\dxyzn*?#]+)*")
 # Text a draft is started with and a person is meant to replace before the release.
 # Only the placeholders a template would leave: a commit subject may well say "TODO".
 _DRAFT_LEFTOVER = re.compile(r"(?<![\w.])(x\.x\.x|X\.Y\.Z|YYYY-MM-DD)(?![\w])")
-
-
-# ---- shared rules ----------------------------------------------------------------------------
-# Every copy-alone script that needs one of these rules keeps its own copy, under the same
 
 
 class BadInputError(Exception):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # /// script
 # requires-python = ">=3.10"
-# dependencies = ["packaging>=23.0", "requests>=2.28"]
+# dependencies = ["requests>=2.28"]
 # ///
 """Find or create the draft GitHub Release of a version tag, attach its files, verify them."""
 

@@ -2,7 +2,6 @@
 # /// script
 # requires-python = ">=3.10"
 # dependencies = [
-#     "packaging>=23.0",
 #     "docutils>=0.19",
 #     "gitchangelog>=3.0.4",
 #     "tomli>=2.0; python_version < '3.11'",
@@ -66,10 +65,6 @@ PLAIN_ENTRY = re.compile(
 # wrote), or the draft marker comment. Adornment lines are judged with their title (inert()).
 INERT_LINE = re.compile(r"^(|\w[\w ,.()'/+-]*|\.\. releasekit-draft: [0-9a-fA-F]{7,64})$")
 ADORNMENT = re.compile(r"^([=\-~^\"'`#*+<>])\1*$")
-
-
-# ---- shared rules ----------------------------------------------------------------------------
-# Every copy-alone script that needs one of these rules keeps its own copy, under the same
 
 
 class BadInputError(Exception):

@@ -45,8 +45,6 @@ MARKER_RE = re.compile(r"\n?<!-- releasekit:rc-body sha256=([0-9a-f]{64}) -->\s*
 
 Pull = dict[str, Any]
 
-# ---- shared rules ------------------------------------------------------------
-
 
 @dataclass
 class Config:

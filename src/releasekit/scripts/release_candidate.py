@@ -2,7 +2,6 @@
 # /// script
 # requires-python = ">=3.10"
 # dependencies = [  # none of its own: what make_rc_changes.py and rc_pull_request.py need
-#     "packaging>=23.0",
 #     "docutils>=0.19",
 #     "gitchangelog>=3.0.4",
 #     "requests>=2.28",

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # /// script
 # requires-python = ">=3.10"
-# dependencies = ["packaging>=23.0", "bumpver>=2023.1129", "tomli>=2.0; python_version < '3.11'"]
+# dependencies = ["bumpver>=2023.1129", "tomli>=2.0; python_version < '3.11'"]
 # ///
 """Confirm a release: check the notes, bumpver the version files, commit, tag, push atomically.
 
