@@ -168,6 +168,11 @@ verify-images: ## Check that every planned registry tag resolves to the built im
 plan: ## What every deploy target would publish for the ref (REF=... picks one); touches nothing
 	"$$RELEASEKIT_BIN/plan"
 
+## ---- the project's checks for ci.yml -------------------------------------------------
+# Where the project's Makefile has no check/test target for ci.yml to run, `releasekit init`
+# writes ci-checks.mk (ci-checks, ci-tests) beside this fragment: the project's own file.
+-include $(RELEASEKIT_DIR)/ci-checks.mk
+
 ## ---- the train's targets: their shell and their environment ----------------------------
 
 # Every target above but `ci` (whose check and test are the project's own): each runs its
@@ -182,6 +187,6 @@ $(RELEASEKIT_TARGETS): .SHELLFLAGS := -euo pipefail -c
 $(foreach v,$(RELEASEKIT_EXPORTS),$(eval $(RELEASEKIT_TARGETS): export $(v) := $$($(v))))
 
 # The makefiles read here are never remade: no rule of the project's applies to them.
-$(releasekit_fragment) $(RELEASEKIT_CONFIG): ;
+$(releasekit_fragment) $(RELEASEKIT_CONFIG) $(RELEASEKIT_DIR)/ci-checks.mk: ;
 
 endif
