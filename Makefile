@@ -1,5 +1,12 @@
 # releasekit's own Makefile: the train (releasekit.mk, the part projects adopt) plus the
 # targets that develop the kit itself. `make` alone prints the help table.
+#
+# The settings below are the kit's own: the fragment, a guest in other projects' Makefiles,
+# sets no flag, default goal or shell for anyone else's targets.
+SHELL         := bash
+.SHELLFLAGS   := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS     += --no-builtin-rules --warn-undefined-variables
 
 include releasekit.mk
 
@@ -10,7 +17,7 @@ NODE_TOOLS   ?= .cache/node
 $(call take_literally,PYTEST_ARGS NODE_TOOLS)
 
 export PATH := $(abspath $(VENV_BIN)):$(PATH)
-export NODE_TOOLS PYTEST_ARGS
+export NODE_TOOLS PYTEST_ARGS PY
 
 ## ---- setup and checks (the kit's own development) -----------------------------
 

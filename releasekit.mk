@@ -1,12 +1,14 @@
 # releasekit.mk: the release train as make targets. The kit's own Makefile includes it, and
-# `releasekit init` copies it into a project whose Makefile says `include releasekit.mk`.
+# `releasekit init` copies it into a project and adds `include releasekit.mk` to its Makefile.
 # Every variable below can be overridden on the command line or from the environment;
 # [tool.releasekit] in the project's pyproject.toml sets the project's own defaults.
-
-SHELL        := bash
-.SHELLFLAGS  := -euo pipefail -c
-.DEFAULT_GOAL := help
-MAKEFLAGS    += --no-builtin-rules --warn-undefined-variables
+#
+# A guest in the project's Makefile: it sets no make flags, no default goal and no global
+# SHELL; bash with -euo pipefail and the train's variables in the environment apply to the
+# train's own targets only (RELEASEKIT_TARGETS, at the end); its targets depend on no file of
+# the project's, so no rule of the project's runs for them. Included twice, it is read once.
+ifndef releasekit_fragment
+releasekit_fragment := $(lastword $(MAKEFILE_LIST))
 
 # Values are data. RULE FOR EVERY RECIPE, new targets included: never splice a variable's
 # value into shell text. Write "$$CHANGES", never "$(CHANGES)" or $(PY): `export` the
@@ -22,17 +24,15 @@ shell_quote = '$(subst ','\'',$(1))'
 $(call take_literally,PYTHON VENV PY DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN \
     PACKAGE_DIR DIST BUILD_NO_ISOLATION RESUME PYPI_REPOSITORY_URL PYPI_SIMPLE_URL GITHUB_API_URL \
     DOCKER IMAGE_LOCAL IMAGES_EVERY_BUILD IMAGES_RELEASE_ONLY REF BASE_IMAGE_LOCAL BASE_IMAGE \
-    PLATFORMS DOCKERFILE)
+    PLATFORMS DOCKERFILE VERSION_SOURCE CHANGES_FROM RELEASEKIT_BIN)
 
-# The folder of this fragment: its bin/ steps and scripts/ sit beside it.
-RELEASEKIT_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
-# Every makefile read, for `make help`'s table of targets.
-HELP_MAKEFILES = $(MAKEFILE_LIST)
+# The folder of this fragment: its scripts/ (and, unless [tool.releasekit] bin-dir says
+# otherwise, its bin/ steps) sit beside it.
+RELEASEKIT_DIR := $(patsubst %/,%,$(dir $(releasekit_fragment)))
 
 PYTHON       ?= python3
 VENV         ?= .venv
 PY           ?= $(if $(wildcard $(VENV)/bin/python),$(VENV)/bin/python,$(PYTHON))
-export VENV
 
 # [tool.releasekit] -> `NAME ?= value` lines; they come first, so they only set defaults.
 RELEASEKIT_CONFIG := $(shell $(call shell_quote,$(PY)) \
@@ -45,8 +45,10 @@ DRY_RUN      ?= 0
 BASE_BRANCH  ?= main
 REMOTE       ?= origin
 CHANGES      ?= CHANGES.rst
+CHANGES_FROM ?= commits
 TAG_PATTERN  ?= v*
 VERSION      ?=
+VERSION_SOURCE ?= bumpver
 SIGN         ?= 0
 PACKAGE_DIR  ?= .
 DIST         ?= dist
@@ -59,18 +61,18 @@ BASE_IMAGE_LOCAL ?= localhost/releasekit-base:python3
 BASE_IMAGE   ?=
 PLATFORMS    ?=
 DOCKERFILE   ?= Dockerfile
+# The bin/ steps: beside the fragment, or where [tool.releasekit] bin-dir puts them (a project
+# whose .gitignore hides bin/ keeps them in another folder).
+RELEASEKIT_BIN ?= $(RELEASEKIT_DIR)/bin
 
-export DRY_RUN BASE_BRANCH REMOTE CHANGES TAG_PATTERN VERSION SIGN RELEASEKIT_DIR PY HELP_MAKEFILES
-export PACKAGE_DIR DIST BUILD_NO_ISOLATION RESUME
-export PYPI_REPOSITORY_URL PYPI_SIMPLE_URL GITHUB_API_URL
-export DOCKER BASE_IMAGE_LOCAL BASE_IMAGE PLATFORMS IMAGE_LOCAL DOCKERFILE
-
-# What `make build` reads: the package folder's files that git knows or would add. When
-# none is newer than $(DIST)/SHA256SUMS, `make build` has nothing to do. Outside a git
-# checkout the list is empty and every `make build` builds.
-BUILD_INPUTS := $(filter-out $(DIST)/% build/%,$(wildcard $(shell git ls-files --cached --others --exclude-standard -- $(call shell_quote,$(PACKAGE_DIR)) 2>/dev/null)))
+# Handed to the train's recipes in their environment (and only to theirs: see the end).
+RELEASEKIT_EXPORTS := DRY_RUN BASE_BRANCH REMOTE CHANGES CHANGES_FROM TAG_PATTERN VERSION \
+    VERSION_SOURCE SIGN RELEASEKIT_DIR RELEASEKIT_BIN PY VENV PACKAGE_DIR DIST BUILD_NO_ISOLATION \
+    RESUME PYPI_REPOSITORY_URL PYPI_SIMPLE_URL GITHUB_API_URL DOCKER BASE_IMAGE_LOCAL BASE_IMAGE \
+    PLATFORMS IMAGE_LOCAL DOCKERFILE IMAGES_EVERY_BUILD IMAGES_RELEASE_ONLY REF
 
 .PHONY: help
+help: export HELP_MAKEFILES = $(MAKEFILE_LIST)
 help: ## Show this help
 	@printf 'Usage: make <target> [VAR=value ...]\n\nTargets:\n'
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $$HELP_MAKEFILES
@@ -81,7 +83,7 @@ help: ## Show this help
 
 .PHONY: releasekit-deps
 releasekit-deps: ## Install what the train's scripts need into .venv (VENV), creating it if needed
-	"$$RELEASEKIT_DIR/bin/releasekit-deps"
+	"$$RELEASEKIT_BIN/releasekit-deps"
 
 ## ---- integration -------------------------------------------------------------
 
@@ -89,21 +91,16 @@ releasekit-deps: ## Install what the train's scripts need into .venv (VENV), cre
 ci: check test build ## Everything CI runs: the checks, the tests, then the build (check, test: the project's own)
 
 .PHONY: build
-build: $(DIST)/SHA256SUMS ## sdist + wheel into DIST, twine check --strict, SHA256SUMS (when an input changed)
-
-$(DIST)/SHA256SUMS: $(or $(BUILD_INPUTS),FORCE)
-	"$$RELEASEKIT_DIR/bin/build"
-
-.PHONY: FORCE
-FORCE:
+build: ## sdist + wheel into DIST, twine check --strict, SHA256SUMS (unless DIST holds this very input)
+	"$$RELEASEKIT_BIN/build"
 
 .PHONY: image
-image: build ## The image from DIST's wheel (DOCKER, BASE_IMAGE, PLATFORMS) as IMAGE_LOCAL; build/image.json
-	"$$RELEASEKIT_DIR/bin/image"
+image: ## The image from DIST's wheel (DOCKER, BASE_IMAGE, PLATFORMS) as IMAGE_LOCAL; build/image.json
+	"$$RELEASEKIT_BIN/image"
 
 .PHONY: base-image
 base-image: ## A Python base image made offline from Debian packages (mmdebstrap), cached in .cache/
-	"$$RELEASEKIT_DIR/bin/base-image"
+	"$$RELEASEKIT_BIN/base-image"
 
 ## ---- release train ---------------------------------------------------------
 
@@ -113,12 +110,12 @@ check-changes: ## Check that the top section of CHANGES.rst is ready to release
 
 .PHONY: release-candidate rc
 release-candidate: ## Draft the next CHANGES.rst section, push it and open or update the draft PR
-	"$$RELEASEKIT_DIR/bin/release-candidate"
+	"$$RELEASEKIT_BIN/release-candidate"
 rc: release-candidate ## Alias of release-candidate
 
 .PHONY: release-tag
 release-tag: ## Check the notes, bumpver PACKAGE_DIR, tag from TAG_PATTERN, push atomically (RESUME=undo)
-	"$$RELEASEKIT_DIR/bin/release-tag"
+	"$$RELEASEKIT_BIN/release-tag"
 
 ## ---- deploy and verify ---------------------------------------------------
 
@@ -139,7 +136,7 @@ verify-pypi: ## Check that the index serves every file of DIST/SHA256SUMS with t
 	"$$PY" "$$RELEASEKIT_DIR/scripts/pypi_publish.py" verify
 
 deploy-github-release: ## Create or complete the draft GitHub Release: notes as body, DIST and CHANGES.rst as assets
-	"$$RELEASEKIT_DIR/bin/deploy-github-release"
+	"$$RELEASEKIT_BIN/deploy-github-release"
 
 verify-github-release: ## Check that every asset of the tag's GitHub Release matches its local file
 	"$$PY" "$$RELEASEKIT_DIR/scripts/draft_release.py" verify
@@ -153,21 +150,43 @@ IMAGE_LOCAL         ?=
 IMAGES_EVERY_BUILD  ?=
 IMAGES_RELEASE_ONLY ?=
 REF                 ?=
-export DOCKER IMAGE_LOCAL IMAGES_EVERY_BUILD IMAGES_RELEASE_ONLY REF
 
 .PHONY: deploy-images deploy-dockerhub deploy-ghcr verify-images plan
 deploy-images: ## deploy-dockerhub then deploy-ghcr, in that order (GHCR copies Docker Hub's digest)
-	"$$RELEASEKIT_DIR/bin/deploy-image" dockerhub
-	"$$RELEASEKIT_DIR/bin/deploy-image" ghcr
+	"$$RELEASEKIT_BIN/deploy-image" dockerhub
+	"$$RELEASEKIT_BIN/deploy-image" ghcr
 
 deploy-dockerhub: ## Push the built image once, then its other tags by digest (every-build images)
-	"$$RELEASEKIT_DIR/bin/deploy-image" dockerhub
+	"$$RELEASEKIT_BIN/deploy-image" dockerhub
 
 deploy-ghcr: ## Copy the built image by digest to the release-only images (version tags only)
-	"$$RELEASEKIT_DIR/bin/deploy-image" ghcr
+	"$$RELEASEKIT_BIN/deploy-image" ghcr
 
 verify-images: ## Check that every planned registry tag resolves to the built image's digest
-	"$$RELEASEKIT_DIR/bin/deploy-image" verify
+	"$$RELEASEKIT_BIN/deploy-image" verify
 
 plan: ## What every deploy target would publish for the ref (REF=... picks one); touches nothing
-	"$$RELEASEKIT_DIR/bin/plan"
+	"$$RELEASEKIT_BIN/plan"
+
+## ---- the project's checks for ci.yml -------------------------------------------------
+# Where the project's Makefile has no check/test target for ci.yml to run, `releasekit init`
+# writes ci-checks.mk (ci-checks, ci-tests) beside this fragment: the project's own file.
+-include $(RELEASEKIT_DIR)/ci-checks.mk
+
+## ---- the train's targets: their shell and their environment ----------------------------
+
+# Every target above but `ci` (whose check and test are the project's own): each runs its
+# recipe in bash with -euo pipefail and sees the train's variables in its environment. Set
+# per target, so the project's recipes keep their own SHELL, flags and environment; `ci`
+# is left out because a target's settings pass to its prerequisites.
+RELEASEKIT_TARGETS := help releasekit-deps build image base-image check-changes \
+    release-candidate rc release-tag deploy $(DEPLOY_TARGETS) verify $(VERIFY_TARGETS) \
+    deploy-dockerhub deploy-ghcr plan
+$(RELEASEKIT_TARGETS): SHELL := bash
+$(RELEASEKIT_TARGETS): .SHELLFLAGS := -euo pipefail -c
+$(foreach v,$(RELEASEKIT_EXPORTS),$(eval $(RELEASEKIT_TARGETS): export $(v) := $$($(v))))
+
+# The makefiles read here are never remade: no rule of the project's applies to them.
+$(releasekit_fragment) $(RELEASEKIT_CONFIG) $(RELEASEKIT_DIR)/ci-checks.mk: ;
+
+endif

@@ -15,6 +15,8 @@
 
 Steps, in order; the first that fails stops the run and leaves DIST as it was:
 
+  0. when DIST holds the files SHA256SUMS lists, built from these very inputs (their
+     sha256, recorded beside SHA256SUMS), nothing is built: only step 4 runs on them
   1. build the sdist, then the wheel from that sdist (`python -m build`) into a staging
      folder under build/
   2. exactly one sdist and one wheel, of one version
@@ -22,7 +24,7 @@ Steps, in order; the first that fails stops the run and leaves DIST as it was:
   4. on a release tag (TAG_PATTERN + a version), the tag's version, the [tool.bumpver]
      version and the built files' version must be one version
   5. SHA256SUMS (`<hex>  <name>`, the sha256sum format) written, then the files replace
-     the previous sdist, wheel and SHA256SUMS in DIST
+     the previous sdist, wheel and SHA256SUMS in DIST, with the inputs' sha256 beside them
 
 The ref comes from GITHUB_REF_TYPE/GITHUB_REF_NAME (or GITHUB_REF) when set, else from
 local git (a tag at HEAD).
@@ -338,6 +340,10 @@ def work_tree_problem(top: Path, path: Path) -> str | None:
 
 
 SUMS = "SHA256SUMS"
+# Beside SHA256SUMS: the sha256 of the inputs DIST was built from. A dot file, so no deploy
+# step publishes it (draft_release.py attaches DIST's other files) and actions/upload-artifact
+# leaves it out of the `dist` artifact (include-hidden-files is false by default, v4.4.0+).
+INPUTS = ".SHA256SUMS.inputs"
 
 
 class RefusalError(Exception):
@@ -363,6 +369,7 @@ class Built:
     version: str
     sdist: Path
     wheel: Path
+    rebuilt: bool = True
 
 
 # ---- the ref --------------------------------------------------------------------------------
@@ -494,7 +501,7 @@ def sha256sums(files: Sequence[Path]) -> str:
 def replace_dist(dist: Path, new: Sequence[Path]) -> list[Path]:
     """Put the new files in DIST in place of the previous sdist, wheel and SHA256SUMS."""
     dist.mkdir(parents=True, exist_ok=True)
-    for old in [*dist.glob("*.tar.gz"), *dist.glob("*.whl"), dist / SUMS]:
+    for old in [*dist.glob("*.tar.gz"), *dist.glob("*.whl"), dist / SUMS, dist / INPUTS]:
         if old.is_file() or old.is_symlink():
             old.unlink()
     placed = []
@@ -503,6 +510,64 @@ def replace_dist(dist: Path, new: Sequence[Path]) -> list[Path]:
         shutil.move(str(path), target)
         placed.append(target)
     return placed
+
+
+def inputs_digest(settings: Settings, package_dir: Path, dist: Path) -> str | None:
+    """The sha256 of what a build reads: each file of the package folder that git knows or
+    would add (DIST and build/ aside), by name and content, the commit and the tags at it
+    (setuptools_scm and hatch-vcs take the version from them) and the isolation setting.
+    None outside a git checkout: then every run builds."""
+    root = settings.root
+    command = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    listed = subprocess.run(
+        [*command, "--", str(package_dir)],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    head = git("rev-parse", "HEAD", cwd=root)
+    if listed.returncode != 0 or head is None:
+        return None
+    digest = hashlib.sha256()
+    outputs = (dist, root / "build")
+    for name in sorted({os.fsdecode(n) for n in listed.stdout.split(b"\0") if n}):
+        path = root / name
+        if any(path == out or out in path.parents for out in outputs):
+            continue
+        if path.is_symlink():
+            content = f"link {path.readlink()}"
+        elif path.is_file():
+            content = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            content = "missing"
+        digest.update(f"{name}\0{content}\n".encode())
+    tags = " ".join(sorted((git("tag", "--points-at", "HEAD", cwd=root) or "").split()))
+    digest.update(f"HEAD {head}\ntags {tags}\nisolation {settings.isolation}\n".encode())
+    return digest.hexdigest()
+
+
+def unchanged_build(dist: Path, digest: str | None) -> Built | None:
+    """DIST's files when they were built from these very inputs and are what SHA256SUMS says."""
+    record, sums = dist / INPUTS, dist / SUMS
+    if digest is None or not record.is_file() or not sums.is_file():
+        return None
+    if record.read_text(encoding="utf-8").strip() != digest:
+        return None
+    listed: dict[str, str] = {}
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        hexdigest, _, name = line.partition("  ")
+        listed[name] = hexdigest
+    present = [p for p in dist.iterdir() if p.name.endswith((".tar.gz", ".whl"))]
+    if sorted(p.name for p in present) != sorted(listed):
+        return None
+    for path in present:
+        if path.is_symlink() or hashlib.sha256(path.read_bytes()).hexdigest() != listed[path.name]:
+            return None
+    try:
+        found = built_files(dist)
+    except RefusalError:
+        return None
+    return Built(found.version, found.sdist, found.wheel, rebuilt=False)
 
 
 def report(built: Built, dist: Path, root: Path) -> None:
@@ -540,6 +605,14 @@ def build(settings: Settings) -> Built:
         if importlib.util.find_spec(module) is None:
             raise ModuleNotFoundError(f"No module named {module!r}", name=module)
     tag = release_tag(settings)
+    digest = inputs_digest(settings, package_dir, dist)
+    unchanged = unchanged_build(dist, digest)
+    if unchanged is not None:
+        check_release_versions(
+            tag, settings.tag_pattern, bumpver_version(pyproject), unchanged.version
+        )
+        report(unchanged, dist, root)
+        return unchanged
     scratch = inside(root, Path("build"), "the build folder")
     scratch.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="dist-", dir=scratch))
@@ -566,6 +639,8 @@ def build(settings: Settings) -> Built:
         sums = staging / SUMS
         sums.write_text(sha256sums([built.sdist, built.wheel]), encoding="utf-8")
         sdist, wheel, _ = replace_dist(dist, [built.sdist, built.wheel, sums])
+        if digest is not None:
+            (dist / INPUTS).write_text(digest + "\n", encoding="utf-8")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     placed = Built(version=built.version, sdist=sdist, wheel=wheel)
@@ -642,6 +717,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(missing_dependency(missing), 1)
     except KeyboardInterrupt:
         fail("interrupted", 1)
+    if not built.rebuilt:
+        print(f"{PROG}: {built.version} is built from these very inputs: nothing to build")
+        return 0
     print(f"{PROG}: built {built.version}: {built.sdist.name}, {built.wheel.name}, {SUMS}")
     return 0
 

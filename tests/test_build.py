@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import ROOT, load_script, run_bin
 from tests.kit_checkout import copy_checkout, make
-from tests.peers.git_repos import GitRepo
+from tests.peers.git_repos import GitRepo, run_git
 
 # ---- the kit's own distributions --------------------------------------------------------------
 
@@ -49,7 +49,7 @@ def dist_files(checkout: Path) -> dict[str, int]:
 def test_the_kit_builds_an_sdist_a_wheel_and_their_sums(kit: Path) -> None:
     dist = kit / "dist"
     names = sorted(p.name for p in dist.iterdir())
-    assert names == ["SHA256SUMS", WHEEL, SDIST]
+    assert names == [".SHA256SUMS.inputs", "SHA256SUMS", WHEEL, SDIST]
     expected = "".join(
         f"{hashlib.sha256((dist / name).read_bytes()).hexdigest()}  {name}\n"
         for name in (SDIST, WHEEL)
@@ -114,35 +114,57 @@ def test_every_command_runs_from_the_wheel_installed_in_a_fresh_venv(
     assert version.stdout.split() == ["build_dist.py", VERSION]
 
 
+SCRIPT = "scripts/build_dist.py"
+
+
+def touch(kit: Path) -> None:
+    newer = (kit / SCRIPT).stat().st_mtime + 2
+    os.utime(kit / SCRIPT, (newer, newer))
+
+
+def append_comment(kit: Path) -> None:
+    with (kit / SCRIPT).open("a", encoding="utf-8") as edited:
+        edited.write("# an edit\n")
+
+
+def tag_head(kit: Path) -> None:
+    """A version tag at the built commit: setuptools_scm would now build another version."""
+    run_git(kit, "tag", f"v{VERSION}")
+
+
 @dataclass(frozen=True)
 class Rerun:
     name: str
-    touch: str | None  # a source file made newer than the build, or None
+    change: Callable[[Path], None] | None  # what happens to the checkout in between
     rebuilds: bool
 
 
 RERUNS = [
     Rerun("nothing changed", None, rebuilds=False),
-    Rerun("a script changed", "scripts/build_dist.py", rebuilds=True),
+    Rerun("a file touched, its content the same", touch, rebuilds=False),
+    Rerun("a script's content changed", append_comment, rebuilds=True),
+    Rerun("a version tag at the commit", tag_head, rebuilds=True),
 ]
 
 
 @pytest.mark.parametrize("row", RERUNS, ids=[r.name for r in RERUNS])
 def test_make_build_rebuilds_only_when_an_input_changed(kit: Path, row: Rerun) -> None:
+    """build_dist.py decides from the inputs' content, recorded beside SHA256SUMS: make
+    always runs the step and depends on no file of the project's."""
     assert make(kit, "build", env=QUICK).returncode == 0  # up to date after any earlier row
     before = dist_files(kit)
-    if row.touch:
-        newer = (kit / "dist" / "SHA256SUMS").stat().st_mtime + 2
-        os.utime(kit / row.touch, (newer, newer))
+    if row.change:
+        row.change(kit)
     result = make(kit, "build", env=QUICK)
     assert result.returncode == 0, result.stderr
     after = dist_files(kit)
     assert after.keys() == before.keys()
+    assert ".SHA256SUMS.inputs" in after
     if row.rebuilds:
         assert all(after[name] > before[name] for name in before), (before, after)
     else:
         assert after == before
-        assert "Nothing to be done for 'build'" in result.stdout
+        assert "is built from these very inputs: nothing to build" in result.stdout
 
 
 # ---- the tag / version check on a small project -----------------------------------------------
@@ -343,6 +365,7 @@ def test_make_build_on_a_release_tag_refuses_a_mismatch_and_leaves_dist_alone(
     else:
         assert result.returncode == 0, result.stderr
         assert sorted(p.name for p in dist.iterdir()) == [
+            ".SHA256SUMS.inputs",
             "SHA256SUMS",
             f"tiny_thing-{case.project_version}-py3-none-any.whl",
             f"tiny_thing-{case.project_version}.tar.gz",

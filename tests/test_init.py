@@ -57,8 +57,8 @@ APP = Project(
         "CHANGES.rst": NOTES.format(version="1.4.0"),
     },
     version="1.4.0",
-    kept=("Makefile", ".github/workflows/ci.yml"),
-    appended=("pyproject.toml",),
+    kept=(".github/workflows/ci.yml",),
+    appended=("pyproject.toml", "Makefile"),
     version_files=("pyproject.toml", "acme_app/__init__.py"),
 )
 SETUP_PY = Project(
@@ -153,9 +153,10 @@ def test_init_adopts_then_rc_and_release_tag_run_there(
             assert hashlib.sha256(data).hexdigest() == digest, f"init rewrote the project's {path}"
     for name in ("releasekit.mk", "bin/release-tag", "scripts/changes.py", ".releasekit.json"):
         assert (repo.path / name).is_file(), name
-    if "Makefile" in row.kept:  # the maintainer adds the line init printed
-        with (repo.path / "Makefile").open("a", encoding="utf-8") as makefile:
-            makefile.write("include releasekit.mk\n")
+    if "Makefile" in row.appended:  # init added the include line at the end, and only it
+        assert (repo.path / "Makefile").read_text(encoding="utf-8") == (
+            row.files["Makefile"] + "include releasekit.mk\n"
+        )
     repo.git("add", "--all")
     repo.git("commit", "--quiet", "-m", "chore: adopt the release train")
     repo.push("main")

@@ -51,6 +51,20 @@ ROWS = [
         "BASE_BRANCH=main TAG_PATTERN=v* IMAGES_EVERY_BUILD=docker.io/a/b docker.io/a/c",
     ),
     Row(
+        "the version source and the bin/ folder",
+        '[tool.releasekit]\nversion-source = "tag"\nbin-dir = "releasekit-bin"\n',
+        (),
+        0,
+        "BASE_BRANCH=main TAG_PATTERN=v* VERSION_SOURCE=tag RELEASEKIT_BIN=releasekit-bin",
+    ),
+    Row(
+        "a version source the train does not know stops make with one line",
+        '[tool.releasekit]\nversion-source = "git"\n',
+        (),
+        2,
+        "tool.releasekit.version-source must be 'bumpver' or 'tag', got 'git'",
+    ),
+    Row(
         "an unknown key stops make with one line",
         '[tool.releasekit]\nbase_branch = "x"\n',
         (),
@@ -66,11 +80,16 @@ ROWS = [
     ),
 ]
 
+# The project's own target reads the values through Make: the fragment hands its variables to
+# the environment of the train's targets only.
 PRINT = (
     "print-config:\n"
-    '\t@echo "BASE_BRANCH=$$BASE_BRANCH TAG_PATTERN=$$TAG_PATTERN'
+    '\t@echo "BASE_BRANCH=$(BASE_BRANCH) TAG_PATTERN=$(TAG_PATTERN)'
     "$(if $(IMAGES_EVERY_BUILD),"
-    ' IMAGES_EVERY_BUILD=$(IMAGES_EVERY_BUILD))"\n'
+    " IMAGES_EVERY_BUILD=$(IMAGES_EVERY_BUILD))"
+    "$(if $(filter-out bumpver,$(VERSION_SOURCE)), VERSION_SOURCE=$(VERSION_SOURCE))"
+    "$(if $(filter-out $(RELEASEKIT_DIR)/bin,$(RELEASEKIT_BIN)),"
+    ' RELEASEKIT_BIN=$(RELEASEKIT_BIN))"\n'
 )
 
 

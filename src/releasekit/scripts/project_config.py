@@ -26,6 +26,9 @@ examples:
   package-dir = "."             remote = "origin"           dist = "dist"
   docker = "docker"             images-every-build = ["docker.io/owner/name"]
   images-release-only = ["ghcr.io/owner/name"]
+  version-source = "bumpver"    (or "tag": the version is the tag, release-tag only tags)
+  changes-from = "commits"      (or "towncrier": the notes are the news fragments)
+  bin-dir = "bin"               (the folder of the train's bin/ steps)
 
 Sub-tables such as [tool.releasekit.changes] belong to one script and are skipped here.
 
@@ -47,9 +50,17 @@ KEYS: dict[str, str] = {
     "images-every-build": "IMAGES_EVERY_BUILD",
     "images-release-only": "IMAGES_RELEASE_ONLY",
     "pypi-repository-url": "PYPI_REPOSITORY_URL",
+    "version-source": "VERSION_SOURCE",
+    "changes-from": "CHANGES_FROM",
+    "bin-dir": "RELEASEKIT_BIN",
 }
 # Keys whose value may be a list: Make gets the items separated by spaces.
 LIST_KEYS = frozenset({"platforms", "images-every-build", "images-release-only"})
+# Keys with a closed set of values: a typo stops Make instead of choosing for the maintainer.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "version-source": ("bumpver", "tag"),
+    "changes-from": ("commits", "towncrier"),
+}
 
 
 class BadInputError(Exception):
@@ -97,6 +108,9 @@ def as_text(key: str, value: object, pyproject: Path) -> str:
     else:
         kind = "a string or a list of strings" if key in LIST_KEYS else "a string"
         raise BadInputError(f"{pyproject}: tool.releasekit.{key} must be {kind}")
+    if key in CHOICES and value not in CHOICES[key]:
+        known = " or ".join(repr(choice) for choice in CHOICES[key])
+        raise BadInputError(f"{pyproject}: tool.releasekit.{key} must be {known}, got {value!r}")
     for item in items:
         if not item or any(c.isspace() for c in item) or "#" in item:
             raise BadInputError(
