@@ -257,6 +257,30 @@ def heading_date(text: str) -> dt.date | None:
 # --- end of releasekit/rules/changelog.py -----------------------------------------------
 
 
+# --- releasekit/rules/checkout.py (assembled; edit the source) --------------------------------
+
+
+class FailureError(Exception):
+    """Exit 1: something failed while doing the job; the message says what state is left."""
+
+
+# What git leaves in its folder while an operation waits for a person: no step writes then.
+OPERATION_MARKERS = (
+    ("MERGE_HEAD", "a merge"),
+    ("rebase-merge", "a rebase"),
+    ("rebase-apply", "a rebase"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick"),
+)
+
+
+def operation_under_way(git_dir: Path) -> str | None:
+    """The operation (`a merge`, ...) in progress in the repository at `git_dir`, or None."""
+    return next((what for marker, what in OPERATION_MARKERS if (git_dir / marker).exists()), None)
+
+
+# --- end of releasekit/rules/checkout.py ------------------------------------------------
+
+
 # --- releasekit/rules/cli.py (assembled; edit the source) -------------------------------------
 
 
@@ -361,10 +385,6 @@ ADORNMENT = re.compile(r"^([=\-~^\"'`#*+<>])\1*$")
 
 class BadInputError(Exception):
     """Exit 2: the user's input or repository state is wrong; nothing was changed."""
-
-
-class FailureError(Exception):
-    """Exit 1: something failed while doing the job."""
 
 
 # ---- git ---------------------------------------------------------------------------------
@@ -1087,14 +1107,9 @@ def regular_file_inside(repo: Repo, path: Path, what: str) -> Path:
 def operation_in_progress(repo: Repo) -> None:
     """Never write in the middle of a conflicted merge, rebase or cherry-pick."""
     git_dir = Path(git(repo.cwd, "rev-parse", "--absolute-git-dir").stdout.strip())
-    for marker, what in (
-        ("MERGE_HEAD", "a merge"),
-        ("rebase-merge", "a rebase"),
-        ("rebase-apply", "a rebase"),
-        ("CHERRY_PICK_HEAD", "a cherry-pick"),
-    ):
-        if (git_dir / marker).exists():
-            raise BadInputError(f"{what} is in progress in {repo.toplevel}; finish or abort it")
+    what = operation_under_way(git_dir)
+    if what:
+        raise BadInputError(f"{what} is in progress in {repo.toplevel}; finish or abort it")
     if git(repo.cwd, "ls-files", "--unmerged").stdout.strip():
         raise BadInputError("the index has unmerged paths; resolve the conflicts first")
 

@@ -502,6 +502,26 @@ def check_response(response: requests.Response, secondary_wait: float = 60.0) ->
     raise FatalError(f"{where}: {status} {message}")
 
 
+def add_repository_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
+    """--api-url, --repository and --remote, with GitHub Actions' own variables as defaults."""
+    parser.add_argument(
+        "--api-url",
+        default=env.get("GITHUB_API_URL") or GITHUB_API_URL,
+        help="REST API root (default: $GITHUB_API_URL or %(default)s)",
+    )
+    parser.add_argument(
+        "--repository",
+        default=env.get("GITHUB_REPOSITORY"),
+        help="OWNER/REPO (default: $GITHUB_REPOSITORY, else read from the URL of --remote)",
+    )
+    parser.add_argument(
+        "--remote",
+        default=env.get("REMOTE") or "origin",
+        help="the git remote whose URL names the repository when neither --repository nor "
+        "$GITHUB_REPOSITORY does (default: $REMOTE or origin)",
+    )
+
+
 def repository_from_remote(remote: str) -> str:
     """OWNER/REPO read from the remote's URL in this checkout, said in one line (never the
     URL: it may hold a token); FatalError(status 2) when there is none."""
@@ -849,22 +869,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             "and 'open' a line to GITHUB_STEP_SUMMARY; both files are checked writable first."
         ),
     )
-    parser.add_argument(
-        "--api-url",
-        default=env.get("GITHUB_API_URL") or GITHUB_API_URL,
-        help="REST API root (default: $GITHUB_API_URL or %(default)s)",
-    )
-    parser.add_argument(
-        "--repository",
-        default=env.get("GITHUB_REPOSITORY"),
-        help="OWNER/REPO (default: $GITHUB_REPOSITORY, else read from the URL of --remote)",
-    )
-    parser.add_argument(
-        "--remote",
-        default=env.get("REMOTE") or "origin",
-        help="the git remote whose URL names the repository when neither --repository nor "
-        "$GITHUB_REPOSITORY does (default: $REMOTE or origin)",
-    )
+    add_repository_options(parser, env)
     parser.add_argument(
         "--base",
         default=env.get("BASE_BRANCH") or "main",

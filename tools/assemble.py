@@ -243,6 +243,27 @@ def rule_order(script: Module, load: dict[str, Module]) -> list[Module]:
     return order
 
 
+def _check_defined_once(
+    script: Module, rules: list[Module], kept: dict[str, list[Statement]]
+) -> None:
+    """No name is defined twice in the assembled file (a default the script sets aside)."""
+    owner: dict[str, Module] = {}
+    for block in (*rules, script):
+        names = (
+            block.defines
+            if block is script
+            else set().union(*(st.binds for st in kept[block.path.stem]))
+        )
+        for name in sorted(names):
+            if name in owner and block is script and name in owner[name].defaults:
+                continue  # the script's own value, assigned after the default
+            if name in owner:
+                raise AssemblyError(
+                    f"{name} is defined by both {owner[name].label} and {block.label}"
+                )
+            owner[name] = block
+
+
 def _check_names(script: Module, rules: list[Module]) -> None:
     by_name = {m.path.stem: m for m in rules}
     for user in (script, *rules):
@@ -252,16 +273,6 @@ def _check_names(script: Module, rules: list[Module]) -> None:
                 raise AssemblyError(
                     f"{user.path}: {RULES_PACKAGE}.{rule} defines no {', '.join(missing)}"
                 )
-    owner: dict[str, Module] = {}
-    for block in (*rules, script):
-        for name in sorted(block.defines):
-            if name in owner and block is script and name in owner[name].defaults:
-                continue  # the script's own value, assigned after the default
-            if name in owner:
-                raise AssemblyError(
-                    f"{name} is defined by both {owner[name].label} and {block.label}"
-                )
-            owner[name] = block
 
 
 def needed(script: Module, rules: list[Module]) -> dict[str, list[Statement]]:
@@ -375,6 +386,7 @@ def assemble(source: Path, load: dict[str, Module] | None = None) -> str:
     rules = rule_order(script, cache)
     _check_names(script, rules)
     kept = needed(script, rules)
+    _check_defined_once(script, rules, kept)
     rules = [rule for rule in rules if kept[rule.path.stem]]
     imports = [_imports_used(rule, kept[rule.path.stem]) for rule in rules]
     parts = [

@@ -79,17 +79,23 @@ def no_commits(run: CheckoutRun) -> str | None:
     return None
 
 
+# What git leaves in its folder while an operation waits for a person: no step writes then.
+OPERATION_MARKERS = (
+    ("MERGE_HEAD", "a merge"),
+    ("rebase-merge", "a rebase"),
+    ("rebase-apply", "a rebase"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick"),
+)
+
+
+def operation_under_way(git_dir: Path) -> str | None:
+    """The operation (`a merge`, ...) in progress in the repository at `git_dir`, or None."""
+    return next((what for marker, what in OPERATION_MARKERS if (git_dir / marker).exists()), None)
+
+
 def operation_in_progress(run: CheckoutRun) -> str | None:
-    git_dir = Path(out("rev-parse", "--absolute-git-dir"))
-    for marker, what in (
-        ("MERGE_HEAD", "a merge"),
-        ("rebase-merge", "a rebase"),
-        ("rebase-apply", "a rebase"),
-        ("CHERRY_PICK_HEAD", "a cherry-pick"),
-    ):
-        if (git_dir / marker).exists():
-            return f"{what} is in progress; finish or abort it first"
-    return None
+    what = operation_under_way(Path(out("rev-parse", "--absolute-git-dir")))
+    return f"{what} is in progress; finish or abort it first" if what else None
 
 
 def dirty_tree(run: CheckoutRun) -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from releasekit.rules.cli import PROG, info
+from releasekit.rules.endpoints import GITHUB_API_URL
 from releasekit.rules.repository import repository_of_url
 
 if TYPE_CHECKING:
@@ -303,6 +304,26 @@ def check_response(response: requests.Response, secondary_wait: float = 60.0) ->
             f"{where}: 404 not found: check GITHUB_REPOSITORY and that the token may see it"
         )
     raise FatalError(f"{where}: {status} {message}")
+
+
+def add_repository_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
+    """--api-url, --repository and --remote, with GitHub Actions' own variables as defaults."""
+    parser.add_argument(
+        "--api-url",
+        default=env.get("GITHUB_API_URL") or GITHUB_API_URL,
+        help="REST API root (default: $GITHUB_API_URL or %(default)s)",
+    )
+    parser.add_argument(
+        "--repository",
+        default=env.get("GITHUB_REPOSITORY"),
+        help="OWNER/REPO (default: $GITHUB_REPOSITORY, else read from the URL of --remote)",
+    )
+    parser.add_argument(
+        "--remote",
+        default=env.get("REMOTE") or "origin",
+        help="the git remote whose URL names the repository when neither --repository nor "
+        "$GITHUB_REPOSITORY does (default: $REMOTE or origin)",
+    )
 
 
 def repository_from_remote(remote: str) -> str:

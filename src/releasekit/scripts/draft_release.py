@@ -24,13 +24,13 @@ from releasekit.rules.actions import (
     write_summary,
 )
 from releasekit.rules.cli import PROG, fail, missing_dependency, warn, yes_no
-from releasekit.rules.endpoints import GITHUB_API_URL
 from releasekit.rules.github import (
     JSON,
     MAX_ATTEMPTS,
     Client,
     FatalError,
     TransientError,
+    add_repository_options,
     repository_from_remote,
     seconds,
 )
@@ -417,22 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--api-url",
-        default=env.get("GITHUB_API_URL") or GITHUB_API_URL,
-        help="REST API root (default: $GITHUB_API_URL or %(default)s)",
-    )
-    parser.add_argument(
-        "--repository",
-        default=env.get("GITHUB_REPOSITORY"),
-        help="OWNER/REPO (default: $GITHUB_REPOSITORY, else read from the URL of --remote)",
-    )
-    parser.add_argument(
-        "--remote",
-        default=env.get("REMOTE") or "origin",
-        help="the git remote whose URL names the repository when neither --repository nor "
-        "$GITHUB_REPOSITORY does (default: $REMOTE or origin)",
-    )
+    add_repository_options(parser, env)
     parser.add_argument(
         "--tag-pattern",
         default=env.get("TAG_PATTERN") or "v*",

@@ -29,6 +29,7 @@ from typing import Any
 
 from releasekit.rules.actions import actions_files_problem
 from releasekit.rules.changelog import HEADING_TITLE, heading_date, heading_parts
+from releasekit.rules.checkout import FailureError, operation_under_way
 from releasekit.rules.cli import PROG, Parser, missing_dependency, warn
 from releasekit.rules.versions import InvalidVersion, Version, is_releasable
 from releasekit.rules.worktree import work_tree_problem
@@ -69,10 +70,6 @@ ADORNMENT = re.compile(r"^([=\-~^\"'`#*+<>])\1*$")
 
 class BadInputError(Exception):
     """Exit 2: the user's input or repository state is wrong; nothing was changed."""
-
-
-class FailureError(Exception):
-    """Exit 1: something failed while doing the job."""
 
 
 # ---- git ---------------------------------------------------------------------------------
@@ -795,14 +792,9 @@ def regular_file_inside(repo: Repo, path: Path, what: str) -> Path:
 def operation_in_progress(repo: Repo) -> None:
     """Never write in the middle of a conflicted merge, rebase or cherry-pick."""
     git_dir = Path(git(repo.cwd, "rev-parse", "--absolute-git-dir").stdout.strip())
-    for marker, what in (
-        ("MERGE_HEAD", "a merge"),
-        ("rebase-merge", "a rebase"),
-        ("rebase-apply", "a rebase"),
-        ("CHERRY_PICK_HEAD", "a cherry-pick"),
-    ):
-        if (git_dir / marker).exists():
-            raise BadInputError(f"{what} is in progress in {repo.toplevel}; finish or abort it")
+    what = operation_under_way(git_dir)
+    if what:
+        raise BadInputError(f"{what} is in progress in {repo.toplevel}; finish or abort it")
     if git(repo.cwd, "ls-files", "--unmerged").stdout.strip():
         raise BadInputError("the index has unmerged paths; resolve the conflicts first")
 

@@ -24,10 +24,10 @@ from releasekit.rules.actions import (
     write_summary,
 )
 from releasekit.rules.cli import PROG, fail, info, missing_dependency, warn, yes_no
-from releasekit.rules.endpoints import GITHUB_API_URL
 from releasekit.rules.github import (
     Client,
     FatalError,
+    add_repository_options,
     repository_from_remote,
     seconds,
 )
@@ -317,22 +317,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             "and 'open' a line to GITHUB_STEP_SUMMARY; both files are checked writable first."
         ),
     )
-    parser.add_argument(
-        "--api-url",
-        default=env.get("GITHUB_API_URL") or GITHUB_API_URL,
-        help="REST API root (default: $GITHUB_API_URL or %(default)s)",
-    )
-    parser.add_argument(
-        "--repository",
-        default=env.get("GITHUB_REPOSITORY"),
-        help="OWNER/REPO (default: $GITHUB_REPOSITORY, else read from the URL of --remote)",
-    )
-    parser.add_argument(
-        "--remote",
-        default=env.get("REMOTE") or "origin",
-        help="the git remote whose URL names the repository when neither --repository nor "
-        "$GITHUB_REPOSITORY does (default: $REMOTE or origin)",
-    )
+    add_repository_options(parser, env)
     parser.add_argument(
         "--base",
         default=env.get("BASE_BRANCH") or "main",
