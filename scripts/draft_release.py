@@ -502,6 +502,30 @@ def check_response(response: requests.Response, secondary_wait: float = 60.0) ->
     raise FatalError(f"{where}: {status} {message}")
 
 
+def add_deadline_options(
+    parser: argparse.ArgumentParser,
+    env: Mapping[str, str],
+    timeout: float,
+    max_wait: float,
+    spent_on: str = "requests, time-outs, retries and rate-limit waits",
+) -> None:
+    """--timeout (one response) and --max-wait (the whole run: what `spent_on` names)."""
+    parser.add_argument(
+        "--timeout",
+        type=seconds(0, 600),
+        default=timeout,
+        help="seconds to wait for one HTTP response, at most what is left of --max-wait "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-wait",
+        type=seconds(0, 3600),
+        default=env.get("MAX_WAIT") or f"{max_wait:g}",
+        help=f"most seconds the whole command may take: {spent_on} together "
+        f"(default: $MAX_WAIT or {max_wait:g})",
+    )
+
+
 def add_repository_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     """--api-url, --repository and --remote, with GitHub Actions' own variables as defaults."""
     parser.add_argument(
@@ -1179,19 +1203,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--tag",
         help="the version tag (default: from $REF, else $GITHUB_REF, else the version tag at HEAD)",
     )
-    parser.add_argument(
-        "--timeout",
-        type=seconds(0, 600),
-        default=60.0,
-        help="seconds to wait for one HTTP response, at most what is left of --max-wait "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--max-wait",
-        type=seconds(0, 3600),
-        default=env.get("MAX_WAIT") or "300",
-        help="most seconds the whole command may take: requests, uploads, time-outs, retries "
-        "and rate-limit waits together (default: $MAX_WAIT or 300)",
+    add_deadline_options(
+        parser,
+        env,
+        timeout=60.0,
+        max_wait=300,
+        spent_on="requests, uploads, time-outs, retries and rate-limit waits",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("version", help="print the version of the tag being released, or nothing")

@@ -27,6 +27,19 @@ from typing import Any, NoReturn
 PROG = Path(__file__).name  # a script may set its own
 
 
+def fail(message: str, status: int) -> NoReturn:
+    """One line on stderr, `PROG: error: message`, then exit with `status` (2: bad input)."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a bad command line said in one line (exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(message, 2)
+
+
 def missing_dependency(error: ModuleNotFoundError) -> str:
     """The one line for a run without a package: it names the missing one and every package
     of the PEP 723 header above, read from this file so that the header stays the one list."""
@@ -183,16 +196,8 @@ def run(settings: Settings) -> int:
     return 0
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """Bad arguments: one line on stderr and exit 2, never the usage block."""
-
-    def error(self, message: str) -> NoReturn:
-        print(f"{PROG}: error: {message}", file=sys.stderr)
-        sys.exit(2)
-
-
 def parse_args(argv: Sequence[str] | None) -> Settings:
-    parser = OneLineParser(
+    parser = Parser(
         prog=PROG,
         description=__doc__,
         epilog=EXAMPLE,

@@ -306,6 +306,30 @@ def check_response(response: requests.Response, secondary_wait: float = 60.0) ->
     raise FatalError(f"{where}: {status} {message}")
 
 
+def add_deadline_options(
+    parser: argparse.ArgumentParser,
+    env: Mapping[str, str],
+    timeout: float,
+    max_wait: float,
+    spent_on: str = "requests, time-outs, retries and rate-limit waits",
+) -> None:
+    """--timeout (one response) and --max-wait (the whole run: what `spent_on` names)."""
+    parser.add_argument(
+        "--timeout",
+        type=seconds(0, 600),
+        default=timeout,
+        help="seconds to wait for one HTTP response, at most what is left of --max-wait "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-wait",
+        type=seconds(0, 3600),
+        default=env.get("MAX_WAIT") or f"{max_wait:g}",
+        help=f"most seconds the whole command may take: {spent_on} together "
+        f"(default: $MAX_WAIT or {max_wait:g})",
+    )
+
+
 def add_repository_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     """--api-url, --repository and --remote, with GitHub Actions' own variables as defaults."""
     parser.add_argument(

@@ -30,9 +30,9 @@ from releasekit.rules.github import (
     Client,
     FatalError,
     TransientError,
+    add_deadline_options,
     add_repository_options,
     repository_from_remote,
-    seconds,
 )
 from releasekit.rules.refs import (
     checkout_head,
@@ -427,19 +427,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--tag",
         help="the version tag (default: from $REF, else $GITHUB_REF, else the version tag at HEAD)",
     )
-    parser.add_argument(
-        "--timeout",
-        type=seconds(0, 600),
-        default=60.0,
-        help="seconds to wait for one HTTP response, at most what is left of --max-wait "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--max-wait",
-        type=seconds(0, 3600),
-        default=env.get("MAX_WAIT") or "300",
-        help="most seconds the whole command may take: requests, uploads, time-outs, retries "
-        "and rate-limit waits together (default: $MAX_WAIT or 300)",
+    add_deadline_options(
+        parser,
+        env,
+        timeout=60.0,
+        max_wait=300,
+        spent_on="requests, uploads, time-outs, retries and rate-limit waits",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("version", help="print the version of the tag being released, or nothing")

@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from releasekit.rules.cli import PROG, missing_dependency
+from releasekit.rules.cli import PROG, Parser, missing_dependency
 
 EXAMPLE = """\
 examples:
@@ -149,16 +149,8 @@ def run(settings: Settings) -> int:
     return 0
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """Bad arguments: one line on stderr and exit 2, never the usage block."""
-
-    def error(self, message: str) -> NoReturn:
-        print(f"{PROG}: error: {message}", file=sys.stderr)
-        sys.exit(2)
-
-
 def parse_args(argv: Sequence[str] | None) -> Settings:
-    parser = OneLineParser(
+    parser = Parser(
         prog=PROG,
         description=__doc__,
         epilog=EXAMPLE,

@@ -27,6 +27,7 @@ from releasekit.rules.cli import PROG, fail, info, missing_dependency, warn, yes
 from releasekit.rules.github import (
     Client,
     FatalError,
+    add_deadline_options,
     add_repository_options,
     repository_from_remote,
     seconds,
@@ -330,20 +331,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="change nothing on GitHub; show what would be done "
         "(default: on when $DRY_RUN is 1/true/yes/on)",
     )
-    parser.add_argument(
-        "--timeout",
-        type=seconds(0, 600),
-        default=30.0,
-        help="seconds to wait for one HTTP response, at most what is left of --max-wait "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--max-wait",
-        type=seconds(0, 3600),
-        default=env.get("MAX_WAIT") or "60",
-        help="most seconds the whole command may take: requests, time-outs, retries and "
-        "rate-limit waits together (default: $MAX_WAIT or 60)",
-    )
+    add_deadline_options(parser, env, timeout=30.0, max_wait=60)
     parser.add_argument(
         "--rate-limit-wait",
         type=seconds(0, 3600),
