@@ -208,8 +208,9 @@ def is_releasable(version: str) -> bool:
 
 # A section title: optional NAME word (`pytest-xdist`, `Version`), optional `v`, the version,
 # then `(DATE)`, ` - DATE` or nothing.
+# Keep a Changelog puts the version in brackets: `[1.2.3] - 2025-06-30`.
 HEADING_TITLE = re.compile(
-    r"(?:(?P<name>[A-Za-z][\w.-]*)\s+)?[vV]?(?P<version>[0-9][\w.+!-]*?)"
+    r"(?:(?P<name>[A-Za-z][\w.-]*)\s+)?(?P<open>\[)?[vV]?(?P<version>[0-9][\w.+!-]*?)(?(open)\])"
     r"(?:\s*\((?P<paren>[^()]*)\)|\s+[-\u2013\u2014]+\s+(?P<dash>\S.*?))?\s*"
 )
 

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -213,8 +213,9 @@ def is_releasable(version: str) -> bool:
 
 # A section title: optional NAME word (`pytest-xdist`, `Version`), optional `v`, the version,
 # then `(DATE)`, ` - DATE` or nothing.
+# Keep a Changelog puts the version in brackets: `[1.2.3] - 2025-06-30`.
 HEADING_TITLE = re.compile(
-    r"(?:(?P<name>[A-Za-z][\w.-]*)\s+)?[vV]?(?P<version>[0-9][\w.+!-]*?)"
+    r"(?:(?P<name>[A-Za-z][\w.-]*)\s+)?(?P<open>\[)?[vV]?(?P<version>[0-9][\w.+!-]*?)(?(open)\])"
     r"(?:\s*\((?P<paren>[^()]*)\)|\s+[-\u2013\u2014]+\s+(?P<dash>\S.*?))?\s*"
 )
 
@@ -252,6 +253,248 @@ def heading_date(text: str) -> dt.date | None:
     except (ValueError, StopIteration):
         pass
     return None
+
+
+def is_planning(date: str) -> bool:
+    """A section dated `tbd`: plans for a later release, never read as one."""
+    return date.strip().lower() == "tbd"
+
+
+# A reST section adornment: one punctuation character repeated (docutils' rule).
+RST_ADORNMENT = re.compile(r"([!-/:-@\[-`{-~])\1*\s*")
+
+# A Markdown ATX heading (CommonMark 4.2) and a code fence (4.5), in which `#` is no heading.
+MD_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
+
+MD_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+# A title a Keep a Changelog file gives the section of changes not released yet.
+UNRELEASED_TITLE = re.compile(r"\[?unreleased\]?", re.IGNORECASE)
+
+
+def is_markdown(name: str) -> bool:
+    """CHANGES.md, CHANGELOG.md, ...: Markdown; anything else is reST."""
+    return name.lower().endswith((".md", ".markdown"))
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A section title. `index` is the 0-based line of its text; `style` is (adornment
+    character, 1 with an overline else 0) in reST, ("#", level) in Markdown."""
+
+    index: int
+    title: str
+    style: tuple[str, int]
+    markdown: bool = False
+
+    @property
+    def line(self) -> int:
+        return self.index + 1
+
+    @property
+    def first(self) -> int:
+        """The heading's first line: its overline, when it has one."""
+        return self.index if self.markdown else self.index - self.style[1]
+
+    @property
+    def body(self) -> int:
+        """The first line after the heading."""
+        return self.index + 1 if self.markdown else self.index + 2
+
+
+def rst_headings(lines: Sequence[str]) -> list[Heading]:
+    """Section titles as docutils reads them: text at column 0 over a long enough adornment,
+    after a blank line or an overline equal to the underline."""
+    found = []
+    for i in range(len(lines) - 1):
+        text, under = lines[i].rstrip(), lines[i + 1].rstrip()
+        if not text.strip() or text[0].isspace() or RST_ADORNMENT.fullmatch(text):
+            continue
+        if not RST_ADORNMENT.fullmatch(under):
+            continue
+        title = text.strip()
+        if len(under) < len(title) and len(under) < 4:
+            continue  # docutils reads a short run after short text as a paragraph
+        over = i > 0 and lines[i - 1].rstrip() == under
+        if i > 0 and lines[i - 1].strip() and not over:
+            continue
+        found.append(Heading(i, title, (under[0], int(over))))
+    return found
+
+
+def md_headings(lines: Sequence[str]) -> list[Heading]:
+    """ATX headings (`## 1.2.3`), outside fenced code blocks."""
+    found = []
+    fence = ""
+    for i, line in enumerate(lines):
+        opening = MD_FENCE.match(line)
+        if fence:
+            if opening and opening[1][0] == fence[0] and len(opening[1]) >= len(fence):
+                fence = ""
+            continue
+        if opening:
+            fence = opening[1]
+            continue
+        match = MD_HEADING.fullmatch(line.rstrip("\r\n"))
+        if match:
+            found.append(Heading(i, (match[2] or "").strip(), ("#", len(match[1])), True))
+    return found
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the sections are: `first` is the first version heading; the sections are the
+    headings at its level from there on, each with the line it ends before; `above` holds
+    the other headings at that level above it (the file's title aside)."""
+
+    headings: list[Heading]
+    first: Heading | None
+    above: list[Heading]
+    sections: list[tuple[Heading, int]]
+
+
+def layout(lines: Sequence[str], markdown: bool) -> Layout:
+    """Sections are the headings at the level of the first version heading (any of the
+    styles heading_parts reads; in Markdown also Keep a Changelog's `[Unreleased]`); a
+    heading of that level or above ends a section."""
+    found = md_headings(lines) if markdown else rst_headings(lines)
+    first = next(
+        (h for h in found if heading_parts(h.title) or (markdown and _unreleased(h))), None
+    )
+    if first is None:
+        return Layout(found, None, [], [])
+    level = first.style
+    title = found[0] if found[0] is not first else None
+
+    def above_level(h: Heading) -> bool:
+        if markdown:
+            return h.style[1] < level[1]
+        return h.style != level and h.style in higher
+
+    higher = {h.style for h in found if h.index < first.index} - {level}
+    above = [h for h in found if h.index < first.index and h.style == level and h is not title]
+    ends = [
+        h.first for h in found if h.index > first.index and (h.style == level or above_level(h))
+    ]
+    sections = []
+    for h in found:
+        if h.index >= first.index and h.style == level:
+            sections.append((h, next((e for e in ends if e > h.index), len(lines))))
+    return Layout(found, first, above, sections)
+
+
+def _unreleased(heading: Heading) -> bool:
+    return UNRELEASED_TITLE.fullmatch(heading.title) is not None
+
+
+# `Released 2023-08-17` (click), `*2025-11-19*` (pip-tools), `_2025-11-19_`, `Unreleased`.
+MD_DATE_LINE = re.compile(
+    r"(?P<before>(?:Released|Release date):?\s+|\*\*|\*|__|_)?"
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2}|[A-Za-z]{3,9}\.?\s+[0-9]{1,2},?\s+[0-9]{4}"
+    r"|[Uu]nreleased|UNRELEASED|[Tt][Bb][Dd])"
+    r"(?P<after>\*\*|\*|__|_)?\s*"
+)
+
+
+@dataclass(frozen=True)
+class DateLine:
+    index: int
+    date: str
+    before: str  # what the project writes around the date: `Released `, `*` ...
+    after: str
+
+
+def date_line(lines: Sequence[str], heading: Heading, end: int) -> DateLine | None:
+    """The line under a Markdown heading that gives its section's date, if it has one: the
+    first line of text after the heading."""
+    for i in range(heading.body, end):
+        text = lines[i].strip()
+        if not text or MARKER.fullmatch(text):
+            continue
+        match = MD_DATE_LINE.fullmatch(text)
+        if match is None:
+            return None
+        before, after = match["before"] or "", match["after"] or ""
+        words = (not before or before.startswith("Release")) and not after  # `Released DATE`
+        emphasis = before == after and before in ("*", "**", "_", "__")  # `*DATE*`
+        if not (words or emphasis):
+            return None
+        return DateLine(i, match["date"], before, after)
+    return None
+
+
+MARKER = re.compile(
+    r"(?:\.\. releasekit-draft: (?P<rst>[0-9a-fA-F]{7,64})"
+    r"|<!-- releasekit-draft: (?P<md>[0-9a-fA-F]{7,64}) -->)\s*"
+)
+
+
+def marker_sha(line: str) -> str | None:
+    match = MARKER.fullmatch(line.strip())
+    return (match["rst"] or match["md"]) if match else None
+
+
+def marker_line(sha: str, markdown: bool) -> str:
+    """A comment neither reader shows: reST's `..` comment, an HTML comment in Markdown."""
+    return f"<!-- releasekit-draft: {sha} -->" if markdown else f".. releasekit-draft: {sha}"
+
+
+@dataclass(frozen=True)
+class HeadingStyle:
+    """How the project writes a section heading: the text around the version and the date,
+    and, in reST, the adornment character and whether it has an overline; in Markdown, the
+    heading level and, where the date stands on the line below (`Released DATE`, `*DATE*`),
+    what surrounds it there."""
+
+    before: str = ""
+    between: str = " ("
+    after: str = ")"
+    char: str = "-"
+    over: bool = False
+    markdown: bool = False
+    level: int = 2
+    date_before: str | None = None  # Markdown, the date on its own line: what comes before it
+    date_after: str = ""
+
+    @classmethod
+    def of(cls, heading: Heading, date: DateLine | None = None) -> HeadingStyle:
+        """The style of an existing heading (and of its date line, in Markdown)."""
+        char, extra = heading.style
+        base = cls(char=char, over=bool(extra), markdown=False)
+        if heading.markdown:
+            base = cls(markdown=True, level=extra)
+        title = heading.title
+        match = HEADING_TITLE.fullmatch(title)
+        if not match:
+            return base
+        before, closing = title[: match.start("version")], title[match.end("version") :]
+        if date is not None:  # the title holds the version only; the date is on its own line
+            return replace(
+                base, before=before, between="", after=closing,
+                date_before=date.before, date_after=date.after,
+            )  # fmt: skip
+        group = "paren" if match["paren"] is not None else "dash"
+        if match[group] is None:  # no date in the project's headings: the draft adds one
+            return replace(base, before=before, between=f"{closing} (", after=")")
+        between = title[match.end("version") : match.start(group)]
+        return replace(base, before=before, between=between, after=title[match.end(group) :])
+
+    def title(self, version: str, when: str) -> str:
+        if self.date_before is not None:
+            return f"{self.before}{version}{self.after}"
+        return f"{self.before}{version}{self.between}{when}{self.after}"
+
+    def lines(self, version: str, when: str) -> list[str]:
+        """The heading of a section for `version` dated `when` (`unreleased` for a draft)."""
+        title = self.title(version, when)
+        if self.markdown:
+            heading = [f"{'#' * self.level} {title}"]
+            if self.date_before is not None:
+                shown = when.capitalize() if when.lower() == "unreleased" else when
+                heading += ["", f"{self.date_before}{shown}{self.date_after}"]
+            return heading
+        rule = self.char * max(len(title), 3)
+        return [rule, title, rule] if self.over else [title, rule]
 
 
 # --- end of releasekit/rules/changelog.py -----------------------------------------------
@@ -353,6 +596,7 @@ DEFAULT_ORDER = ("ENH", "FIX", "MAINT")
 FIRST_VERSION = "0.1.0"
 SUMMARY_LINES = 200  # of the diff shown in the Actions step summary
 NEW_FILE = "Changelog\n=========\n\n"
+NEW_MARKDOWN_FILE = "# Changelog\n\n"
 
 # git log record: fields split by US (0x1f), records ended by RS (0x1e).
 LOG_FORMAT = "%h%x1f%H%x1f%P%x1f%an%x1f%s%x1f%b%x1e"
@@ -368,7 +612,10 @@ MARKUP_CHARS = re.compile(r"[\\*`|_]|::$")
 INLINE_START = re.compile(r"([*`|])")
 REFERENCE_END = re.compile(r"_(?=[^A-Za-z0-9]|$)")
 PR_MERGE = re.compile(r"^Merge pull request #(?P<number>\d+) from \S+")
-MARKER = re.compile(r"^\.\. releasekit-draft: (?P<sha>[0-9a-fA-F]{7,64})\s*$")
+# A merge commit titled as its pull request, `Title (#N)` (GitHub's merge button when the
+# maintainer keeps the PR's title, as click does).
+TITLED_MERGE = re.compile(r"\(#(?P<number>\d+)\)\s*$")
+LIST_ITEM = re.compile(r"^[-*+] \S")
 ENTRY = re.compile(r"^- \S+ (?P<label>[^\s:]+):(\s|$)")
 # An entry line without any character that could start reST markup: docutils cannot object
 # to it, so it is left out of the validity parse (which keeps long histories fast).
@@ -629,6 +876,12 @@ def rst_escape(text: str) -> str:
     return text
 
 
+def md_escape(text: str) -> str:
+    """A commit subject as plain Markdown text: the characters CommonMark reads as emphasis,
+    code, links, HTML or escapes are backslash-escaped (CommonMark 2.4)."""
+    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", " ".join(text.split()))
+
+
 def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -638,12 +891,16 @@ def subject_of(commit: Commit, merges: bool, prs: dict[str, str] | None = None) 
     first-parent "Merge pull request #N" brought in gets (#N) unless its subject names it."""
     if BOOKKEEPING.search(commit.subject):
         return None
+    if not commit.is_merge and PR_MERGE.match(commit.subject):
+        return None  # a merge's message on a rebased or squashed commit: no change of its own
     if not commit.is_merge:
         number = (prs or {}).get(commit.sha)
         if number and f"#{number}" not in commit.subject:
             return f"{commit.subject} (#{number})"
         return commit.subject
     match = PR_MERGE.match(commit.subject)
+    if merges and TITLED_MERGE.search(commit.subject):
+        return commit.subject
     if not merges or not match:
         return None
     title = next((line.strip() for line in commit.body.splitlines() if line.strip()), "")
@@ -669,6 +926,7 @@ class Rules:
     )
     default_label: str = "MAINT"
     ignore: list[re.Pattern[str]] = field(default_factory=list)
+    escape: Callable[[str], str] = field(default=lambda text: rst_escape(text))
     _by_type: dict[str, str] = field(default_factory=dict)
 
     def label_of(self, kind: str) -> str:
@@ -692,7 +950,7 @@ class Rules:
         if match:
             text = match["desc"]
             label = self.label_of(match["type"])
-        text = rst_escape(capitalise(text.strip()))
+        text = self.escape(capitalise(text.strip()))
         return Entry(short, label, text, is_breaking(match, body), label == "ENH")
 
 
@@ -704,6 +962,7 @@ class GitchangelogRules:
     sections: list[tuple[str, list[str] | None]]
     ignore: list[str]
     process: Callable[[str], str]
+    escape: Callable[[str], str] = field(default=lambda text: rst_escape(text))
 
     @property
     def order(self) -> list[str]:
@@ -722,7 +981,7 @@ class GitchangelogRules:
         return Entry(
             short=short,
             label=label.replace(" ", "-"),
-            subject=rst_escape(str(self.process(subject))),
+            subject=self.escape(str(self.process(subject))),
             breaking=is_breaking(CONVENTIONAL.match(subject), body),
             feature=label.upper() in {"ENH", "NEW", "FEAT", "FEATURE", "FEATURES", "ADDED"},
         )
@@ -807,6 +1066,12 @@ def load_rules(config: str | None, repo: Repo) -> AnyRules:
     return Rules()
 
 
+def pr_merge(subject: str) -> re.Match[str] | None:
+    """The PR number of a merge commit's subject: `Merge pull request #N from ...`, or a merge
+    titled `Title (#N)`."""
+    return PR_MERGE.match(subject) or TITLED_MERGE.search(subject)
+
+
 def pull_requests(commits: Iterable[Commit], head: str) -> dict[str, str]:
     """sha -> N for each commit that a "Merge pull request #N" on HEAD's first-parent line
     brought in (the oldest such merge wins), and for that merge itself."""
@@ -819,7 +1084,7 @@ def pull_requests(commits: Iterable[Commit], head: str) -> dict[str, str]:
     on_chain = set(chain)
     owner: dict[str, str] = {}
     for merge in reversed(chain):  # oldest first
-        match = PR_MERGE.match(by_sha[merge].subject)
+        match = pr_merge(by_sha[merge].subject)
         if not by_sha[merge].is_merge or not match:
             continue
         owner[merge] = match["number"]
@@ -897,82 +1162,39 @@ def bare(line: str) -> str:
     return line.rstrip("\r\n")
 
 
-@dataclass(frozen=True)
-class HeadingStyle:
-    """How the project writes a section heading: the text around the version and the date,
-    the adornment character and whether it has an overline."""
-
-    before: str = ""
-    between: str = " ("
-    after: str = ")"
-    char: str = "-"
-    over: bool = False
-
-    @classmethod
-    def of(cls, title: str, char: str, over: bool) -> HeadingStyle:
-        match = HEADING_TITLE.fullmatch(title)
-        if not match:
-            return cls(char=char, over=over)
-        group = "paren" if match["paren"] is not None else "dash"
-        if match[group] is None:  # no date in the project's headings: the draft adds one
-            return cls(title[: match.start("version")], " (", ")", char, over)
-        return cls(
-            title[: match.start("version")],
-            title[match.end("version") : match.start(group)],
-            title[match.end(group) :],
-            char,
-            over,
-        )
-
-    def title(self, version: str, when: str) -> str:
-        return f"{self.before}{version}{self.between}{when}{self.after}"
-
-    def lines(self, title: str) -> list[str]:
-        rule = self.char * max(len(title), 3)
-        return [rule, title, rule] if self.over else [title, rule]
-
-
 @dataclass
 class Section:
-    start: int  # heading line (its text; an overline is the line before)
+    heading: Heading
     end: int  # first line after the section
     version_text: str
     version: Version
     date: str
     style: HeadingStyle = field(default_factory=HeadingStyle)
     marker: int | None = None
+    date_line: int | None = None  # Markdown: the line below the heading that dates it
+
+    @property
+    def start(self) -> int:
+        """The heading's line (its text; an overline is the line before)."""
+        return self.heading.index
 
     @property
     def first(self) -> int:
         """The heading's first line: its overline, if it has one."""
-        return self.start - 1 if self.style.over else self.start
+        return self.heading.first
+
+    @property
+    def body(self) -> int:
+        """The first line after the heading (and after its date line, in Markdown)."""
+        return self.heading.body if self.date_line is None else self.date_line + 1
 
     @property
     def planning(self) -> bool:
-        return self.date.lower() == "tbd"
+        return is_planning(self.date)
 
     @property
     def unreleased(self) -> bool:
         return self.date.lower() == "unreleased"
-
-
-Heading = tuple[int, str, tuple[str, bool]]  # line of the text, the title, (char, overline)
-
-
-def find_headings(lines: Sequence[str]) -> list[Heading]:
-    """Section titles as docutils reads them: text at column 0 over an adornment line."""
-    found: list[Heading] = []
-    for i in range(len(lines) - 1):
-        text, under = bare(lines[i]).rstrip(), bare(lines[i + 1]).rstrip()
-        if not text or text[0] in " \t" or ADORNMENT.match(text) or not ADORNMENT.match(under):
-            continue
-        if len(under) < len(text) and len(under) < 3:
-            continue  # a short run after text is a paragraph to docutils
-        over = i > 0 and bare(lines[i - 1]).rstrip() == under
-        if i > 0 and bare(lines[i - 1]).strip() and not over:
-            continue
-        found.append((i, text.strip(), (under[0], over)))
-    return found
 
 
 def why_not_a_heading(title: str) -> str:
@@ -1007,62 +1229,67 @@ class Changes:
     def text(self) -> str:
         return "".join(self.lines)
 
+    @property
+    def markdown(self) -> bool:
+        return is_markdown(self.path.name)
+
     @classmethod
     def parse(cls, text: str, path: Path) -> Changes:
         lines = split_lines(text)
-        headings = find_headings(lines)
+        plain = [bare(line) for line in lines]
+        markdown = is_markdown(path.name)
+        found = layout(plain, markdown)
         where = path.name
-        first = next((h for h in headings if heading_parts(h[1])), None)
-        if first is None:
+        newline = "\r\n" if "\r\n" in text else "\n"
+        headings = found.headings
+        if found.first is None:
             stray = next((h for h in headings[1:]), None)
             if stray is not None:
                 raise BadInputError(
-                    f"{where}:{stray[0] + 1}: heading {stray[1]!r} is not a release section: "
-                    f"{why_not_a_heading(stray[1])}"
+                    f"{where}:{stray.line}: heading {stray.title!r} is not a release section: "
+                    f"{why_not_a_heading(stray.title)}"
                 )
-            cls.refuse_unadorned(lines, headings[0][0] + 2 if headings else 0, len(lines), where)
-            return cls(path, lines, [], "\r\n" if "\r\n" in text else "\n")
-        level = first[2]
-        higher = {h[2] for h in headings if h[0] < first[0]} - {level}
-        for h in headings[1:]:
-            if h[0] < first[0] and h[2] == level:
-                raise BadInputError(
-                    f"{where}:{h[0] + 1}: heading {h[1]!r} above the newest release is not a "
-                    f"release section: {why_not_a_heading(h[1])}"
-                )
-        above = headings[0][0] + 2 if headings and headings[0][0] < first[0] else 0
+            cls.refuse_unadorned(lines, headings[0].body if headings else 0, len(lines), where)
+            return cls(path, lines, [], newline)
+        for h in found.above:
+            raise BadInputError(
+                f"{where}:{h.line}: heading {h.title!r} above the newest release is not a "
+                f"release section: {why_not_a_heading(h.title)}"
+            )
+        above = headings[0].body if headings[0].index < found.first.index else 0
         sections: list[Section] = []
         passed_over: list[str] = []
-        ends = [
-            h[0] - (1 if h[2][1] else 0)
-            for h in headings
-            if h[0] > first[0] and (h[2] == level or h[2] in higher)
-        ]
-        for h in headings:
-            if h[0] < first[0] or h[2] != level:
-                continue
-            end = next((e for e in ends if e > h[0]), len(lines))
-            parts = heading_parts(h[1])
+        for h, end in found.sections:
+            dated = date_line(plain, h, end) if markdown else None
+            parts = heading_parts(h.title)
+            if parts is None and markdown and UNRELEASED_TITLE.fullmatch(h.title):
+                continue  # Keep a Changelog's [Unreleased]: a person's notes, left as they are
             if parts is None:
                 if not any(not s.planning for s in sections):
                     raise BadInputError(
-                        f"{where}:{h[0] + 1}: heading {h[1]!r} above the newest release is not "
-                        f"a release section: {why_not_a_heading(h[1])}"
+                        f"{where}:{h.line}: heading {h.title!r} above the newest release is not "
+                        f"a release section: {why_not_a_heading(h.title)}"
                     )
-                passed_over.append(f"line {h[0] + 1} {h[1]!r}")
+                passed_over.append(f"line {h.line} {h.title!r}")
                 continue
             version, when = parts
+            if not when and dated is not None:
+                when = dated.date
             low = when.lower()
             if when and low not in {"tbd", "unreleased"} and heading_date(when) is None:
-                passed_over.append(f"line {h[0] + 1} date {when!r}")
-            style = HeadingStyle.of(h[1], *h[2])
-            sections.append(Section(h[0], end, version, Version(version), when, style))
+                passed_over.append(f"line {h.line} date {when!r}")
+            style = HeadingStyle.of(h, dated if not parts[1] else None)
+            section = Section(h, end, version, Version(version), when, style)
+            section.date_line = dated.index if dated is not None and not parts[1] else None
+            sections.append(section)
+        if not sections:
+            return cls(path, lines, [], newline)
         cls.refuse_unadorned(lines, above, sections[0].first, where)
-        changes = cls(path, lines, sections, "\r\n" if "\r\n" in text else "\n")
+        changes = cls(path, lines, sections, newline)
         changes.style = next((s.style for s in sections if not s.planning), sections[0].style)
         changes.passed_over = passed_over
-        for i, line in enumerate(lines):
-            if not MARKER.match(bare(line)):
+        for i, line in enumerate(plain):
+            if marker_sha(line) is None:
                 continue
             owner = next((x for x in reversed(sections) if x.start < i), None)
             if owner is not None and owner.marker is None and i < owner.end:
@@ -1086,9 +1313,9 @@ class Changes:
 
     def marker_sha(self, section: Section) -> str:
         assert section.marker is not None
-        match = MARKER.match(bare(self.lines[section.marker]))
-        assert match
-        return match["sha"]
+        sha = marker_sha(bare(self.lines[section.marker]))
+        assert sha
+        return sha
 
 
 def regular_file_inside(repo: Repo, path: Path, what: str) -> Path:
@@ -1135,11 +1362,16 @@ def read_changes(path: Path) -> str | None:
 
 
 def section_text(
-    title: str, marker: str | None, entries: Sequence[Entry], nl: str, style: HeadingStyle
+    version: str,
+    when: str,
+    marker: str | None,
+    entries: Sequence[Entry],
+    nl: str,
+    style: HeadingStyle,
 ) -> str:
-    lines = [*style.lines(title), ""]
+    lines = [*style.lines(version, when), ""]
     if marker:
-        lines += [f".. releasekit-draft: {marker}", ""]
+        lines += [marker_line(marker, style.markdown), ""]
     if entries:
         lines += [entry.line() for entry in entries] + [""]
     return nl.join(lines) + nl
@@ -1169,7 +1401,7 @@ def insert_entry(changes: Changes, section: Section, entry: Entry, order: Sequen
     lines, nl = changes.lines, changes.newline
     found = [
         (i, m["label"])
-        for i in range(section.start + 2, section.end)
+        for i in range(section.body, section.end)
         if (m := ENTRY.match(bare(lines[i])))
     ]
     same = [i for i, label in found if label == entry.key]
@@ -1183,9 +1415,10 @@ def insert_entry(changes: Changes, section: Section, entry: Entry, order: Sequen
         at = entry_end(lines, found[-1][0], section.end)
     else:
         at = section.end
-        while at > section.start + 2 and not bare(lines[at - 1]).strip():
+        while at > section.body and not bare(lines[at - 1]).strip():
             at -= 1
-        new = [nl, *new]
+        if not LIST_ITEM.match(bare(lines[at - 1])):  # a person's list goes on as one list
+            new = [nl, *new]
     if at > 0 and not lines[at - 1].endswith("\n"):
         lines[at - 1] += nl
     lines[at:at] = new
@@ -1322,20 +1555,44 @@ def release_commit(job: Job, changes: Changes) -> tuple[Version, str] | None:
     return released.version, out.stdout.strip()
 
 
-def find_draft(job: Job, changes: Changes) -> Section | None:
-    top = changes.top()
-    if top is None:
-        return None
+def find_draft(job: Job, changes: Changes) -> tuple[Section | None, bool]:
+    """The section this run adds to, and whether it is a person's to adopt. The kit's draft is
+    the newest section with the draft marker whose version is not released yet, wherever it
+    stands and however a person dated it (`tbd` included); else an `unreleased` section on top
+    (click keeps one by hand) is adopted as the draft."""
     tagged = {tag.version for tag in job.tags}
-    newer = job.last is None or top.version > job.last.version
-    if top.marker is not None and top.version not in tagged and newer:
-        return top
-    if top.unreleased and top.marker is None:
-        raise BadInputError(
-            f"{changes.path.name}:{top.start + 1}: section {top.version_text} (unreleased) has no "
-            "`.. releasekit-draft: <sha>` line: add one with the last commit it covers, or date it"
-        )
-    return None
+
+    def unreleased_version(section: Section) -> bool:
+        newer = job.last is None or section.version > job.last.version
+        return section.version not in tagged and newer
+
+    marked = [s for s in changes.sections if s.marker is not None and unreleased_version(s)]
+    if marked:
+        return marked[0], False
+    top = changes.top()
+    if top is None or not top.unreleased:
+        return None, False
+    if unreleased_version(top):
+        return top, True
+    raise BadInputError(
+        f"{changes.path.name}:{top.start + 1}: section {top.version_text} (unreleased) is for a "
+        "version already released and has no `.. releasekit-draft: <sha>` line: date it, or "
+        "give it the next version"
+    )
+
+
+def adopt(changes: Changes, section: Section, head: str) -> None:
+    """Give a person's unreleased section the draft marker, above its first text."""
+    at = section.body
+    while at < section.end and not bare(changes.lines[at]).strip():
+        at += 1
+    nl = changes.newline
+    marker = [marker_line(head, changes.markdown) + nl, nl]
+    if at > 0 and bare(changes.lines[at - 1]).strip():
+        marker.insert(0, nl)
+    changes.lines[at:at] = marker
+    section.marker = at + len(marker) - 2
+    section.end += len(marker)
 
 
 def requested_version(job: Job, base: Version | None) -> Version | None:
@@ -1361,14 +1618,12 @@ def add_to_draft(job: Job, changes: Changes, draft: Section, entries: Sequence[E
     assert draft.marker is not None
     old = changes.lines[draft.marker]
     ending = old[len(bare(old)) :]
-    changes.lines[draft.marker] = f".. releasekit-draft: {job.repo.head}{ending}"
+    changes.lines[draft.marker] = marker_line(job.repo.head, changes.markdown) + ending
 
 
 def new_draft(changes: Changes, version: Version, head: str, entries: Sequence[Entry]) -> None:
     style = changes.style
-    text = section_text(
-        style.title(str(version), "unreleased"), head, entries, changes.newline, style
-    )
+    text = section_text(str(version), "unreleased", head, entries, changes.newline, style)
     top = changes.top()
     block = split_lines(text)
     if top is None:
@@ -1384,7 +1639,7 @@ def draft(
     """Add a draft section, or new commits to the existing one. `commits_after(sha)` gives the
     commits after sha (None: after the last release)."""
     before = changes.text
-    existing = find_draft(job, changes)
+    existing, adopted = find_draft(job, changes)
     base = job.last.version if job.last else None
     since = job.last.name if job.last else "the start of history"
     fallback = None
@@ -1394,7 +1649,20 @@ def draft(
             base, sha = fallback
             since = f"{changes.path.name} {base}" + (f" ({sha[:7]})" if sha else "")
     wanted = requested_version(job, base)
-    if existing is not None:
+    if existing is not None and adopted:
+        warn(
+            f"adopting the unreleased section {existing.version_text} as the draft: commits "
+            f"since {since} are added below its entries"
+        )
+        adopt(changes, existing, job.repo.head)
+        entries = job.entries(commits_after(None))
+        if wanted is not None and wanted != existing.version:
+            warn(
+                f"keeping the draft's version {existing.version_text} (--version {wanted} ignored)"
+            )
+        add_to_draft(job, changes, existing, entries)
+        version = existing.version_text
+    elif existing is not None:
         marker = changes.marker_sha(existing)
         entries = job.entries(commits_after(marker))
         since = f"the draft's commit {marker[:7]}"
@@ -1467,7 +1735,7 @@ def run_draft(job: Job, changes: Changes) -> Outcome:
         commits = log(job.repo, revisions, job.args.path, job.args.include_merges)
         edits = notes_edits(job.repo, revisions, job.notes)
         pr_merges = ["--merges", "--first-parent", "--format=%s", *revisions, "--"]
-        if any(PR_MERGE.match(x) for x in git(job.repo.cwd, "log", *pr_merges).stdout.split("\n")):
+        if any(pr_merge(x) for x in git(job.repo.cwd, "log", *pr_merges).stdout.split("\n")):
             job.prs = pull_requests(log(job.repo, revisions, None, True), job.repo.head)
         return [c for c in commits if c.sha not in edits]
 
@@ -1508,8 +1776,7 @@ def run_all(job: Job, changes: Changes) -> Outcome:
         entries = job.entries(buckets.get(tag.name, []))
         added += len(entries)
         style = changes.style
-        title = style.title(str(tag.version), tag.date)
-        text = section_text(title, None, entries, changes.newline, style)
+        text = section_text(str(tag.version), tag.date, None, entries, changes.newline, style)
         at = next(
             (
                 s.first
@@ -1665,6 +1932,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def validate(outcome: Outcome, path: Path, name: str) -> None:
+    """The written parts of a reST file are valid reST. Markdown has no invalid text: a
+    Markdown file is written as it is (its entries escaped, see md_escape)."""
+    if is_markdown(name):
+        return
     problem = check_rst(Changes.parse(outcome.after, path), outcome.written, outcome.generated)
     if not problem:
         return
@@ -1697,7 +1968,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = regular_file_inside(repo, repo.cwd / args.changes, "the notes file")
         operation_in_progress(repo)
         before = read_changes(path)
-        changes = Changes.parse(NEW_FILE if before is None else before, path)
+        new_file = NEW_MARKDOWN_FILE if is_markdown(path.name) else NEW_FILE
+        changes = Changes.parse(new_file if before is None else before, path)
         if changes.passed_over:
             count = len(changes.passed_over)
             warn(
@@ -1707,6 +1979,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 + (", ..." if count > 3 else "")
             )
         rules = load_rules(args.config, repo)
+        if changes.markdown:
+            rules.escape = md_escape
         tags, skipped = release_tags(repo, args.tag_pattern)
         hint = "" if tags else unmatched_tags_hint(repo, args.tag_pattern)
         if skipped:
@@ -1717,7 +1991,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         outcome = run_all(job, changes) if args.all else run_draft(job, changes)
         outcome.before = before
         outcome.message += hint
-        if before is None and outcome.after == NEW_FILE:
+        if before is None and outcome.after == new_file:
             outcome.after = ""  # nothing to draft: no new file either
             outcome.before = ""
         if outcome.changed:

@@ -1,16 +1,21 @@
-"""Changelog headings: which section titles are releases, and the dates they carry."""
+"""The changelog, as projects keep it: reST (CHANGES.rst) or Markdown (CHANGES.md,
+CHANGELOG.md); its headings, which of them are releases and the dates they carry, the
+sections, and the style a new section is written in."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from releasekit.rules.versions import InvalidVersion, Version
 
 # A section title: optional NAME word (`pytest-xdist`, `Version`), optional `v`, the version,
 # then `(DATE)`, ` - DATE` or nothing.
+# Keep a Changelog puts the version in brackets: `[1.2.3] - 2025-06-30`.
 HEADING_TITLE = re.compile(
-    r"(?:(?P<name>[A-Za-z][\w.-]*)\s+)?[vV]?(?P<version>[0-9][\w.+!-]*?)"
+    r"(?:(?P<name>[A-Za-z][\w.-]*)\s+)?(?P<open>\[)?[vV]?(?P<version>[0-9][\w.+!-]*?)(?(open)\])"
     r"(?:\s*\((?P<paren>[^()]*)\)|\s+[-\u2013\u2014]+\s+(?P<dash>\S.*?))?\s*"
 )
 MONTHS = (
@@ -46,3 +51,251 @@ def heading_date(text: str) -> dt.date | None:
     except (ValueError, StopIteration):
         pass
     return None
+
+
+def is_planning(date: str) -> bool:
+    """A section dated `tbd`: plans for a later release, never read as one."""
+    return date.strip().lower() == "tbd"
+
+
+# ---- headings --------------------------------------------------------------------------------
+
+# A reST section adornment: one punctuation character repeated (docutils' rule).
+RST_ADORNMENT = re.compile(r"([!-/:-@\[-`{-~])\1*\s*")
+# A Markdown ATX heading (CommonMark 4.2) and a code fence (4.5), in which `#` is no heading.
+MD_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
+MD_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+# A title a Keep a Changelog file gives the section of changes not released yet.
+UNRELEASED_TITLE = re.compile(r"\[?unreleased\]?", re.IGNORECASE)
+
+
+def is_markdown(name: str) -> bool:
+    """CHANGES.md, CHANGELOG.md, ...: Markdown; anything else is reST."""
+    return name.lower().endswith((".md", ".markdown"))
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A section title. `index` is the 0-based line of its text; `style` is (adornment
+    character, 1 with an overline else 0) in reST, ("#", level) in Markdown."""
+
+    index: int
+    title: str
+    style: tuple[str, int]
+    markdown: bool = False
+
+    @property
+    def line(self) -> int:
+        return self.index + 1
+
+    @property
+    def first(self) -> int:
+        """The heading's first line: its overline, when it has one."""
+        return self.index if self.markdown else self.index - self.style[1]
+
+    @property
+    def body(self) -> int:
+        """The first line after the heading."""
+        return self.index + 1 if self.markdown else self.index + 2
+
+
+def rst_headings(lines: Sequence[str]) -> list[Heading]:
+    """Section titles as docutils reads them: text at column 0 over a long enough adornment,
+    after a blank line or an overline equal to the underline."""
+    found = []
+    for i in range(len(lines) - 1):
+        text, under = lines[i].rstrip(), lines[i + 1].rstrip()
+        if not text.strip() or text[0].isspace() or RST_ADORNMENT.fullmatch(text):
+            continue
+        if not RST_ADORNMENT.fullmatch(under):
+            continue
+        title = text.strip()
+        if len(under) < len(title) and len(under) < 4:
+            continue  # docutils reads a short run after short text as a paragraph
+        over = i > 0 and lines[i - 1].rstrip() == under
+        if i > 0 and lines[i - 1].strip() and not over:
+            continue
+        found.append(Heading(i, title, (under[0], int(over))))
+    return found
+
+
+def md_headings(lines: Sequence[str]) -> list[Heading]:
+    """ATX headings (`## 1.2.3`), outside fenced code blocks."""
+    found = []
+    fence = ""
+    for i, line in enumerate(lines):
+        opening = MD_FENCE.match(line)
+        if fence:
+            if opening and opening[1][0] == fence[0] and len(opening[1]) >= len(fence):
+                fence = ""
+            continue
+        if opening:
+            fence = opening[1]
+            continue
+        match = MD_HEADING.fullmatch(line.rstrip("\r\n"))
+        if match:
+            found.append(Heading(i, (match[2] or "").strip(), ("#", len(match[1])), True))
+    return found
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the sections are: `first` is the first version heading; the sections are the
+    headings at its level from there on, each with the line it ends before; `above` holds
+    the other headings at that level above it (the file's title aside)."""
+
+    headings: list[Heading]
+    first: Heading | None
+    above: list[Heading]
+    sections: list[tuple[Heading, int]]
+
+
+def layout(lines: Sequence[str], markdown: bool) -> Layout:
+    """Sections are the headings at the level of the first version heading (any of the
+    styles heading_parts reads; in Markdown also Keep a Changelog's `[Unreleased]`); a
+    heading of that level or above ends a section."""
+    found = md_headings(lines) if markdown else rst_headings(lines)
+    first = next(
+        (h for h in found if heading_parts(h.title) or (markdown and _unreleased(h))), None
+    )
+    if first is None:
+        return Layout(found, None, [], [])
+    level = first.style
+    title = found[0] if found[0] is not first else None
+
+    def above_level(h: Heading) -> bool:
+        if markdown:
+            return h.style[1] < level[1]
+        return h.style != level and h.style in higher
+
+    higher = {h.style for h in found if h.index < first.index} - {level}
+    above = [h for h in found if h.index < first.index and h.style == level and h is not title]
+    ends = [
+        h.first for h in found if h.index > first.index and (h.style == level or above_level(h))
+    ]
+    sections = []
+    for h in found:
+        if h.index >= first.index and h.style == level:
+            sections.append((h, next((e for e in ends if e > h.index), len(lines))))
+    return Layout(found, first, above, sections)
+
+
+def _unreleased(heading: Heading) -> bool:
+    return UNRELEASED_TITLE.fullmatch(heading.title) is not None
+
+
+# ---- the dates of Markdown sections: in the title, or on the line below it -------------------
+
+# `Released 2023-08-17` (click), `*2025-11-19*` (pip-tools), `_2025-11-19_`, `Unreleased`.
+MD_DATE_LINE = re.compile(
+    r"(?P<before>(?:Released|Release date):?\s+|\*\*|\*|__|_)?"
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2}|[A-Za-z]{3,9}\.?\s+[0-9]{1,2},?\s+[0-9]{4}"
+    r"|[Uu]nreleased|UNRELEASED|[Tt][Bb][Dd])"
+    r"(?P<after>\*\*|\*|__|_)?\s*"
+)
+
+
+@dataclass(frozen=True)
+class DateLine:
+    index: int
+    date: str
+    before: str  # what the project writes around the date: `Released `, `*` ...
+    after: str
+
+
+def date_line(lines: Sequence[str], heading: Heading, end: int) -> DateLine | None:
+    """The line under a Markdown heading that gives its section's date, if it has one: the
+    first line of text after the heading."""
+    for i in range(heading.body, end):
+        text = lines[i].strip()
+        if not text or MARKER.fullmatch(text):
+            continue
+        match = MD_DATE_LINE.fullmatch(text)
+        if match is None:
+            return None
+        before, after = match["before"] or "", match["after"] or ""
+        words = (not before or before.startswith("Release")) and not after  # `Released DATE`
+        emphasis = before == after and before in ("*", "**", "_", "__")  # `*DATE*`
+        if not (words or emphasis):
+            return None
+        return DateLine(i, match["date"], before, after)
+    return None
+
+
+# ---- the draft's marker: the last commit a draft covers --------------------------------------
+
+MARKER = re.compile(
+    r"(?:\.\. releasekit-draft: (?P<rst>[0-9a-fA-F]{7,64})"
+    r"|<!-- releasekit-draft: (?P<md>[0-9a-fA-F]{7,64}) -->)\s*"
+)
+
+
+def marker_sha(line: str) -> str | None:
+    match = MARKER.fullmatch(line.strip())
+    return (match["rst"] or match["md"]) if match else None
+
+
+def marker_line(sha: str, markdown: bool) -> str:
+    """A comment neither reader shows: reST's `..` comment, an HTML comment in Markdown."""
+    return f"<!-- releasekit-draft: {sha} -->" if markdown else f".. releasekit-draft: {sha}"
+
+
+# ---- writing a section in the file's own style -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeadingStyle:
+    """How the project writes a section heading: the text around the version and the date,
+    and, in reST, the adornment character and whether it has an overline; in Markdown, the
+    heading level and, where the date stands on the line below (`Released DATE`, `*DATE*`),
+    what surrounds it there."""
+
+    before: str = ""
+    between: str = " ("
+    after: str = ")"
+    char: str = "-"
+    over: bool = False
+    markdown: bool = False
+    level: int = 2
+    date_before: str | None = None  # Markdown, the date on its own line: what comes before it
+    date_after: str = ""
+
+    @classmethod
+    def of(cls, heading: Heading, date: DateLine | None = None) -> HeadingStyle:
+        """The style of an existing heading (and of its date line, in Markdown)."""
+        char, extra = heading.style
+        base = cls(char=char, over=bool(extra), markdown=False)
+        if heading.markdown:
+            base = cls(markdown=True, level=extra)
+        title = heading.title
+        match = HEADING_TITLE.fullmatch(title)
+        if not match:
+            return base
+        before, closing = title[: match.start("version")], title[match.end("version") :]
+        if date is not None:  # the title holds the version only; the date is on its own line
+            return replace(
+                base, before=before, between="", after=closing,
+                date_before=date.before, date_after=date.after,
+            )  # fmt: skip
+        group = "paren" if match["paren"] is not None else "dash"
+        if match[group] is None:  # no date in the project's headings: the draft adds one
+            return replace(base, before=before, between=f"{closing} (", after=")")
+        between = title[match.end("version") : match.start(group)]
+        return replace(base, before=before, between=between, after=title[match.end(group) :])
+
+    def title(self, version: str, when: str) -> str:
+        if self.date_before is not None:
+            return f"{self.before}{version}{self.after}"
+        return f"{self.before}{version}{self.between}{when}{self.after}"
+
+    def lines(self, version: str, when: str) -> list[str]:
+        """The heading of a section for `version` dated `when` (`unreleased` for a draft)."""
+        title = self.title(version, when)
+        if self.markdown:
+            heading = [f"{'#' * self.level} {title}"]
+            if self.date_before is not None:
+                shown = when.capitalize() if when.lower() == "unreleased" else when
+                heading += ["", f"{self.date_before}{shown}{self.date_after}"]
+            return heading
+        rule = self.char * max(len(title), 3)
+        return [rule, title, rule] if self.over else [title, rule]

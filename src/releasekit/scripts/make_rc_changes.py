@@ -28,7 +28,19 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.rules.actions import actions_files_problem
-from releasekit.rules.changelog import HEADING_TITLE, heading_date, heading_parts
+from releasekit.rules.changelog import (
+    UNRELEASED_TITLE,
+    Heading,
+    HeadingStyle,
+    date_line,
+    heading_date,
+    heading_parts,
+    is_markdown,
+    is_planning,
+    layout,
+    marker_line,
+    marker_sha,
+)
 from releasekit.rules.checkout import FailureError, operation_under_way
 from releasekit.rules.cli import PROG, Parser, missing_dependency, warn
 from releasekit.rules.versions import InvalidVersion, Version, is_releasable
@@ -38,6 +50,7 @@ DEFAULT_ORDER = ("ENH", "FIX", "MAINT")
 FIRST_VERSION = "0.1.0"
 SUMMARY_LINES = 200  # of the diff shown in the Actions step summary
 NEW_FILE = "Changelog\n=========\n\n"
+NEW_MARKDOWN_FILE = "# Changelog\n\n"
 
 # git log record: fields split by US (0x1f), records ended by RS (0x1e).
 LOG_FORMAT = "%h%x1f%H%x1f%P%x1f%an%x1f%s%x1f%b%x1e"
@@ -53,7 +66,10 @@ MARKUP_CHARS = re.compile(r"[\\*`|_]|::$")
 INLINE_START = re.compile(r"([*`|])")
 REFERENCE_END = re.compile(r"_(?=[^A-Za-z0-9]|$)")
 PR_MERGE = re.compile(r"^Merge pull request #(?P<number>\d+) from \S+")
-MARKER = re.compile(r"^\.\. releasekit-draft: (?P<sha>[0-9a-fA-F]{7,64})\s*$")
+# A merge commit titled as its pull request, `Title (#N)` (GitHub's merge button when the
+# maintainer keeps the PR's title, as click does).
+TITLED_MERGE = re.compile(r"\(#(?P<number>\d+)\)\s*$")
+LIST_ITEM = re.compile(r"^[-*+] \S")
 ENTRY = re.compile(r"^- \S+ (?P<label>[^\s:]+):(\s|$)")
 # An entry line without any character that could start reST markup: docutils cannot object
 # to it, so it is left out of the validity parse (which keeps long histories fast).
@@ -314,6 +330,12 @@ def rst_escape(text: str) -> str:
     return text
 
 
+def md_escape(text: str) -> str:
+    """A commit subject as plain Markdown text: the characters CommonMark reads as emphasis,
+    code, links, HTML or escapes are backslash-escaped (CommonMark 2.4)."""
+    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", " ".join(text.split()))
+
+
 def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -323,12 +345,16 @@ def subject_of(commit: Commit, merges: bool, prs: dict[str, str] | None = None) 
     first-parent "Merge pull request #N" brought in gets (#N) unless its subject names it."""
     if BOOKKEEPING.search(commit.subject):
         return None
+    if not commit.is_merge and PR_MERGE.match(commit.subject):
+        return None  # a merge's message on a rebased or squashed commit: no change of its own
     if not commit.is_merge:
         number = (prs or {}).get(commit.sha)
         if number and f"#{number}" not in commit.subject:
             return f"{commit.subject} (#{number})"
         return commit.subject
     match = PR_MERGE.match(commit.subject)
+    if merges and TITLED_MERGE.search(commit.subject):
+        return commit.subject
     if not merges or not match:
         return None
     title = next((line.strip() for line in commit.body.splitlines() if line.strip()), "")
@@ -354,6 +380,7 @@ class Rules:
     )
     default_label: str = "MAINT"
     ignore: list[re.Pattern[str]] = field(default_factory=list)
+    escape: Callable[[str], str] = field(default=lambda text: rst_escape(text))
     _by_type: dict[str, str] = field(default_factory=dict)
 
     def label_of(self, kind: str) -> str:
@@ -377,7 +404,7 @@ class Rules:
         if match:
             text = match["desc"]
             label = self.label_of(match["type"])
-        text = rst_escape(capitalise(text.strip()))
+        text = self.escape(capitalise(text.strip()))
         return Entry(short, label, text, is_breaking(match, body), label == "ENH")
 
 
@@ -389,6 +416,7 @@ class GitchangelogRules:
     sections: list[tuple[str, list[str] | None]]
     ignore: list[str]
     process: Callable[[str], str]
+    escape: Callable[[str], str] = field(default=lambda text: rst_escape(text))
 
     @property
     def order(self) -> list[str]:
@@ -407,7 +435,7 @@ class GitchangelogRules:
         return Entry(
             short=short,
             label=label.replace(" ", "-"),
-            subject=rst_escape(str(self.process(subject))),
+            subject=self.escape(str(self.process(subject))),
             breaking=is_breaking(CONVENTIONAL.match(subject), body),
             feature=label.upper() in {"ENH", "NEW", "FEAT", "FEATURE", "FEATURES", "ADDED"},
         )
@@ -492,6 +520,12 @@ def load_rules(config: str | None, repo: Repo) -> AnyRules:
     return Rules()
 
 
+def pr_merge(subject: str) -> re.Match[str] | None:
+    """The PR number of a merge commit's subject: `Merge pull request #N from ...`, or a merge
+    titled `Title (#N)`."""
+    return PR_MERGE.match(subject) or TITLED_MERGE.search(subject)
+
+
 def pull_requests(commits: Iterable[Commit], head: str) -> dict[str, str]:
     """sha -> N for each commit that a "Merge pull request #N" on HEAD's first-parent line
     brought in (the oldest such merge wins), and for that merge itself."""
@@ -504,7 +538,7 @@ def pull_requests(commits: Iterable[Commit], head: str) -> dict[str, str]:
     on_chain = set(chain)
     owner: dict[str, str] = {}
     for merge in reversed(chain):  # oldest first
-        match = PR_MERGE.match(by_sha[merge].subject)
+        match = pr_merge(by_sha[merge].subject)
         if not by_sha[merge].is_merge or not match:
             continue
         owner[merge] = match["number"]
@@ -582,82 +616,39 @@ def bare(line: str) -> str:
     return line.rstrip("\r\n")
 
 
-@dataclass(frozen=True)
-class HeadingStyle:
-    """How the project writes a section heading: the text around the version and the date,
-    the adornment character and whether it has an overline."""
-
-    before: str = ""
-    between: str = " ("
-    after: str = ")"
-    char: str = "-"
-    over: bool = False
-
-    @classmethod
-    def of(cls, title: str, char: str, over: bool) -> HeadingStyle:
-        match = HEADING_TITLE.fullmatch(title)
-        if not match:
-            return cls(char=char, over=over)
-        group = "paren" if match["paren"] is not None else "dash"
-        if match[group] is None:  # no date in the project's headings: the draft adds one
-            return cls(title[: match.start("version")], " (", ")", char, over)
-        return cls(
-            title[: match.start("version")],
-            title[match.end("version") : match.start(group)],
-            title[match.end(group) :],
-            char,
-            over,
-        )
-
-    def title(self, version: str, when: str) -> str:
-        return f"{self.before}{version}{self.between}{when}{self.after}"
-
-    def lines(self, title: str) -> list[str]:
-        rule = self.char * max(len(title), 3)
-        return [rule, title, rule] if self.over else [title, rule]
-
-
 @dataclass
 class Section:
-    start: int  # heading line (its text; an overline is the line before)
+    heading: Heading
     end: int  # first line after the section
     version_text: str
     version: Version
     date: str
     style: HeadingStyle = field(default_factory=HeadingStyle)
     marker: int | None = None
+    date_line: int | None = None  # Markdown: the line below the heading that dates it
+
+    @property
+    def start(self) -> int:
+        """The heading's line (its text; an overline is the line before)."""
+        return self.heading.index
 
     @property
     def first(self) -> int:
         """The heading's first line: its overline, if it has one."""
-        return self.start - 1 if self.style.over else self.start
+        return self.heading.first
+
+    @property
+    def body(self) -> int:
+        """The first line after the heading (and after its date line, in Markdown)."""
+        return self.heading.body if self.date_line is None else self.date_line + 1
 
     @property
     def planning(self) -> bool:
-        return self.date.lower() == "tbd"
+        return is_planning(self.date)
 
     @property
     def unreleased(self) -> bool:
         return self.date.lower() == "unreleased"
-
-
-Heading = tuple[int, str, tuple[str, bool]]  # line of the text, the title, (char, overline)
-
-
-def find_headings(lines: Sequence[str]) -> list[Heading]:
-    """Section titles as docutils reads them: text at column 0 over an adornment line."""
-    found: list[Heading] = []
-    for i in range(len(lines) - 1):
-        text, under = bare(lines[i]).rstrip(), bare(lines[i + 1]).rstrip()
-        if not text or text[0] in " \t" or ADORNMENT.match(text) or not ADORNMENT.match(under):
-            continue
-        if len(under) < len(text) and len(under) < 3:
-            continue  # a short run after text is a paragraph to docutils
-        over = i > 0 and bare(lines[i - 1]).rstrip() == under
-        if i > 0 and bare(lines[i - 1]).strip() and not over:
-            continue
-        found.append((i, text.strip(), (under[0], over)))
-    return found
 
 
 def why_not_a_heading(title: str) -> str:
@@ -692,62 +683,67 @@ class Changes:
     def text(self) -> str:
         return "".join(self.lines)
 
+    @property
+    def markdown(self) -> bool:
+        return is_markdown(self.path.name)
+
     @classmethod
     def parse(cls, text: str, path: Path) -> Changes:
         lines = split_lines(text)
-        headings = find_headings(lines)
+        plain = [bare(line) for line in lines]
+        markdown = is_markdown(path.name)
+        found = layout(plain, markdown)
         where = path.name
-        first = next((h for h in headings if heading_parts(h[1])), None)
-        if first is None:
+        newline = "\r\n" if "\r\n" in text else "\n"
+        headings = found.headings
+        if found.first is None:
             stray = next((h for h in headings[1:]), None)
             if stray is not None:
                 raise BadInputError(
-                    f"{where}:{stray[0] + 1}: heading {stray[1]!r} is not a release section: "
-                    f"{why_not_a_heading(stray[1])}"
+                    f"{where}:{stray.line}: heading {stray.title!r} is not a release section: "
+                    f"{why_not_a_heading(stray.title)}"
                 )
-            cls.refuse_unadorned(lines, headings[0][0] + 2 if headings else 0, len(lines), where)
-            return cls(path, lines, [], "\r\n" if "\r\n" in text else "\n")
-        level = first[2]
-        higher = {h[2] for h in headings if h[0] < first[0]} - {level}
-        for h in headings[1:]:
-            if h[0] < first[0] and h[2] == level:
-                raise BadInputError(
-                    f"{where}:{h[0] + 1}: heading {h[1]!r} above the newest release is not a "
-                    f"release section: {why_not_a_heading(h[1])}"
-                )
-        above = headings[0][0] + 2 if headings and headings[0][0] < first[0] else 0
+            cls.refuse_unadorned(lines, headings[0].body if headings else 0, len(lines), where)
+            return cls(path, lines, [], newline)
+        for h in found.above:
+            raise BadInputError(
+                f"{where}:{h.line}: heading {h.title!r} above the newest release is not a "
+                f"release section: {why_not_a_heading(h.title)}"
+            )
+        above = headings[0].body if headings[0].index < found.first.index else 0
         sections: list[Section] = []
         passed_over: list[str] = []
-        ends = [
-            h[0] - (1 if h[2][1] else 0)
-            for h in headings
-            if h[0] > first[0] and (h[2] == level or h[2] in higher)
-        ]
-        for h in headings:
-            if h[0] < first[0] or h[2] != level:
-                continue
-            end = next((e for e in ends if e > h[0]), len(lines))
-            parts = heading_parts(h[1])
+        for h, end in found.sections:
+            dated = date_line(plain, h, end) if markdown else None
+            parts = heading_parts(h.title)
+            if parts is None and markdown and UNRELEASED_TITLE.fullmatch(h.title):
+                continue  # Keep a Changelog's [Unreleased]: a person's notes, left as they are
             if parts is None:
                 if not any(not s.planning for s in sections):
                     raise BadInputError(
-                        f"{where}:{h[0] + 1}: heading {h[1]!r} above the newest release is not "
-                        f"a release section: {why_not_a_heading(h[1])}"
+                        f"{where}:{h.line}: heading {h.title!r} above the newest release is not "
+                        f"a release section: {why_not_a_heading(h.title)}"
                     )
-                passed_over.append(f"line {h[0] + 1} {h[1]!r}")
+                passed_over.append(f"line {h.line} {h.title!r}")
                 continue
             version, when = parts
+            if not when and dated is not None:
+                when = dated.date
             low = when.lower()
             if when and low not in {"tbd", "unreleased"} and heading_date(when) is None:
-                passed_over.append(f"line {h[0] + 1} date {when!r}")
-            style = HeadingStyle.of(h[1], *h[2])
-            sections.append(Section(h[0], end, version, Version(version), when, style))
+                passed_over.append(f"line {h.line} date {when!r}")
+            style = HeadingStyle.of(h, dated if not parts[1] else None)
+            section = Section(h, end, version, Version(version), when, style)
+            section.date_line = dated.index if dated is not None and not parts[1] else None
+            sections.append(section)
+        if not sections:
+            return cls(path, lines, [], newline)
         cls.refuse_unadorned(lines, above, sections[0].first, where)
-        changes = cls(path, lines, sections, "\r\n" if "\r\n" in text else "\n")
+        changes = cls(path, lines, sections, newline)
         changes.style = next((s.style for s in sections if not s.planning), sections[0].style)
         changes.passed_over = passed_over
-        for i, line in enumerate(lines):
-            if not MARKER.match(bare(line)):
+        for i, line in enumerate(plain):
+            if marker_sha(line) is None:
                 continue
             owner = next((x for x in reversed(sections) if x.start < i), None)
             if owner is not None and owner.marker is None and i < owner.end:
@@ -771,9 +767,9 @@ class Changes:
 
     def marker_sha(self, section: Section) -> str:
         assert section.marker is not None
-        match = MARKER.match(bare(self.lines[section.marker]))
-        assert match
-        return match["sha"]
+        sha = marker_sha(bare(self.lines[section.marker]))
+        assert sha
+        return sha
 
 
 def regular_file_inside(repo: Repo, path: Path, what: str) -> Path:
@@ -820,11 +816,16 @@ def read_changes(path: Path) -> str | None:
 
 
 def section_text(
-    title: str, marker: str | None, entries: Sequence[Entry], nl: str, style: HeadingStyle
+    version: str,
+    when: str,
+    marker: str | None,
+    entries: Sequence[Entry],
+    nl: str,
+    style: HeadingStyle,
 ) -> str:
-    lines = [*style.lines(title), ""]
+    lines = [*style.lines(version, when), ""]
     if marker:
-        lines += [f".. releasekit-draft: {marker}", ""]
+        lines += [marker_line(marker, style.markdown), ""]
     if entries:
         lines += [entry.line() for entry in entries] + [""]
     return nl.join(lines) + nl
@@ -854,7 +855,7 @@ def insert_entry(changes: Changes, section: Section, entry: Entry, order: Sequen
     lines, nl = changes.lines, changes.newline
     found = [
         (i, m["label"])
-        for i in range(section.start + 2, section.end)
+        for i in range(section.body, section.end)
         if (m := ENTRY.match(bare(lines[i])))
     ]
     same = [i for i, label in found if label == entry.key]
@@ -868,9 +869,10 @@ def insert_entry(changes: Changes, section: Section, entry: Entry, order: Sequen
         at = entry_end(lines, found[-1][0], section.end)
     else:
         at = section.end
-        while at > section.start + 2 and not bare(lines[at - 1]).strip():
+        while at > section.body and not bare(lines[at - 1]).strip():
             at -= 1
-        new = [nl, *new]
+        if not LIST_ITEM.match(bare(lines[at - 1])):  # a person's list goes on as one list
+            new = [nl, *new]
     if at > 0 and not lines[at - 1].endswith("\n"):
         lines[at - 1] += nl
     lines[at:at] = new
@@ -1007,20 +1009,44 @@ def release_commit(job: Job, changes: Changes) -> tuple[Version, str] | None:
     return released.version, out.stdout.strip()
 
 
-def find_draft(job: Job, changes: Changes) -> Section | None:
-    top = changes.top()
-    if top is None:
-        return None
+def find_draft(job: Job, changes: Changes) -> tuple[Section | None, bool]:
+    """The section this run adds to, and whether it is a person's to adopt. The kit's draft is
+    the newest section with the draft marker whose version is not released yet, wherever it
+    stands and however a person dated it (`tbd` included); else an `unreleased` section on top
+    (click keeps one by hand) is adopted as the draft."""
     tagged = {tag.version for tag in job.tags}
-    newer = job.last is None or top.version > job.last.version
-    if top.marker is not None and top.version not in tagged and newer:
-        return top
-    if top.unreleased and top.marker is None:
-        raise BadInputError(
-            f"{changes.path.name}:{top.start + 1}: section {top.version_text} (unreleased) has no "
-            "`.. releasekit-draft: <sha>` line: add one with the last commit it covers, or date it"
-        )
-    return None
+
+    def unreleased_version(section: Section) -> bool:
+        newer = job.last is None or section.version > job.last.version
+        return section.version not in tagged and newer
+
+    marked = [s for s in changes.sections if s.marker is not None and unreleased_version(s)]
+    if marked:
+        return marked[0], False
+    top = changes.top()
+    if top is None or not top.unreleased:
+        return None, False
+    if unreleased_version(top):
+        return top, True
+    raise BadInputError(
+        f"{changes.path.name}:{top.start + 1}: section {top.version_text} (unreleased) is for a "
+        "version already released and has no `.. releasekit-draft: <sha>` line: date it, or "
+        "give it the next version"
+    )
+
+
+def adopt(changes: Changes, section: Section, head: str) -> None:
+    """Give a person's unreleased section the draft marker, above its first text."""
+    at = section.body
+    while at < section.end and not bare(changes.lines[at]).strip():
+        at += 1
+    nl = changes.newline
+    marker = [marker_line(head, changes.markdown) + nl, nl]
+    if at > 0 and bare(changes.lines[at - 1]).strip():
+        marker.insert(0, nl)
+    changes.lines[at:at] = marker
+    section.marker = at + len(marker) - 2
+    section.end += len(marker)
 
 
 def requested_version(job: Job, base: Version | None) -> Version | None:
@@ -1046,14 +1072,12 @@ def add_to_draft(job: Job, changes: Changes, draft: Section, entries: Sequence[E
     assert draft.marker is not None
     old = changes.lines[draft.marker]
     ending = old[len(bare(old)) :]
-    changes.lines[draft.marker] = f".. releasekit-draft: {job.repo.head}{ending}"
+    changes.lines[draft.marker] = marker_line(job.repo.head, changes.markdown) + ending
 
 
 def new_draft(changes: Changes, version: Version, head: str, entries: Sequence[Entry]) -> None:
     style = changes.style
-    text = section_text(
-        style.title(str(version), "unreleased"), head, entries, changes.newline, style
-    )
+    text = section_text(str(version), "unreleased", head, entries, changes.newline, style)
     top = changes.top()
     block = split_lines(text)
     if top is None:
@@ -1069,7 +1093,7 @@ def draft(
     """Add a draft section, or new commits to the existing one. `commits_after(sha)` gives the
     commits after sha (None: after the last release)."""
     before = changes.text
-    existing = find_draft(job, changes)
+    existing, adopted = find_draft(job, changes)
     base = job.last.version if job.last else None
     since = job.last.name if job.last else "the start of history"
     fallback = None
@@ -1079,7 +1103,20 @@ def draft(
             base, sha = fallback
             since = f"{changes.path.name} {base}" + (f" ({sha[:7]})" if sha else "")
     wanted = requested_version(job, base)
-    if existing is not None:
+    if existing is not None and adopted:
+        warn(
+            f"adopting the unreleased section {existing.version_text} as the draft: commits "
+            f"since {since} are added below its entries"
+        )
+        adopt(changes, existing, job.repo.head)
+        entries = job.entries(commits_after(None))
+        if wanted is not None and wanted != existing.version:
+            warn(
+                f"keeping the draft's version {existing.version_text} (--version {wanted} ignored)"
+            )
+        add_to_draft(job, changes, existing, entries)
+        version = existing.version_text
+    elif existing is not None:
         marker = changes.marker_sha(existing)
         entries = job.entries(commits_after(marker))
         since = f"the draft's commit {marker[:7]}"
@@ -1152,7 +1189,7 @@ def run_draft(job: Job, changes: Changes) -> Outcome:
         commits = log(job.repo, revisions, job.args.path, job.args.include_merges)
         edits = notes_edits(job.repo, revisions, job.notes)
         pr_merges = ["--merges", "--first-parent", "--format=%s", *revisions, "--"]
-        if any(PR_MERGE.match(x) for x in git(job.repo.cwd, "log", *pr_merges).stdout.split("\n")):
+        if any(pr_merge(x) for x in git(job.repo.cwd, "log", *pr_merges).stdout.split("\n")):
             job.prs = pull_requests(log(job.repo, revisions, None, True), job.repo.head)
         return [c for c in commits if c.sha not in edits]
 
@@ -1193,8 +1230,7 @@ def run_all(job: Job, changes: Changes) -> Outcome:
         entries = job.entries(buckets.get(tag.name, []))
         added += len(entries)
         style = changes.style
-        title = style.title(str(tag.version), tag.date)
-        text = section_text(title, None, entries, changes.newline, style)
+        text = section_text(str(tag.version), tag.date, None, entries, changes.newline, style)
         at = next(
             (
                 s.first
@@ -1350,6 +1386,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def validate(outcome: Outcome, path: Path, name: str) -> None:
+    """The written parts of a reST file are valid reST. Markdown has no invalid text: a
+    Markdown file is written as it is (its entries escaped, see md_escape)."""
+    if is_markdown(name):
+        return
     problem = check_rst(Changes.parse(outcome.after, path), outcome.written, outcome.generated)
     if not problem:
         return
@@ -1382,7 +1422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = regular_file_inside(repo, repo.cwd / args.changes, "the notes file")
         operation_in_progress(repo)
         before = read_changes(path)
-        changes = Changes.parse(NEW_FILE if before is None else before, path)
+        new_file = NEW_MARKDOWN_FILE if is_markdown(path.name) else NEW_FILE
+        changes = Changes.parse(new_file if before is None else before, path)
         if changes.passed_over:
             count = len(changes.passed_over)
             warn(
@@ -1392,6 +1433,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 + (", ..." if count > 3 else "")
             )
         rules = load_rules(args.config, repo)
+        if changes.markdown:
+            rules.escape = md_escape
         tags, skipped = release_tags(repo, args.tag_pattern)
         hint = "" if tags else unmatched_tags_hint(repo, args.tag_pattern)
         if skipped:
@@ -1402,7 +1445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         outcome = run_all(job, changes) if args.all else run_draft(job, changes)
         outcome.before = before
         outcome.message += hint
-        if before is None and outcome.after == NEW_FILE:
+        if before is None and outcome.after == new_file:
             outcome.after = ""  # nothing to draft: no new file either
             outcome.before = ""
         if outcome.changed:
