@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.rules.versions import InvalidVersion, Version
@@ -92,3 +93,34 @@ def checkout_head(pattern: str, cwd: Path | None = None) -> tuple[list[str], str
     """The version-pattern tags at HEAD and the branch checked out ("" when detached)."""
     tags = (git_output(cwd, "tag", "--points-at", "HEAD", "--list", pattern) or "").split()
     return tags, git_output(cwd, "symbolic-ref", "--quiet", "--short", "HEAD") or ""
+
+
+@dataclass(frozen=True)
+class LastRelease:
+    """The last release: the highest version tag reachable from the branch being released
+    (`tag` None: none is). `elsewhere` is a higher version tag that is not in its history
+    (a release made from another branch): named in a warning, never compared with."""
+
+    tag: str | None
+    version: Version | None
+    elsewhere: str | None = None
+
+    def warning(self, ref: str) -> str | None:
+        if self.elsewhere is None:
+            return None
+        last = f"the last release in its history is {self.tag}" if self.tag else "it has none"
+        return f"tag {self.elsewhere} is not in the history of {ref}; {last}"
+
+
+def last_release(
+    tags: Iterable[tuple[str, Version]], reachable: Callable[[str], bool]
+) -> LastRelease:
+    """One rule for rc, check-changes and release-tag: the highest version among the tags
+    `reachable` says are in the branch's history (asked highest first, so a usual repository
+    asks once)."""
+    elsewhere = None
+    for name, version in sorted(tags, key=lambda tag: tag[1], reverse=True):
+        if reachable(name):
+            return LastRelease(name, version, elsewhere)
+        elsewhere = elsewhere or name
+    return LastRelease(None, None, elsewhere)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # /// script
 # requires-python = ">=3.10"
-# dependencies = ["docutils>=0.19"]
+# dependencies = ["docutils>=0.19", "markdown-it-py>=3.0"]
 # ///
 """Read CHANGES.rst (top version, date, notes in reST or Markdown) and check it before a release."""
 
@@ -15,15 +15,26 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from releasekit.rules.actions import actions_files_problem
-from releasekit.rules.changelog import LONG_DATE, heading_date, heading_parts
+from releasekit.rules.changelog import (
+    LONG_DATE,
+    UNRELEASED_TITLE,
+    DateLine,
+    Heading,
+    date_line,
+    heading_date,
+    heading_parts,
+    is_markdown,
+    is_planning,
+    layout,
+)
 from releasekit.rules.cli import PROG, Parser, fail, missing_dependency
-from releasekit.rules.refs import tag_for, version_of_tag
+from releasekit.rules.refs import LastRelease, last_release, tag_for, version_of_tag
 from releasekit.rules.versions import InvalidVersion, Version, is_releasable
 from releasekit.rules.worktree import work_tree_problem
 
@@ -44,10 +55,9 @@ planning section and is never read as a release; 'unreleased' marks a draft.
 exit status: 0 ok, 1 check failed, 2 bad input (unreadable file, no such version, not a git repo)
 """
 
-# A heading's adornment: one reST punctuation character repeated.
-_ADORNMENT = re.compile(r"([!-/:-@\[-`{-~])\1*\s*")
+# The draft's marker line, in either format, however its sha is spelled.
+_DRAFT_COMMENT = re.compile(r"\.\.\s+releasekit-draft:|<!--\s*releasekit-draft:")
 _SECTION_TITLE = re.compile(r"(?P<version>\S+)\s+\((?P<date>[^()]*)\)")
-_DRAFT_COMMENT = re.compile(r"\.\.\s+releasekit-draft:")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PLACEHOLDER_WORDS = {"unreleased", "tbd", "tba", "todo", "fixme", "date", "soon", "next", "?"}
 # Characters that only make up a template, never a value: YYYY-MM-DD, xx.xx, x.x.x, N.N.N.
@@ -66,25 +76,14 @@ class BadInputError(Exception):
 
 
 @dataclass(frozen=True)
-class Heading:
-    """A section title: `index` is the 0-based line of its text, `style` its adornment."""
-
-    index: int
-    title: str
-    style: tuple[str, bool]  # (character, has an overline)
-
-    @property
-    def line(self) -> int:
-        return self.index + 1
-
-
-@dataclass(frozen=True)
 class Section:
-    """A `VERSION (DATE)` section; body lines are [start, end) of the file's lines."""
+    """A release section; its body lines are [start, end) of the file's lines. In Markdown
+    the date may stand on the line below the heading (`date_line`)."""
 
     heading: Heading
     start: int
     end: int
+    date_line: DateLine | None = None
 
     @property
     def parsed(self) -> tuple[str, str] | None:
@@ -103,21 +102,29 @@ class Section:
     @property
     def date(self) -> str:
         parts, loose = self.parsed, self.loose
+        if parts and not parts[1] and self.date_line is not None:
+            return self.date_line.date
         return parts[1] if parts else loose["date"].strip() if loose else ""
 
     @property
     def planning(self) -> bool:
-        return self.date.lower() == "tbd"
+        """A `tbd` section, or Keep a Changelog's `[Unreleased]`: never read as a release."""
+        kac = self.heading.markdown and UNRELEASED_TITLE.fullmatch(self.heading.title)
+        return is_planning(self.date) or bool(kac)
 
 
 @dataclass(frozen=True)
 class ChangesFile:
-    """CHANGES.rst split into lines and version sections."""
+    """The changelog split into lines and version sections."""
 
     name: str
     text: str
     lines: list[str]
     sections: list[Section]
+
+    @property
+    def markdown(self) -> bool:
+        return is_markdown(self.name)
 
     def top_release(self) -> Section:
         for section in self.sections:
@@ -134,9 +141,11 @@ class ChangesFile:
         raise BadInputError(f"{self.name}: no section for version {version!r} (found: {known})")
 
     def body(self, section: Section) -> list[str]:
-        """The section's lines without heading and draft comment, blank lines trimmed."""
+        """The section's lines without heading, date line and draft marker, blank lines
+        trimmed."""
         kept: list[str] = []
-        for line in self.lines[section.start : section.end]:
+        for index in range(section.start, section.end):
+            line = self.lines[index]
             if _DRAFT_COMMENT.match(line):
                 continue
             if not line.strip() and (not kept or not kept[-1].strip()):
@@ -154,54 +163,31 @@ def _normalize(version: str) -> str:
         return version
 
 
-def _is_adornment(line: str) -> bool:
-    return bool(_ADORNMENT.fullmatch(line))
-
-
-def _headings(lines: list[str]) -> Iterator[Heading]:
-    """Section titles as docutils sees them: text at column 0 over a long enough adornment."""
-    for i in range(len(lines) - 1):
-        text, under = lines[i], lines[i + 1].rstrip()
-        if not text.strip() or text[0].isspace() or _is_adornment(text) or not _is_adornment(under):
-            continue
-        title = text.strip()
-        if len(under) < len(title) and len(under) < 4:
-            continue  # docutils reads a short run after short text as a paragraph
-        over = i > 0 and lines[i - 1].rstrip() == under
-        if i > 0 and lines[i - 1].strip() and not over:
-            continue
-        yield Heading(index=i, title=title, style=(under[0], over))
-
-
 def parse_changes(name: str, text: str) -> ChangesFile:
     """Sections are the headings at the level of the first version heading (any adornment,
-    any of the styles heading_parts reads); the levels above it end a section too."""
+    any of the styles heading_parts reads); the levels above it end a section too. A heading
+    at that level above the first version is a section too (one that is not understood): the
+    top release is never silently taken from below it."""
     lines = text.splitlines()
-    headings = list(_headings(lines))
-    first = next((h for h in headings if heading_parts(h.title)), None)
-    if first is None:
-        raise BadInputError(
-            f"{name}: no release section (a heading such as '1.2.3 (2025-06-30)' over a line "
-            "of '-')"
+    markdown = is_markdown(name)
+    found = layout(lines, markdown)
+    if found.first is None:
+        example = (
+            "'## 1.2.3 - 2025-06-30'" if markdown else "'1.2.3 (2025-06-30)' over a line of '-'"
         )
-    level = first.style
-    title = headings[0] if headings[0] is not first else None
-    higher = {h.style for h in headings if h.index < first.index} - {level}
-    # A heading at the sections' level above the first version is a section too (one that is
-    # not understood): the top release is never silently taken from below it.
-    boundaries = [
-        h
-        for h in headings
-        if h is not title and (h.style == level or (h.style in higher and h.index > first.index))
-    ]
+        raise BadInputError(f"{name}: no release section (a heading such as {example})")
     sections: list[Section] = []
-    for pos, heading in enumerate(boundaries):
-        if heading.style != level:
-            continue
-        end = boundaries[pos + 1].index if pos + 1 < len(boundaries) else len(lines)
-        if pos + 1 < len(boundaries) and boundaries[pos + 1].style[1]:
-            end -= 1  # the next title's overline
-        sections.append(Section(heading=heading, start=heading.index + 2, end=end))
+    level = [h for h in found.headings if h.style == found.first.style]
+    for heading in found.above:
+        end = next((h.first for h in level if h.index > heading.index), len(lines))
+        sections.append(Section(heading, heading.body, end))
+    for heading, end in found.sections:
+        dated = date_line(lines, heading, end) if markdown else None
+        parts = heading_parts(heading.title)
+        if dated is None or not parts or parts[1]:
+            sections.append(Section(heading, heading.body, end))
+        else:
+            sections.append(Section(heading, dated.index + 1, end, dated))
     return ChangesFile(name=name, text=text, lines=lines, sections=sections)
 
 
@@ -477,30 +463,36 @@ class Release:
     previous_tag: str | None
 
 
-def _git_tags(repo: str, pattern: str) -> list[str]:
+def _git(repo: str, *args: str) -> subprocess.CompletedProcess[str]:
     try:
-        result = subprocess.run(
-            ["git", "-C", repo, "tag", "--list", pattern],
-            capture_output=True,
-            text=True,
-            check=False,
+        return subprocess.run(
+            ["git", "-C", repo, *args], capture_output=True, text=True, check=False
         )
     except FileNotFoundError:
         raise BadInputError("git is not installed or not on PATH") from None
+
+
+def _git_tags(repo: str, pattern: str) -> list[str]:
+    result = _git(repo, "tag", "--list", pattern)
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["git tag failed"])[-1]
         raise BadInputError(f"cannot list the tags in {repo}: {reason}")
     return result.stdout.split()
 
 
-def highest_tag(repo: str, pattern: str) -> tuple[str, Version] | None:
-    """The highest tag matching `pattern` whose rest, after the literal prefix, is PEP 440."""
-    best: tuple[str, Version] | None = None
-    for tag in _git_tags(repo, pattern):
-        version = version_of_tag(tag, pattern)
-        if version is not None and (best is None or version > best[1]):
-            best = (tag, version)
-    return best
+def last_tag(repo: str, pattern: str) -> LastRelease:
+    """The last release: the highest version tag in the history of the checkout's HEAD (the
+    branch being released); a higher tag elsewhere is said in one warning line."""
+    tags = [(t, v) for t in _git_tags(repo, pattern) if (v := version_of_tag(t, pattern))]
+
+    def reachable(tag: str) -> bool:
+        return _git(repo, "merge-base", "--is-ancestor", f"refs/tags/{tag}", "HEAD").returncode == 0
+
+    last = last_release(tags, reachable)
+    said = last.warning("HEAD")
+    if said:
+        print(f"{PROG}: warning: {said}", file=sys.stderr)
+    return last
 
 
 def version_problems(section: Section) -> list[str]:
@@ -586,11 +578,44 @@ def check(changes: ChangesFile, pattern: str, today: dt.date, repo: str) -> list
             problems += [Problem(line, m) for m in _tag_order(section.version, repo, pattern)]
         problems += [Problem(line, message) for message in date_problems(section, today)]
     problems += body_problems(changes, section)
-    document, messages = _doctree(changes.text, changes.name)
-    problems += messages
-    if entry_count(document, section) == 0:
+    if changes.markdown:
+        entries = markdown_entries(changes, section)
+    else:
+        document, messages = _doctree(changes.text, changes.name)
+        problems += released_only(changes, section, messages)
+        entries = entry_count(document, section)
+    if entries == 0:
         problems.append(Problem(line, f"section {section.heading.title!r} has no entries"))
     return sorted(problems, key=lambda p: p.line)
+
+
+def released_only(changes: ChangesFile, section: Section, messages: list[Problem]) -> list[Problem]:
+    """docutils' messages on the section being released (and the lines above the first
+    section, which decide the heading levels) block the release; those on older sections were
+    there when they were released and are said in one warning line."""
+    first = min(s.heading.first for s in changes.sections)
+    inside = [
+        m for m in messages if m.line <= first + 1 or section.heading.first < m.line <= section.end
+    ]
+    older = [m for m in messages if m not in inside]
+    if older:
+        print(
+            f"{PROG}: warning: {changes.name}: {len(older)} reST problem"
+            f"{'s' if len(older) > 1 else ''} in older sections, left as they are (line "
+            f"{older[0].line}: {older[0].message})",
+            file=sys.stderr,
+        )
+    return inside
+
+
+def markdown_entries(changes: ChangesFile, section: Section) -> int:
+    """The list items of a Markdown section, as CommonMark reads them (markdown-it-py)."""
+    from markdown_it import MarkdownIt
+
+    text = "\n".join(changes.lines[section.start : section.end])
+    return sum(
+        1 for token in MarkdownIt("commonmark").parse(text) if token.type == "list_item_open"
+    )
 
 
 def _same(one: str, other: str) -> bool:
@@ -598,23 +623,22 @@ def _same(one: str, other: str) -> bool:
 
 
 def _tag_order(raw: str, repo: str, pattern: str) -> list[str]:
-    last = highest_tag(repo, pattern)
-    if last is None or Version(raw) > last[1]:
+    last = last_tag(repo, pattern)
+    tag, version = last.tag, last.version
+    if tag is None or version is None or Version(raw) > version:
         return []
-    tag, version = last
     if Version(raw) == version:
         return [f"version {raw} is already released as tag {tag}; start a new section"]
     return [f"version {raw} is not above the last release tag {tag}"]
 
 
 def release_info(section: Section, repo: str, pattern: str) -> Release:
-    last = highest_tag(repo, pattern)
     return Release(
         version=section.version,
         tag=tag_for(section.version, pattern),
         date=str(heading_date(section.date) or section.date),
         prerelease=Version(section.version).is_prerelease,
-        previous_tag=last[0] if last else None,
+        previous_tag=last_tag(repo, pattern).tag,
     )
 
 
@@ -704,7 +728,9 @@ def _require_parsed(section: Section) -> None:
 def cmd_notes(args: argparse.Namespace) -> int:
     changes = read_changes(args.file)
     section = changes.find(args.version) if args.version else changes.top_release()
-    if args.format == "md":
+    if changes.markdown:
+        text = "\n".join(changes.body(section))  # Markdown already: as the project wrote it
+    elif args.format == "md":
         text = to_markdown(changes, section)
     else:
         text = "\n".join(changes.body(section))
