@@ -137,7 +137,9 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
     names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
     module = (error.name or "").partition(".")[0]
     key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
-    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    # ... and markdown_it the package markdown-it-py
+    normal = {re.sub(r"[-_.]+", "_", n).lower(): n for n in names}
+    named = normal.get(key) or normal.get(f"{key}_py") or module
     return (
         f"needs the {named!r} package: pip install {' '.join(names)} "
         "(or run it with uv run, which reads the script's header)"

@@ -560,7 +560,9 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
     names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
     module = (error.name or "").partition(".")[0]
     key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
-    named = next((n for n in names if re.sub(r"[-_.]+", "_", n).lower() == key), module)
+    # ... and markdown_it the package markdown-it-py
+    normal = {re.sub(r"[-_.]+", "_", n).lower(): n for n in names}
+    named = normal.get(key) or normal.get(f"{key}_py") or module
     return (
         f"needs the {named!r} package: pip install {' '.join(names)} "
         "(or run it with uv run, which reads the script's header)"
@@ -568,6 +570,43 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
 
 
 # --- end of releasekit/rules/cli.py -----------------------------------------------------
+
+
+# --- releasekit/rules/refs.py (assembled; edit the source) ------------------------------------
+
+
+@dataclass(frozen=True)
+class LastRelease:
+    """The last release: the highest version tag reachable from the branch being released
+    (`tag` None: none is). `elsewhere` is a higher version tag that is not in its history
+    (a release made from another branch): named in a warning, never compared with."""
+
+    tag: str | None
+    version: Version | None
+    elsewhere: str | None = None
+
+    def warning(self, ref: str) -> str | None:
+        if self.elsewhere is None:
+            return None
+        last = f"the last release in its history is {self.tag}" if self.tag else "it has none"
+        return f"tag {self.elsewhere} is not in the history of {ref}; {last}"
+
+
+def last_release(
+    tags: Iterable[tuple[str, Version]], reachable: Callable[[str], bool]
+) -> LastRelease:
+    """One rule for rc, check-changes and release-tag: the highest version among the tags
+    `reachable` says are in the branch's history (asked highest first, so a usual repository
+    asks once)."""
+    elsewhere = None
+    for name, version in sorted(tags, key=lambda tag: tag[1], reverse=True):
+        if reachable(name):
+            return LastRelease(name, version, elsewhere)
+        elsewhere = elsewhere or name
+    return LastRelease(None, None, elsewhere)
+
+
+# --- end of releasekit/rules/refs.py ----------------------------------------------------
 
 
 # --- releasekit/rules/worktree.py (assembled; edit the source) --------------------------------
@@ -813,8 +852,16 @@ def is_ancestor(repo: Repo, sha: str) -> bool:
 
 
 def last_reachable(repo: Repo, tags: Sequence[Tag]) -> Tag | None:
-    """The highest version reachable from HEAD: usually the first candidate, one cheap call."""
-    return next((tag for tag in reversed(tags) if is_ancestor(repo, tag.sha)), None)
+    """The last release (refs.last_release): the highest version in HEAD's history, usually
+    the first one asked, one cheap call; a higher tag elsewhere is named in a warning."""
+    by_name = {tag.name: tag for tag in tags}
+    last = last_release(
+        ((t.name, t.version) for t in tags), lambda name: is_ancestor(repo, by_name[name].sha)
+    )
+    said = last.warning("HEAD")
+    if said:
+        warn(said)
+    return by_name[last.tag] if last.tag else None
 
 
 def ancestors(roots: Iterable[str], parents: dict[str, tuple[str, ...]]) -> set[str]:

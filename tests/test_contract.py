@@ -627,6 +627,14 @@ def test_missing_dependency(path: str, module: str, named: str, declared: list[s
     assert _rule(path, "missing_dependency")(error) == said
 
 
+def test_missing_dependency_names_a_package_by_its_distribution_name() -> None:
+    """The module markdown_it is the package markdown-it-py that changes.py's header names."""
+    error = ModuleNotFoundError("No module named 'markdown_it'", name="markdown_it")
+    listed = " ".join(r.name for r in declared_dependencies(ROOT / "scripts/changes.py"))
+    said = f"needs the 'markdown-it-py' package: pip install {listed} {UV_RUN}"
+    assert _rule("scripts/changes.py", "missing_dependency")(error) == said
+
+
 def _yes_no_rows(paths: list[str]) -> list[Any]:
     return [
         pytest.param(path, value, yes, id=f"{Path(path).name}:{value!r}")

@@ -43,6 +43,7 @@ from releasekit.rules.changelog import (
 )
 from releasekit.rules.checkout import FailureError, operation_under_way
 from releasekit.rules.cli import PROG, Parser, missing_dependency, warn
+from releasekit.rules.refs import last_release
 from releasekit.rules.versions import InvalidVersion, Version, is_releasable
 from releasekit.rules.worktree import work_tree_problem
 
@@ -267,8 +268,16 @@ def is_ancestor(repo: Repo, sha: str) -> bool:
 
 
 def last_reachable(repo: Repo, tags: Sequence[Tag]) -> Tag | None:
-    """The highest version reachable from HEAD: usually the first candidate, one cheap call."""
-    return next((tag for tag in reversed(tags) if is_ancestor(repo, tag.sha)), None)
+    """The last release (refs.last_release): the highest version in HEAD's history, usually
+    the first one asked, one cheap call; a higher tag elsewhere is named in a warning."""
+    by_name = {tag.name: tag for tag in tags}
+    last = last_release(
+        ((t.name, t.version) for t in tags), lambda name: is_ancestor(repo, by_name[name].sha)
+    )
+    said = last.warning("HEAD")
+    if said:
+        warn(said)
+    return by_name[last.tag] if last.tag else None
 
 
 def ancestors(roots: Iterable[str], parents: dict[str, tuple[str, ...]]) -> set[str]:
