@@ -418,9 +418,12 @@ def date_line(lines: Sequence[str], heading: Heading, end: int) -> DateLine | No
     return None
 
 
+# `sha256=...`: the hash of a draft written whole from news fragments, so that a later run
+# knows whether a person has edited it since.
 MARKER = re.compile(
-    r"(?:\.\. releasekit-draft: (?P<rst>[0-9a-fA-F]{7,64})"
-    r"|<!-- releasekit-draft: (?P<md>[0-9a-fA-F]{7,64}) -->)\s*"
+    r"(?:\.\. releasekit-draft: (?P<rst>[0-9a-fA-F]{7,64})(?: sha256=(?P<rst_hash>[0-9a-f]{64}))?"
+    r"|<!-- releasekit-draft: (?P<md>[0-9a-fA-F]{7,64})(?: sha256=(?P<md_hash>[0-9a-f]{64}))? -->)"
+    r"\s*"
 )
 
 

@@ -770,6 +770,7 @@ class Settings:
     title: str = ""
     changes: str = "CHANGES.rst"
     docs_url: str = ""
+    extra: str = ""  # Markdown list of the commits without a news fragment
 
 
 def default_title(head: str) -> str:
@@ -790,7 +791,13 @@ def cmd_find(settings: Settings, config: Config | None) -> int:
 
 def cmd_open(settings: Settings, config: Config | None) -> int:
     title = settings.title or default_title(settings.head)
-    body = sign(checklist(settings.head, settings.base, settings.changes, docs_url(settings)))
+    body = checklist(settings.head, settings.base, settings.changes, docs_url(settings))
+    if settings.extra.strip():
+        body += (
+            "\nThese commits since the last release add no news fragment, so the draft does "
+            f"not list them; add a fragment for any that belongs in the notes:\n\n{settings.extra}"
+        )
+    body = sign(body)
     if settings.dry_run:
         return dry_run_open(settings, config, title, body)
     assert config is not None
@@ -941,6 +948,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="link in the checklist (default: "
         "$RELEASEKIT_DOCS_URL, else the kit's published page on the release candidate)",
     )
+    opener.add_argument(
+        "--extra",
+        metavar="PATH",
+        help="a Markdown list of the commits that add no news fragment, for the body",
+    )
     return parser.parse_args(argv)
 
 
@@ -968,7 +980,17 @@ def make_settings(args: argparse.Namespace) -> Settings:
         title=title,
         changes=getattr(args, "changes", None) or "CHANGES.rst",
         docs_url=getattr(args, "docs_url", None) or "",
+        extra=read_extra(getattr(args, "extra", None)),
     )
+
+
+def read_extra(path: str | None) -> str:
+    if not path:
+        return ""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise FatalError(f"--extra {path}: cannot be read ({error})", status=2) from None
 
 
 def make_config(args: argparse.Namespace, settings: Settings) -> Config | None:

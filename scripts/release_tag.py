@@ -24,7 +24,7 @@ import shlex
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -381,7 +381,98 @@ def tag_for(version: str, pattern: str) -> str:
     return pattern.split("*", 1)[0] + str(Version(version))
 
 
+def version_of_tag(tag: str, pattern: str) -> Version | None:
+    """The version a tag names under TAG_PATTERN; None without the prefix or a PEP 440 rest."""
+    prefix = pattern.split("*", 1)[0]
+    if not tag.startswith(prefix):
+        return None
+    try:
+        return Version(tag[len(prefix) :])
+    except InvalidVersion:
+        return None
+
+
+@dataclass(frozen=True)
+class LastRelease:
+    """The last release: the highest version tag reachable from the branch being released
+    (`tag` None: none is). `elsewhere` is a higher version tag that is not in its history
+    (a release made from another branch): named in a warning, never compared with."""
+
+    tag: str | None
+    version: Version | None
+    elsewhere: str | None = None
+
+    def warning(self, ref: str) -> str | None:
+        if self.elsewhere is None:
+            return None
+        last = f"the last release in its history is {self.tag}" if self.tag else "it has none"
+        return f"tag {self.elsewhere} is not in the history of {ref}; {last}"
+
+
+def last_release(
+    tags: Iterable[tuple[str, Version]], reachable: Callable[[str], bool]
+) -> LastRelease:
+    """One rule for rc, check-changes and release-tag: the highest version among the tags
+    `reachable` says are in the branch's history (asked highest first, so a usual repository
+    asks once)."""
+    elsewhere = None
+    for name, version in sorted(tags, key=lambda tag: tag[1], reverse=True):
+        if reachable(name):
+            return LastRelease(name, version, elsewhere)
+        elsewhere = elsewhere or name
+    return LastRelease(None, None, elsewhere)
+
+
 # --- end of releasekit/rules/refs.py ----------------------------------------------------
+
+
+# --- releasekit/rules/towncrier.py (assembled; edit the source) -------------------------------
+
+
+def towncrier_table(base: Path) -> dict[str, Any] | None:
+    """The [tool.towncrier] table of the package folder `base`, or None when it has none."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    for name in ("towncrier.toml", "pyproject.toml"):
+        path = base / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("towncrier")
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(table, dict):
+            return table
+    return None
+
+
+def fragment_folder(base: Path) -> Path | None:
+    """Where the news fragments are; None when the configuration names no `directory`
+    (towncrier's default is inside the package it imports, which this does not guess)."""
+    table = towncrier_table(base)
+    if not table or not table.get("directory"):
+        return None
+    return (base / str(table["directory"])).resolve()
+
+
+def fragments(base: Path) -> list[Path]:
+    """The news fragment files waiting to be released, sorted."""
+    folder = fragment_folder(base)
+    if folder is None or not folder.is_dir():
+        return []
+    template = str((towncrier_table(base) or {}).get("template", ""))
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and not path.name.startswith((".", "_"))  # .gitignore, .gitkeep, _template.rst
+        and not (template and path.name == Path(template).name)
+    )
+
+
+# --- end of releasekit/rules/towncrier.py -----------------------------------------------
 
 
 # --- releasekit/rules/worktree.py (assembled; edit the source) --------------------------------
@@ -428,6 +519,8 @@ class Settings:
     resume: str  # "" (finish an interrupted run, the default) or "undo"
     github_output: str
     github_step_summary: str
+    version_source: str = "bumpver"  # bumpver: files hold the version; tag: the tag is it
+    changes_from: str = "commits"  # towncrier: news fragments, consumed in the release commit
 
 
 # ---- what a run knows ------------------------------------------------------------------------
@@ -446,6 +539,8 @@ class Run:
     notes_version: str = ""
     notes_lines: str = ""  # what changes.py printed, relayed on a refusal
     old: str = ""
+    notes_date: str = ""
+    tag_only: bool = False  # nothing to commit: the tag alone is pushed
     remote_tags: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -461,16 +556,18 @@ class Run:
         return f"refs/remotes/{self.s.remote}/{self.s.base_branch}"
 
     @property
+    def bumps_files(self) -> bool:
+        return self.s.version_source == "bumpver"
+
+    @property
     def push_command(self) -> list[str]:
         branch = f"refs/heads/{self.s.base_branch}"
-        return [
-            "git",
-            "push",
-            "--atomic",
-            self.s.remote,
-            f"{branch}:{branch}",
-            f"refs/tags/{self.tag}",
-        ]
+        refs = (
+            [f"refs/tags/{self.tag}"]
+            if self.tag_only
+            else [f"{branch}:{branch}", f"refs/tags/{self.tag}"]
+        )
+        return ["git", "push", "--atomic", self.s.remote, *refs]
 
     def commit_message(self) -> str:
         return COMMIT_MESSAGE.format(old=self.old, new=self.notes_version)
@@ -531,8 +628,14 @@ def unsafe_notes(run: Run) -> str | None:
 
 
 def unsafe_version_files(run: Run) -> str | None:
-    config = run.package / "pyproject.toml"
-    found = _unsafe(run, "pyproject.toml", must_exist=False)
+    """pyproject.toml, or bumpver.toml where bumpver reads its configuration from it (it
+    does first), and every file its file_patterns name."""
+    found = _unsafe(run, "bumpver.toml", must_exist=False)
+    if found:
+        return found
+    name = "bumpver.toml" if (run.package / "bumpver.toml").is_file() else "pyproject.toml"
+    config = run.package / name
+    found = _unsafe(run, name, must_exist=False)
     if found or not config.is_file():
         return found
     if sys.version_info >= (3, 11):
@@ -542,8 +645,13 @@ def unsafe_version_files(run: Run) -> str | None:
     try:
         data: dict[str, Any] = tomllib.loads(config.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        return f"pyproject.toml is not valid TOML: {exc}"
-    patterns = data.get("tool", {}).get("bumpver", {}).get("file_patterns", {})
+        return f"{name} is not valid TOML: {exc}"
+    table = (
+        data.get("bumpver", {})
+        if name == "bumpver.toml"
+        else data.get("tool", {}).get("bumpver", {})
+    )
+    patterns = table.get("file_patterns", {}) if isinstance(table, dict) else {}
     for name in patterns if isinstance(patterns, dict) else ():
         found = _unsafe(run, str(name), must_exist=False)
         if found:
@@ -572,8 +680,14 @@ def no_signing_key(run: Run) -> str | None:
 
 
 def no_bumpver(run: Run) -> str | None:
-    if importlib.util.find_spec("bumpver") is None:  # a missing dependency, as any other
+    if run.bumps_files and importlib.util.find_spec("bumpver") is None:  # as any dependency
         raise ModuleNotFoundError("No module named 'bumpver'", name="bumpver")
+    return None
+
+
+def no_towncrier(run: Run) -> str | None:
+    if run.s.changes_from == "towncrier" and importlib.util.find_spec("towncrier") is None:
+        return "CHANGES_FROM=towncrier needs towncrier: pip install towncrier"
     return None
 
 
@@ -589,6 +703,7 @@ LOCAL: list[tuple[str, Check]] = [
     ("not-base-branch", not_base_branch),
     ("no-signing-key", no_signing_key),
     ("no-bumpver", no_bumpver),
+    ("no-towncrier", no_towncrier),
 ]
 
 
@@ -648,12 +763,25 @@ def _changes_py() -> Path:
 
 
 def unreadable_notes(run: Run) -> str | None:
-    proc = run.python(str(_changes_py()), "--file", run.s.changes, "version", cwd=run.package)
-    if proc.returncode != 0:
-        run.notes_lines = proc.stderr.strip()
-        return f"cannot read the release notes in {run.s.changes} (see the line above)"
-    run.notes_version = proc.stdout.strip()
+    for command in ("version", "date"):
+        proc = run.python(str(_changes_py()), "--file", run.s.changes, command, cwd=run.package)
+        if proc.returncode != 0:
+            run.notes_lines = proc.stderr.strip()
+            return f"cannot read the release notes in {run.s.changes} (see the line above)"
+        if command == "version":
+            run.notes_version = proc.stdout.strip()
+        else:
+            run.notes_date = proc.stdout.strip()
     return None
+
+
+def last_tagged_version(run: Run) -> str:
+    """The version of the last release (refs.last_release), for the commit message of a
+    project whose version is its tag; `0` before the first."""
+    names = out("tag", "--list", run.s.tag_pattern).split()
+    tags = [(name, v) for name in names if (v := version_of_tag(name, run.s.tag_pattern))]
+    last = last_release(tags, lambda name: ok("merge-base", "--is-ancestor", name, "HEAD"))
+    return str(last.version) if last.version else "0"
 
 
 def not_releasable(run: Run) -> str | None:
@@ -707,6 +835,9 @@ def tag_exists_on_remote(run: Run) -> str | None:
 
 
 def files_unreadable(run: Run) -> str | None:
+    if not run.bumps_files:
+        run.old = last_tagged_version(run)
+        return None
     run.old = run.files_version()
     if not run.old:
         proc = run.bumpver("show", "--no-fetch", "--ignore-vcs-tag", "--environ")
@@ -716,7 +847,7 @@ def files_unreadable(run: Run) -> str | None:
 
 
 def already_bumped(run: Run) -> str | None:
-    if run.old == run.notes_version:
+    if run.bumps_files and run.old == run.notes_version:
         return (
             f"the version files already say {run.old}; the bump is this step's job, revert the "
             "manual bump and re-run"
@@ -780,6 +911,8 @@ class Pending:
 def pending_release(run: Run) -> Pending | None:
     match = BUMP_SUBJECT.fullmatch(out("log", "-1", "--format=%s", "HEAD"))
     parents = out("log", "-1", "--format=%P", "HEAD").split()
+    if not match and not run.bumps_files:
+        return pending_tag(run)
     if not match or len(parents) != 1:
         return None
     if unreadable_notes(run) or match["new"] != run.notes_version or not_releasable(run):
@@ -798,6 +931,23 @@ def pending_release(run: Run) -> Pending | None:
     return Pending(tag, tagged, pushed=False)
 
 
+def pending_tag(run: Run) -> Pending | None:
+    """A project whose version is its tag and whose release made no commit: an interrupted
+    run left the notes' tag at HEAD, which is the remote's branch, not pushed yet."""
+    if unreadable_notes(run) or not_releasable(run):
+        run.notes_lines = ""
+        return None
+    tag = run.tag
+    local = git("rev-parse", "--quiet", "--verify", f"refs/tags/{tag}^{{commit}}", check=False)
+    if local.returncode != 0 or local.stdout.strip() != run.head or run.head != run.upstream:
+        return None
+    remote = run.remote_tags.get(tag)
+    if remote is not None and remote != out("rev-parse", f"refs/tags/{tag}"):
+        return None  # another tag of that name on the remote: the NOTES checks refuse it
+    run.tag_only = True
+    return Pending(tag, tagged=True, pushed=remote is not None)
+
+
 def finish(run: Run, pending: Pending) -> int:
     if pending.pushed:
         info(
@@ -805,6 +955,8 @@ def finish(run: Run, pending: Pending) -> int:
         )
         return 0
     what = "bump commit and tag" if pending.tagged else "bump commit (no tag yet)"
+    if run.tag_only:
+        what = "tag"
     if run.s.resume == "undo":
         if run.s.dry_run:
             info(f"DRY_RUN: would undo the unpushed {what} for {pending.tag}")
@@ -819,7 +971,8 @@ def finish(run: Run, pending: Pending) -> int:
         f"found this step's unpushed {what} for {pending.tag} from an interrupted run: "
         "finishing it (RESUME=undo removes them instead)"
     )
-    run.old = BUMP_SUBJECT.fullmatch(out("log", "-1", "--format=%s", "HEAD"))["old"]  # type: ignore[index]
+    bumped = BUMP_SUBJECT.fullmatch(out("log", "-1", "--format=%s", "HEAD"))
+    run.old = bumped["old"] if bumped else last_tagged_version(run)
     if run.s.dry_run:
         if not pending.tagged:
             info(f"DRY_RUN: would tag: {shlex.join(tag_command(run))}")
@@ -859,10 +1012,32 @@ def bump_args(run: Run) -> list[str]:
 
 
 def restore(run: Run, why: str) -> NoReturn:
-    touched = out("diff", "--name-only", cwd=run.top).splitlines()
-    if touched:
-        git("checkout", "--quiet", "--", *touched, cwd=run.top)
+    """Back to HEAD: the tree was clean (dirty-tree), so this undoes only this step's own
+    changes (the bump, consumed news fragments); untracked files are left alone."""
+    git("reset", "--quiet", "--hard", "HEAD", cwd=run.top)
     raise FailureError(f"{why}; the version files are restored, nothing was committed or pushed")
+
+
+def consume_fragments(run: Run) -> bool:
+    """towncrier build --yes removes the news fragments the notes were drafted from; the
+    notes stay as the maintainer left them in the release notes (towncrier's own section
+    is not kept). False: no fragments are left, nothing to do."""
+    if not fragments(run.package):
+        return False
+    notes = run.package / run.s.changes
+    kept = notes.read_bytes()
+    # towncrier refuses to write a version its file holds already: it writes to an empty file
+    # here, and the notes are put back as they were.
+    notes.write_bytes(b"")
+    version, when = run.notes_version, run.notes_date
+    command = ("-m", "towncrier", "build", "--yes", "--version", version, "--date", when)
+    proc = run.python(*command, cwd=run.package)
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        restore(run, f"towncrier build --yes failed ({reason})")
+    notes.write_bytes(kept)
+    git("add", "--all", "--", str(run.package), cwd=run.top)
+    return True
 
 
 def bump(run: Run) -> None:
@@ -904,8 +1079,12 @@ def push(run: Run) -> None:
 
 
 def release(run: Run) -> int:
-    bump(run)
-    if not ok("commit", "--quiet", "--all", "-m", run.commit_message()):
+    changed = run.s.changes_from == "towncrier" and consume_fragments(run)
+    if run.bumps_files:
+        bump(run)
+        changed = True
+    run.tag_only = not changed
+    if changed and not ok("commit", "--quiet", "--all", "-m", run.commit_message()):
         roll_back(run, "git commit failed; nothing was pushed")
     make_tag(run)
     push(run)
@@ -914,14 +1093,24 @@ def release(run: Run) -> int:
 
 
 def dry_run(run: Run) -> int:
-    info(f"DRY_RUN: version files diff (bumpver update --set-version {run.notes_version} --dry):")
-    proc = run.bumpver(*bump_args(run), "--dry")
-    if proc.returncode != 0:
-        raise FailureError(
-            f"bumpver cannot set version {run.notes_version} (bumpver update --dry failed)"
+    waiting = fragments(run.package) if run.s.changes_from == "towncrier" else []
+    if waiting:
+        info(f"DRY_RUN: would remove {len(waiting)} news fragment(s) with towncrier build --yes")
+    if run.bumps_files:
+        info(
+            f"DRY_RUN: version files diff (bumpver update --set-version {run.notes_version} --dry):"
         )
-    sys.stderr.write(proc.stdout)
-    info(f"DRY_RUN: would commit: {run.commit_message()}")
+        proc = run.bumpver(*bump_args(run), "--dry")
+        if proc.returncode != 0:
+            raise FailureError(
+                f"bumpver cannot set version {run.notes_version} (bumpver update --dry failed)"
+            )
+        sys.stderr.write(proc.stdout)
+    else:
+        info("DRY_RUN: no version files to bump (the version is the tag)")
+    run.tag_only = not waiting and not run.bumps_files
+    if not run.tag_only:
+        info(f"DRY_RUN: would commit: {run.commit_message()}")
     info(f"DRY_RUN: would tag: {shlex.join(tag_command(run))}")
     info(f"DRY_RUN: would run: {shlex.join(run.push_command)}")
     append(
@@ -1005,6 +1194,20 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
         help="the package's folder: its notes and [tool.bumpver] (monorepos)",
     )
     parser.add_argument(
+        "--version-source",
+        choices=("bumpver", "tag"),
+        default=env("VERSION_SOURCE") or "bumpver",
+        help="bumpver: the version files are bumped in a commit; tag: the version is the tag "
+        "(setuptools_scm, hatch-vcs), only the tag is made (default: $VERSION_SOURCE or bumpver)",
+    )
+    parser.add_argument(
+        "--changes-from",
+        choices=("commits", "towncrier"),
+        default=env("CHANGES_FROM") or "commits",
+        help="towncrier: the release commit removes the news fragments (towncrier build "
+        "--yes); the notes stay as written (default: $CHANGES_FROM or commits)",
+    )
+    parser.add_argument(
         "--resume",
         choices=("continue", "undo"),
         default=env("RESUME") or "continue",
@@ -1025,6 +1228,8 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
         resume="undo" if args.resume == "undo" else "",
         github_output=env("GITHUB_OUTPUT") or "",
         github_step_summary=env("GITHUB_STEP_SUMMARY") or "",
+        version_source=args.version_source,
+        changes_from=args.changes_from,
     )
 
 

@@ -224,9 +224,12 @@ def date_line(lines: Sequence[str], heading: Heading, end: int) -> DateLine | No
 
 # ---- the draft's marker: the last commit a draft covers --------------------------------------
 
+# `sha256=...`: the hash of a draft written whole from news fragments, so that a later run
+# knows whether a person has edited it since.
 MARKER = re.compile(
-    r"(?:\.\. releasekit-draft: (?P<rst>[0-9a-fA-F]{7,64})"
-    r"|<!-- releasekit-draft: (?P<md>[0-9a-fA-F]{7,64}) -->)\s*"
+    r"(?:\.\. releasekit-draft: (?P<rst>[0-9a-fA-F]{7,64})(?: sha256=(?P<rst_hash>[0-9a-f]{64}))?"
+    r"|<!-- releasekit-draft: (?P<md>[0-9a-fA-F]{7,64})(?: sha256=(?P<md_hash>[0-9a-f]{64}))? -->)"
+    r"\s*"
 )
 
 
@@ -235,9 +238,15 @@ def marker_sha(line: str) -> str | None:
     return (match["rst"] or match["md"]) if match else None
 
 
-def marker_line(sha: str, markdown: bool) -> str:
+def marker_hash(line: str) -> str | None:
+    match = MARKER.fullmatch(line.strip())
+    return (match["rst_hash"] or match["md_hash"]) if match else None
+
+
+def marker_line(sha: str, markdown: bool, body_hash: str | None = None) -> str:
     """A comment neither reader shows: reST's `..` comment, an HTML comment in Markdown."""
-    return f"<!-- releasekit-draft: {sha} -->" if markdown else f".. releasekit-draft: {sha}"
+    text = f"releasekit-draft: {sha}" + (f" sha256={body_hash}" if body_hash else "")
+    return f"<!-- {text} -->" if markdown else f".. {text}"
 
 
 # ---- writing a section in the file's own style -----------------------------------------------

@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import difflib
 import fnmatch
+import hashlib
 import io
 import os
 import re
@@ -38,12 +39,16 @@ from releasekit.rules.changelog import (
     is_markdown,
     is_planning,
     layout,
+    marker_hash,
     marker_line,
     marker_sha,
+    md_headings,
+    rst_headings,
 )
 from releasekit.rules.checkout import FailureError, operation_under_way
 from releasekit.rules.cli import PROG, Parser, missing_dependency, warn
 from releasekit.rules.refs import last_release
+from releasekit.rules.towncrier import fragment_folder
 from releasekit.rules.versions import InvalidVersion, Version, is_releasable
 from releasekit.rules.worktree import work_tree_problem
 
@@ -1148,6 +1153,140 @@ def draft(
     return Outcome(before, changes.text, version, len(entries), since, message, written, generated)
 
 
+# ---- news fragments (towncrier) --------------------------------------------------------------
+
+
+def towncrier(job: Job, *args: str) -> str:
+    """towncrier's output, run in the package folder where its configuration is. Only the
+    projects that keep news fragments need it: it is no dependency of this script."""
+    import importlib.util
+
+    if importlib.util.find_spec("towncrier") is None:
+        raise BadInputError("CHANGES_FROM=towncrier needs towncrier: pip install towncrier")
+    where = job.repo.cwd / (job.args.path or ".")
+    command = [sys.executable, "-m", "towncrier", *args]
+    done = subprocess.run(command, cwd=where, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise FailureError(f"towncrier {args[0]} failed: {reason}")
+    return done.stdout
+
+
+def fragment_body(job: Job, changes: Changes, version: str) -> list[str]:
+    """The section towncrier would write for `version`, without the title it gives it (the
+    draft's heading is in the file's own style), as lines with the file's line endings."""
+    rendered = towncrier(job, "build", "--draft", "--version", version, "--date", "unreleased")
+    lines = rendered.replace("\r\n", "\n").split("\n")
+    markdown = changes.markdown
+    titles = md_headings(lines) if markdown else rst_headings(lines)
+    if titles and not "".join(lines[: titles[0].first]).strip():
+        lines = lines[titles[0].body :]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return [line.rstrip() + changes.newline for line in lines]
+
+
+def body_hash(lines: Sequence[str]) -> str:
+    """The hash a draft's marker keeps of the body the kit wrote: its lines, trailing blanks
+    and line endings aside."""
+    text = "\n".join(bare(line).rstrip() for line in lines).strip("\n")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def body_after_marker(changes: Changes, section: Section) -> range:
+    assert section.marker is not None
+    end = section.end
+    while end > section.marker + 1 and not bare(changes.lines[end - 1]).strip():
+        end -= 1
+    return range(section.marker + 1, end)
+
+
+def without_fragment(job: Job, commits: Sequence[Commit]) -> list[Commit]:
+    """The commits that add no news fragment: listed for the maintainer, never in the file."""
+    fragments = towncrier_directory(job)
+    if fragments is None:
+        return []
+    shas = "".join(f"{c.sha}\n" for c in commits)
+    out = git(
+        job.repo.cwd, "diff-tree", "--stdin", "-r", "--name-only", "--diff-filter=AM", stdin=shas
+    )
+    adding: set[str] = set()
+    current = ""
+    for line in out.stdout.splitlines():
+        if re.fullmatch(r"[0-9a-f]{40,64}", line):
+            current = line
+        elif current and (line.startswith(fragments + "/")):
+            adding.add(current)
+    return [c for c in commits if c.sha not in adding and subject_of(c, False) is not None]
+
+
+def towncrier_directory(job: Job) -> str | None:
+    """Where the project keeps its news fragments, relative to the work tree, or None."""
+    folder = fragment_folder(job.repo.cwd / (job.args.path or "."))
+    if folder is None:
+        return None
+    try:
+        return folder.relative_to(job.repo.toplevel.resolve()).as_posix().rstrip("/")
+    except ValueError:
+        return None
+
+
+def fragments_draft(
+    job: Job, changes: Changes, commits_after: Callable[[str | None], list[Commit]]
+) -> Outcome:
+    """The draft of a project that keeps news fragments: its body is what towncrier renders
+    from them (the fragments are the notes), under a heading in the file's own style. A
+    later run renders it again, unless a person has edited it since (the marker keeps its
+    hash). The commits that add no fragment are listed for the maintainer, not in the file."""
+    before = changes.text
+    existing, adopted = find_draft(job, changes)
+    base = job.last.version if job.last else None
+    since = job.last.name if job.last else "the start of history"
+    commits = commits_after(None)
+    entries = job.entries(commits)
+    wanted = requested_version(job, base)
+    version = existing.version_text if existing else str(wanted or propose_version(base, entries))
+    body = fragment_body(job, changes, version)
+    signed = marker_line(job.repo.head, changes.markdown, body_hash(body)) + changes.newline
+    nl = changes.newline
+    if existing is not None and not adopted:
+        assert existing.marker is not None
+        kept = body_after_marker(changes, existing)
+        recorded = marker_hash(bare(changes.lines[existing.marker]))
+        if recorded != body_hash(changes.lines[kept.start : kept.stop]):
+            warn(
+                f"the {version} draft was edited by hand: left as it is (edit the news "
+                "fragments, or delete the section to have it written again)"
+            )
+            body = []
+        else:
+            changes.lines[kept.start : kept.stop] = [nl, *body] if body else []
+            changes.lines[existing.marker] = signed
+    elif existing is not None:
+        warn(f"the unreleased section {existing.version_text} is a person's: left as it is")
+    else:
+        heading = [line + nl for line in changes.style.lines(version, "unreleased")]
+        block = [*heading, nl, signed, nl, *body, nl]
+        top = changes.top()
+        if top is None:
+            ensure_block_end(changes.lines, nl)
+            changes.lines.extend(block[:-1])
+        else:
+            changes.lines[top.first : top.first] = block
+    unlisted = without_fragment(job, commits)
+    if job.args.unlisted_out:
+        listing = "".join(f"- {c.short} {c.subject}\n" for c in unlisted)
+        Path(job.args.unlisted_out).write_text(listing, encoding="utf-8")
+    message = f"the {version} draft from the news fragments" + (
+        f"; {len(unlisted)} commit(s) since {since} add no fragment" if unlisted else ""
+    )
+    return Outcome(
+        before, changes.text, version, len(body), since, message, {version} if body else set()
+    )
+
+
 def summary_line(version: str, added: int, since: str, existing: bool) -> str:
     if not added:
         return f"nothing new since {since}"
@@ -1203,6 +1342,14 @@ def run_draft(job: Job, changes: Changes) -> Outcome:
         return [c for c in commits if c.sha not in edits]
 
     return draft(job, changes, commits_after)
+
+
+def commits_since_last(job: Job) -> list[Commit]:
+    start = job.last.sha if job.last else None
+    revisions = [f"{start}..HEAD"] if start else ["HEAD"]
+    edits = notes_edits(job.repo, revisions, job.notes)
+    commits = log(job.repo, revisions, job.args.path, job.args.include_merges)
+    return [c for c in commits if c.sha not in edits]
 
 
 def run_all(job: Job, changes: Changes) -> Outcome:
@@ -1365,6 +1512,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "prefix (default: $TAG_PATTERN or 'v*'; monorepo: 'pkg-a-v*')",
     )
     parser.add_argument("--version", help="the version to draft (PEP 440, above the last release)")
+    parser.add_argument(
+        "--changes-from",
+        choices=("commits", "towncrier"),
+        default=os.environ.get("CHANGES_FROM") or "commits",
+        help="commits: entries from the commit subjects; towncrier: the draft is what "
+        "`towncrier build --draft` renders from the news fragments (default: $CHANGES_FROM "
+        "or commits)",
+    )
+    parser.add_argument(
+        "--unlisted-out",
+        metavar="PATH",
+        help="with towncrier: write the commits that add no news fragment here, one Markdown "
+        "list item each (for the pull request's body)",
+    )
     parser.add_argument("--path", help="only commits touching this directory (monorepos)")
     parser.add_argument(
         "--all",
@@ -1451,7 +1612,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         job = Job(args, repo, rules, tags)
         if not args.all:
             job.last = last_reachable(repo, tags)
-        outcome = run_all(job, changes) if args.all else run_draft(job, changes)
+        if args.changes_from == "towncrier":
+            outcome = fragments_draft(job, changes, lambda _sha: commits_since_last(job))
+        else:
+            outcome = run_all(job, changes) if args.all else run_draft(job, changes)
         outcome.before = before
         outcome.message += hint
         if before is None and outcome.after == new_file:

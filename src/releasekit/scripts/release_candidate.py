@@ -106,6 +106,13 @@ class Run:
     branch: str = ""
     start: str = ""  # the ref the worktree starts from
     worktree: Path | None = None  # the scratch checkout, once there is one
+
+    @property
+    def unlisted(self) -> Path:
+        """Beside the scratch worktree: the commits that add no news fragment (towncrier)."""
+        assert self.worktree is not None
+        return self.worktree.parent / "unlisted-commits.md"
+
     has_news: bool = False
 
     @property
@@ -298,6 +305,8 @@ def merge_base_branch(run: Run) -> None:
 def draft_changes(run: Run) -> None:
     """Write the draft and commit it (a dry run prints the diff instead)."""
     args = ["--changes", run.notes, "--path", run.s.package_dir, "--tag-pattern", run.s.tag_pattern]
+    if run.worktree is not None:  # news fragments: the commits without one go in the PR's body
+        args += ["--unlisted-out", str(run.unlisted)]
     if run.s.version:
         args += ["--version", run.s.version]
     if run.s.dry_run:
@@ -364,7 +373,8 @@ def release_candidate(settings: Settings) -> int:
             info(f"no new changes for {run.branch} since the last run")
         push_branch(run)
         top_notes = os.path.normpath(Path(run.prefix) / run.notes)  # from the top
-        run.pull_request("open", "--head", run.branch, "--changes", top_notes)
+        extra = ["--extra", str(run.unlisted)] if run.unlisted.is_file() else []
+        run.pull_request("open", "--head", run.branch, "--changes", top_notes, *extra)
     return 0
 
 
