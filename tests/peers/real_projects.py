@@ -113,6 +113,7 @@ def pypiserver_pyproject(version: str) -> str:
         '\n[project]\nname = "pypiserver"\n'
         f'version = "{version}"\n'
         'description = "A minimal PyPI server for use with pip/easy_install."\n'
+        'readme = "README.md"\n'
         'requires-python = ">=3.9"\n\n[tool.setuptools]\npackages = ["pypiserver"]\n'
     )
 
@@ -283,6 +284,7 @@ requires-python = ">= 3.9"
 dynamic = ["version"]
 name = "pip-tools"
 description = "pip-tools keeps your pinned dependencies fresh."
+readme = "README.md"
 dependencies = ["build >= 1.0.0", "click >= 8", "pip >= 22.2"]
 
 [project.optional-dependencies]
@@ -390,6 +392,7 @@ build-backend = "setuptools.build_meta"
 [project]
 name = "pytest-xdist"
 description = "pytest xdist plugin for distributed testing, most importantly across multiple CPUs"
+readme = "README.rst"
 requires-python = ">=3.9"
 dependencies = ["execnet>=2.1", "pytest>=7.0.0"]
 dynamic = ["version"]
