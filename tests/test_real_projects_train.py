@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.peers.git_repos import GitRepo, run_git
+from tests.peers.git_repos import GitRepo
 from tests.peers.github_api import GitHubStandIn
 from tests.peers.pypi import PypiServer
-from tests.peers.real_projects import SHAPES, real_project, real_project_template  # noqa: F401
+from tests.peers.real_projects import SHAPES, real_project, real_project_template
+
+__all__ = ["real_project_template"]  # the fixture this module uses
 
 ROOT = Path(__file__).resolve().parent.parent
 INIT = ROOT / "src" / "releasekit" / "init.py"
