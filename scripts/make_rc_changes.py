@@ -494,14 +494,21 @@ class HeadingStyle:
             return f"{self.before}{version}{self.after}"
         return f"{self.before}{version}{self.between}{when}{self.after}"
 
+    def date_text(self, when: str) -> str:
+        """The line that dates a Markdown section: a draft is `Unreleased`, as click writes it
+        (never `Released Unreleased`), emphasised as the project emphasises its dates."""
+        if when.lower() != "unreleased":
+            return f"{self.date_before}{when}{self.date_after}"
+        before = "" if (self.date_before or "").startswith("Release") else self.date_before
+        return f"{before}Unreleased{self.date_after}"
+
     def lines(self, version: str, when: str) -> list[str]:
         """The heading of a section for `version` dated `when` (`unreleased` for a draft)."""
         title = self.title(version, when)
         if self.markdown:
             heading = [f"{'#' * self.level} {title}"]
             if self.date_before is not None:
-                shown = when.capitalize() if when.lower() == "unreleased" else when
-                heading += ["", f"{self.date_before}{shown}{self.date_after}"]
+                heading += ["", self.date_text(when)]
             return heading
         rule = self.char * max(len(title), 3)
         return [rule, title, rule] if self.over else [title, rule]
