@@ -69,8 +69,9 @@ RULES: dict[str, set[str]] = {
         "version_of_tag",
         *REF_RULES,
         *DEPLOY_RULES,
+        "last_release",
     },
-    f"{RULES_DIR}/changelog.py": {"heading_parts", "heading_date"},
+    f"{RULES_DIR}/changelog.py": {"heading_parts", "heading_date", "date_line", "layout"},
     f"{RULES_DIR}/cli.py": {"yes_no", *ONE_LINE},
     f"{RULES_DIR}/actions.py": ACTIONS_FILES,
     f"{RULES_DIR}/worktree.py": {TREE},
@@ -202,6 +203,11 @@ HEADING_PARTS = [
     ("1.4.0 (unreleased)", ("1.4.0", "unreleased")),
     ("1.0-beta (2011-01-01)", ("1.0-beta", "2011-01-01")),
     ("1.2.3rc1 (2015-03-8)", ("1.2.3rc1", "2015-03-8")),  # read; the date is judged apart
+    ("[1.2.3] - 2025-06-30", ("1.2.3", "2025-06-30")),  # Keep a Changelog
+    ("[1.2.3]", ("1.2.3", "")),
+    ("v7.6.2", ("7.6.2", "")),  # pip-tools; its date is on the line below
+    ("[1.2.3 - 2025-06-30", None),
+    ("1.2.3]", None),
     ("Changelog", None),
     ("Features", None),
     ("Unreleased", None),
@@ -600,6 +606,79 @@ def test_is_releasable(path: str, version: str, releasable: bool) -> None:
 @pytest.mark.parametrize(("path", "title", "parts"), _rows("heading_parts", HEADING_PARTS))
 def test_heading_parts(path: str, title: str, parts: tuple[str, str] | None) -> None:
     assert _rule(path, "heading_parts")(title) == parts
+
+
+# (the tags with their versions, the ones in the branch's history) -> the last release and a
+# higher tag elsewhere: one rule for rc, check-changes and release-tag
+LAST_RELEASE: list[tuple[list[str], tuple[str, ...], str | None, str | None]] = [
+    (["v1.0.0", "v1.1.0"], ("v1.0.0", "v1.1.0"), "v1.1.0", None),
+    (["v1.0.0", "v1.1.0", "v2.0.0"], ("v1.0.0", "v1.1.0"), "v1.1.0", "v2.0.0"),  # click's 8.5
+    (["v1.10.0", "v1.9.0"], ("v1.10.0", "v1.9.0"), "v1.10.0", None),  # versions, not text
+    (["v2.0.0rc1", "v1.9.0"], ("v2.0.0rc1", "v1.9.0"), "v2.0.0rc1", None),
+    (["v2.0.0"], (), None, "v2.0.0"),
+    ([], (), None, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "tags", "reachable", "last", "elsewhere"), _rows("last_release", LAST_RELEASE)
+)
+def test_last_release(
+    path: str, tags: list[str], reachable: tuple[str, ...], last: str | None, elsewhere: str | None
+) -> None:
+    versions = [(tag, Version(tag[1:])) for tag in tags]
+    found = _rule(path, "last_release")(versions, lambda tag: tag in reachable)
+    assert (found.tag, found.elsewhere) == (last, elsewhere)
+
+
+# (the lines below a Markdown heading) -> the date they give, or None
+DATE_LINE: list[tuple[list[str], str | None]] = [
+    (["", "Released 2023-08-17", "", "- x"], "2023-08-17"),  # click
+    (["", "*2025-11-19*"], "2025-11-19"),  # pip-tools
+    (["", "_2025-11-19_"], "2025-11-19"),
+    (["", "**March 8, 2015**"], "March 8, 2015"),
+    (["", "Unreleased"], "Unreleased"),
+    (
+        [
+            "",
+            "<!-- releasekit-draft: 0123456789abcdef0123456789abcdef01234567 -->",
+            "",
+            "*2025-01-01*",
+        ],
+        "2025-01-01",
+    ),
+    (["", "*2025-01-01"], None),  # no closing emphasis
+    (["", "- Released 2025-01-01"], None),  # an entry
+    (["", "2025-01-01 was a good day"], None),
+    (["", "### Fixed", "", "*2025-01-01*"], None),  # only the first text line dates it
+    ([], None),
+]
+
+
+@pytest.mark.parametrize(("path", "below", "date"), _rows("date_line", DATE_LINE))
+def test_date_line(path: str, below: list[str], date: str | None) -> None:
+    module = _load(path)
+    lines = ["## Version 1.2.3", *below]
+    heading = module.Heading(0, "Version 1.2.3", ("#", 2), True)
+    found = _rule(path, "date_line")(lines, heading, len(lines))
+    assert (found.date if found else None) == date
+
+
+# (a changelog, Markdown or not) -> each section's heading line and the line it ends before
+LAYOUT: list[tuple[str, bool, list[tuple[int, int]]]] = [
+    ("Changes\n=======\n\n1.1 (x)\n-------\n\n- a\n\n1.0 (y)\n-------\n", False, [(4, 8), (9, 10)]),
+    ("1.1\n===\n\nNotes\n-----\n\n1.0\n===\n", False, [(1, 6), (7, 8)]),  # subsections
+    ("# Changes\n\n## 1.1\n\n### Fixed\n\n- a\n\n## 1.0\n", True, [(3, 8), (9, 9)]),
+    ("# Changes\n\n## [Unreleased]\n\n## [1.0] - 2025-01-01\n", True, [(3, 4), (5, 5)]),
+    ("```\n## 9.9\n```\n\n## 1.0\n", True, [(5, 5)]),  # not in a code block
+    ("# Changes\n\nno sections\n", True, []),
+]
+
+
+@pytest.mark.parametrize(("path", "text", "markdown", "sections"), _rows("layout", LAYOUT))
+def test_layout(path: str, text: str, markdown: bool, sections: list[tuple[int, int]]) -> None:
+    found = _rule(path, "layout")(text.splitlines(), markdown)
+    assert [(h.line, end) for h, end in found.sections] == sections
 
 
 @pytest.mark.parametrize(("path", "text", "date"), _rows("heading_date", HEADING_DATE))
