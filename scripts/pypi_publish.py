@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
@@ -133,6 +133,41 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
 
 
 # --- end of releasekit/rules/cli.py -----------------------------------------------------
+
+
+# --- releasekit/rules/endpoints.py (assembled; edit the source) -------------------------------
+
+
+@dataclass(frozen=True)
+class Index:
+    """A package index PyPI runs: where uploads go (the legacy upload API) and where its
+    simple pages are read (PEP 503/691). Trusted publishing and PEP 740 attestations exist
+    only here; twine and warehouse ask the upload host for the OIDC audience and the token
+    (`https://UPLOAD_HOST/_/oidc/audience`, `/_/oidc/mint-token`)."""
+
+    name: str
+    upload_url: str
+    simple_url: str
+
+    @property
+    def upload_host(self) -> str:
+        return self.upload_url.split("/")[2]
+
+
+PYPI = Index("PyPI", "https://upload.pypi.org/legacy/", "https://pypi.org/simple/")
+
+TESTPYPI = Index("TestPyPI", "https://test.pypi.org/legacy/", "https://test.pypi.org/simple/")
+
+INDEXES = (PYPI, TESTPYPI)
+
+
+def pypi_index(upload_url: str) -> Index | None:
+    """PyPI or TestPyPI when `upload_url` is one of their upload URLs, else None (a private
+    index, pypiserver). twine's own test (auth.py is_pypi) is the same prefix match."""
+    return next((index for index in INDEXES if upload_url.startswith(index.upload_url)), None)
+
+
+# --- end of releasekit/rules/endpoints.py -----------------------------------------------
 
 
 # --- releasekit/rules/versions.py (assembled; edit the source) --------------------------------
@@ -387,13 +422,6 @@ def work_tree_problem(top: Path, path: Path) -> str | None:
 # --- releasekit/scripts/pypi_publish.py: the script's own code --------------------
 
 
-DEFAULT_REPOSITORY_URL = "https://upload.pypi.org/legacy/"
-# The upload URLs of PyPI and TestPyPI and the simple index each one serves.
-KNOWN_SIMPLE = {
-    "upload.pypi.org": "https://pypi.org/simple/",
-    "test.pypi.org": "https://test.pypi.org/simple/",
-}
-KNOWN_SIMPLE_HOSTS = {"pypi.org", "test.pypi.org"}  # credentials are for uploads there
 ATTESTATION_SUFFIX = ".publish.attestation"
 SUMS_NAME = "SHA256SUMS"
 
@@ -403,8 +431,11 @@ examples:
   pypi_publish.py --repository-url http://127.0.0.1:8080/ publish --dry-run
   pypi_publish.py verify                         # the index's hashes against dist/SHA256SUMS
 
-Credentials come from TWINE_USERNAME / TWINE_PASSWORD, or from PyPI trusted publishing
-inside GitHub Actions (twine does the OIDC exchange when no password is set).
+Credentials: TWINE_PASSWORD (an API token; TWINE_USERNAME defaults to __token__ on PyPI),
+else, on PyPI or TestPyPI inside GitHub Actions with `id-token: write`, trusted publishing:
+this script exchanges the job's OIDC token for a short-lived upload token, as
+pypa/gh-action-pypi-publish does. An empty variable (an unset secret) is not set.
+PEP 740 attestations go only with trusted publishing (PyPI refuses them otherwise).
 
 exit status: 0 ok (or nothing to do for this ref), 1 failed or refused, 2 bad input
 """
@@ -431,8 +462,15 @@ class Settings:
     ref: str  # the full ref being deployed
     tag: str | None  # the version tag it releases; None: this ref is not for PyPI
     dry_run: bool
-    attestations: str  # auto | never
+    attestations: str  # auto | never | always
+    username: str = field(repr=False, default="")  # empty: not set
+    password: str = field(repr=False, default="")
     secrets: tuple[str, ...] = field(repr=False, default=())
+
+    @property
+    def index(self) -> Index | None:
+        """PyPI or TestPyPI, or None for any other index."""
+        return pypi_index(self.repository_url)
 
 
 @dataclass(frozen=True)
@@ -526,10 +564,10 @@ def read_sums(dist: Path) -> dict[str, str]:
 
 def simple_url_for(repository_url: str) -> str:
     """The simple index that serves what `repository_url` receives."""
-    parts = urlsplit(repository_url)
-    known = KNOWN_SIMPLE.get(parts.hostname or "")
+    known = pypi_index(repository_url)
     if known:
-        return known
+        return known.simple_url
+    parts = urlsplit(repository_url)
     path = parts.path if parts.path.endswith("/") else parts.path + "/"
     path = path[: -len("legacy/")] if path.endswith("/legacy/") else path
     return urlunsplit((parts.scheme, parts.netloc, path + "simple/", "", ""))
@@ -542,9 +580,8 @@ def index_files(settings: Settings, project: str) -> dict[str, IndexFile]:
 
     session = requests.Session()
     session.headers["User-Agent"] = "releasekit-pypi-publish"
-    user, password = os.environ.get("TWINE_USERNAME"), os.environ.get("TWINE_PASSWORD")
-    if user and password and urlsplit(settings.simple_url).hostname not in KNOWN_SIMPLE_HOSTS:
-        session.auth = (user, password)  # a private index may need them to read
+    if settings.username and settings.password and settings.index is None:
+        session.auth = (settings.username, settings.password)  # a private index's reads
     try:
         with PyPISimple(settings.simple_url, session=session) as client:
             page = client.get_project_page(project, timeout=30)
@@ -594,19 +631,127 @@ def plan_upload(settings: Settings, files: list[Path], project: str) -> Plan:
 
 
 def oidc_identity() -> bool:
-    """True inside GitHub Actions with `id-token: write`: sigstore can sign there."""
+    """True inside GitHub Actions with `id-token: write`: the job can ask for OIDC tokens."""
     return bool(os.environ.get("ACTIONS_ID_TOKEN_REQUEST_URL")) and bool(
         os.environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
     )
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What twine uploads with, and whether it came from trusted publishing."""
+
+    username: str = field(repr=False)
+    password: str = field(repr=False)
+    trusted: bool
+
+
+def credentials(settings: Settings) -> Credentials:
+    """An API token (or a private index's user and password) when TWINE_PASSWORD is set;
+    else trusted publishing, on PyPI or TestPyPI with an OIDC identity; else one line."""
+    index = settings.index
+    if settings.password:
+        username = settings.username or ("__token__" if index else "")
+        if not username:
+            raise RefusalError(
+                f"TWINE_PASSWORD is set but TWINE_USERNAME is not, for {settings.repository_url}", 2
+            )
+        return Credentials(username, settings.password, trusted=False)
+    if index is None:
+        raise RefusalError(
+            f"no credentials for {settings.repository_url}: set TWINE_USERNAME and "
+            "TWINE_PASSWORD (trusted publishing is PyPI's and TestPyPI's only)",
+            2,
+        )
+    if not oidc_identity():
+        raise RefusalError(
+            f"no credentials for {index.name}: set TWINE_PASSWORD to an API token, or run in "
+            "GitHub Actions with `id-token: write` and a trusted publisher on "
+            f"{index.name} (docs/deploy.md)",
+            2,
+        )
+    return Credentials("__token__", trusted_token(settings, index), trusted=True)
+
+
+def trusted_token(settings: Settings, index: Index) -> str:
+    """PyPI trusted publishing, as pypa/gh-action-pypi-publish and twine do it: the index
+    names the OIDC audience (`/_/oidc/audience`), the Actions token service gives a token for
+    it, and the index mints a short-lived upload token from that (`/_/oidc/mint-token`,
+    warehouse's oidc views). A refusal names PyPI's own reasons and what to configure."""
+    import requests
+
+    base = f"https://{index.upload_host}/_/oidc"
+    try:
+        audience = requests.get(f"{base}/audience", timeout=30)
+        audience.raise_for_status()
+        wanted = str(audience.json()["audience"])
+        oidc = requests.get(
+            os.environ["ACTIONS_ID_TOKEN_REQUEST_URL"],
+            params={"audience": wanted},
+            headers={"Authorization": f"bearer {os.environ['ACTIONS_ID_TOKEN_REQUEST_TOKEN']}"},
+            timeout=30,
+        )
+        oidc.raise_for_status()
+        identity = str(oidc.json()["value"])
+        minted = requests.post(f"{base}/mint-token", json={"token": identity}, timeout=30)
+    except (requests.RequestException, ValueError, KeyError, TypeError) as error:
+        raise RefusalError(
+            f"trusted publishing failed: {type(error).__name__} asking {index.name} or "
+            "Actions for a token"
+        ) from None
+    try:
+        answer = minted.json()
+    except ValueError:
+        answer = {}
+    if minted.ok and isinstance(answer, dict) and answer.get("token"):
+        return str(answer["token"])
+    reasons = (
+        "; ".join(
+            str(e.get("description") or e.get("code") or "")
+            for e in (answer.get("errors") or [] if isinstance(answer, dict) else [])
+            if isinstance(e, dict)
+        )
+        or f"HTTP {minted.status_code}"
+    )
+    raise RefusalError(
+        f"trusted publishing refused by {index.name}: {reasons}; on {index.name}, add a "
+        f"trusted publisher for {publisher_of(identity)}"
+    )
+
+
+def publisher_of(identity: str) -> str:
+    """What a trusted publisher on PyPI must name for this job, read from the claims of its
+    OIDC token (GitHub's: repository, job_workflow_ref, environment)."""
+    import base64
+    import json
+
+    try:
+        payload = identity.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return "this repository and workflow"
+    repository = str(claims.get("repository") or "this repository")
+    workflow_ref = str(claims.get("job_workflow_ref") or claims.get("workflow_ref") or "")
+    workflow = workflow_ref.split("@", 1)[0].rsplit("/", 1)[-1] or "this workflow"
+    environment = str(claims.get("environment") or "")
+    owner, _, name = repository.partition("/")
+    said = f"owner {owner}, repository {name or repository}, workflow {workflow}"
+    return said + (f", environment {environment}" if environment else ", no environment")
 
 
 def attestation_of(path: Path) -> Path:
     return path.with_name(path.name + ATTESTATION_SUFFIX)
 
 
-def attest(settings: Settings, files: list[Path]) -> bool:
-    """PEP 740: sign the dists (in Actions) or use attestations made before; False: none."""
+def attest(settings: Settings, files: list[Path], trusted: bool) -> bool:
+    """PEP 740 attestations: signed here (sigstore, with the job's OIDC identity) or made
+    before. Only with trusted publishing: PyPI refuses them on any other upload
+    (warehouse: "Attestations are only supported when using Trusted Publishing"), and so
+    does this, on any index, unless --attestations always. False: none are sent."""
     if settings.attestations == "never":
+        return False
+    if not trusted and settings.attestations != "always":
+        print("attestations: skipped (PyPI accepts them only with trusted publishing)")
         return False
     missing = [p for p in files if not attestation_of(p).is_file()]
     if not missing:
@@ -616,7 +761,7 @@ def attest(settings: Settings, files: list[Path]) -> bool:
             raise RefusalError(
                 f"{missing[0].name} has no {ATTESTATION_SUFFIX} file and the others do"
             )
-        print("attestations: skipped (no OIDC identity)")
+        print("attestations: skipped (no OIDC identity to sign with)")
         return False
     if settings.dry_run:
         print(f"DRY_RUN: would sign {len(missing)} file(s) with pypi-attestations")
@@ -627,9 +772,11 @@ def attest(settings: Settings, files: list[Path]) -> bool:
     return True
 
 
-def run_quiet(command: list[str], settings: Settings, what: str) -> str:
+def run_quiet(
+    command: list[str], settings: Settings, what: str, env: Mapping[str, str] | None = None
+) -> str:
     """Run a tool; pass its output on with every secret masked; one line when it fails."""
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     output = redact(done.stdout + done.stderr, settings.secrets)
     if done.returncode != 0:
         lines = [line for line in output.splitlines() if line.strip()]
@@ -638,6 +785,24 @@ def run_quiet(command: list[str], settings: Settings, what: str) -> str:
         last = lines[-1].strip() if lines else "no output"
         raise RefusalError(f"{what} failed (exit {done.returncode}): {last}")
     return output
+
+
+def dry_run_upload(settings: Settings, plan: Plan) -> int:
+    """What an upload would do, and how it would sign in; nothing is asked of the index or
+    of Actions' token service (a minted token is a credential: none is made)."""
+    if settings.password:
+        how = "an API token" if settings.index else "TWINE_USERNAME and TWINE_PASSWORD"
+    elif settings.index and oidc_identity():
+        how = "trusted publishing"
+    else:
+        credentials(settings)  # the one line that says which credentials are missing
+        how = ""
+    trusted = how == "trusted publishing"
+    if settings.attestations != "never" and not trusted and settings.attestations != "always":
+        print("attestations: skipped (PyPI accepts them only with trusted publishing)")
+    for path in plan.upload:
+        print(f"DRY_RUN: would upload {path.name} to {settings.repository_url} with {how}")
+    return 0
 
 
 def skipped(target: str, settings: Settings) -> int:
@@ -670,7 +835,11 @@ def publish(settings: Settings) -> int:
         summarize(settings, project, version, files, [])
         write_outputs({"project": project, "version": str(version), "uploaded": ""})
         return check_index(settings, project, {p.name: sha256_of(p) for p in files})
-    with_attestations = attest(settings, plan.upload)
+    if settings.dry_run:
+        return dry_run_upload(settings, plan)
+    creds = credentials(settings)
+    settings = replace(settings, secrets=(*settings.secrets, creds.password))
+    with_attestations = attest(settings, plan.upload, creds.trusted)
     command = [
         sys.executable,
         "-m",
@@ -686,11 +855,21 @@ def publish(settings: Settings) -> int:
     uploads = [str(p) for p in plan.upload]
     if with_attestations:
         uploads += [str(attestation_of(p)) for p in plan.upload]
-    if settings.dry_run:
-        for path in plan.upload:
-            print(f"DRY_RUN: would upload {path.name} to {settings.repository_url}")
-        return 0
-    sys.stdout.write(run_quiet([*command, *uploads], settings, "twine upload"))
+    # twine gets the credentials chosen here, and none of the job's own: an empty variable
+    # would be a password to twine (and keep it off its trusted-publishing path).
+    twine_env = {k: v for k, v in os.environ.items() if not k.startswith("TWINE_")}
+    twine_env |= {"TWINE_USERNAME": creds.username, "TWINE_PASSWORD": creds.password}
+    how = (
+        "trusted publishing"
+        if creds.trusted
+        else "an API token"
+        if settings.index
+        else "a password"
+    )
+    print(
+        f"deploy-pypi: uploading {len(plan.upload)} file(s) to {settings.repository_url} with {how}"
+    )
+    sys.stdout.write(run_quiet([*command, *uploads], settings, "twine upload", twine_env))
     for path in plan.upload:
         print(f"uploaded: {path.name} sha256:{sha256_of(path)}")
     print(f"deploy-pypi: {project} {version}: uploaded {len(plan.upload)} file(s)")
@@ -799,7 +978,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--repository-url",
-        default=env.get("PYPI_REPOSITORY_URL") or DEFAULT_REPOSITORY_URL,
+        default=env.get("PYPI_REPOSITORY_URL") or PYPI.upload_url,
         help="upload URL (default: $PYPI_REPOSITORY_URL or %(default)s)",
     )
     parser.add_argument(
@@ -830,9 +1009,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     publisher.add_argument(
         "--attestations",
-        choices=("auto", "never"),
+        choices=("auto", "never", "always"),
         default="auto",
-        help="auto: PEP 740 attestations when there is an OIDC identity (GitHub Actions with "
+        help="auto: PEP 740 attestations with trusted publishing only (PyPI refuses them on a "
+        "token upload); always: also with a token, for an index that takes them; never. They "
+        "are signed when there is an OIDC identity (GitHub Actions with "
         "id-token: write) or <file>.publish.attestation files exist (default: auto)",
     )
     sub.add_parser("verify", help="check that each file of SHA256SUMS is on the index, same hash")
@@ -861,11 +1042,10 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
         if args.tag
         else current_ref(os.environ, pattern, lambda: checkout_head(pattern, Path.cwd()))
     )
-    secrets = tuple(
-        value
-        for value in (os.environ.get("TWINE_PASSWORD"), os.environ.get("TWINE_USERNAME"))
-        if value and value != "__token__"
-    )
+    # Actions passes a secret that is not set as an empty string: empty is "not set".
+    username = os.environ.get("TWINE_USERNAME") or ""
+    password = os.environ.get("TWINE_PASSWORD") or ""
+    secrets = tuple(value for value in (password, username) if value and value != "__token__")
     return Settings(
         command=args.command,
         dist=Path(args.dist),
@@ -876,6 +1056,8 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
         tag=args.tag or release_tag_of(ref, pattern),
         dry_run=bool(getattr(args, "dry_run", False)),
         attestations=str(getattr(args, "attestations", "never")),
+        username=username,
+        password=password,
         secrets=secrets,
     )
 

@@ -184,8 +184,12 @@ CASES = [
         says="twine upload failed",
         index_after=(),
     ),
-    Case("no-oidc-identity", says="attestations: skipped (no OIDC identity)"),
-    Case("attestations-the-index-ignores", prepare=_attested, says="uploaded 2 file(s)"),
+    # A password or token upload never sends attestations: PyPI refuses them there.
+    Case(
+        "token-upload-skips-attestations",
+        says="attestations: skipped (PyPI accepts them only with trusted publishing)",
+    ),
+    Case("attestation-files-stay-home", prepare=_attested, says="uploaded 2 file(s)"),
     Case(
         "plan-row-on-a-tag",
         args=("plan",),
