@@ -212,18 +212,14 @@ def repository_of_url(url: str) -> str | None:
 # --- end of releasekit/rules/repository.py ----------------------------------------------
 
 
-# --- releasekit/rules/github.py (assembled; edit the source) ----------------------------------
+# --- releasekit/rules/retries.py (assembled; edit the source) ---------------------------------
 
+
+T = TypeVar("T")
 
 MAX_ATTEMPTS = 5
 
 FIRST_BACKOFF = 0.5  # seconds; doubles after each failed attempt
-
-PER_PAGE = 100
-
-JSON = dict[str, Any]
-
-T = TypeVar("T")
 
 
 class FatalError(Exception):
@@ -292,24 +288,6 @@ def limit_kind(status: int, headers: Mapping[str, str]) -> str:
     if seen.get("x-ratelimit-remaining") == "0":
         return f"primary rate limit ({status}, until its reset)"
     return f"secondary rate limit ({status}, no retry-after)"
-
-
-def api_message(body: bytes, reason: str) -> str:
-    """What a GitHub error answer says: its message, then each error's message (or code); the
-    HTTP reason when the body is no JSON (a proxy's HTML page, say)."""
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return reason
-    if not isinstance(payload, dict):
-        return ""
-    errors = payload.get("errors")
-    details = [
-        str(e.get("message") or e.get("code") or "")
-        for e in (errors if isinstance(errors, list) else [])
-        if isinstance(e, dict)
-    ]
-    return "; ".join(m for m in [str(payload.get("message") or ""), *details] if m)
 
 
 class Deadline:
@@ -391,6 +369,59 @@ def seconds(low: float, high: float) -> Callable[[str], float]:
 
     parse.__name__ = "seconds"
     return parse
+
+
+def add_deadline_options(
+    parser: argparse.ArgumentParser,
+    env: Mapping[str, str],
+    timeout: float,
+    max_wait: float,
+    spent_on: str = "requests, time-outs, retries and rate-limit waits",
+) -> None:
+    """--timeout (one response) and --max-wait (the whole run: what `spent_on` names)."""
+    parser.add_argument(
+        "--timeout",
+        type=seconds(0, 600),
+        default=timeout,
+        help="seconds to wait for one HTTP response, at most what is left of --max-wait "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-wait",
+        type=seconds(0, 3600),
+        default=env.get("MAX_WAIT") or f"{max_wait:g}",
+        help=f"most seconds the whole command may take: {spent_on} together "
+        f"(default: $MAX_WAIT or {max_wait:g})",
+    )
+
+
+# --- end of releasekit/rules/retries.py -------------------------------------------------
+
+
+# --- releasekit/rules/github.py (assembled; edit the source) ----------------------------------
+
+
+PER_PAGE = 100
+
+JSON = dict[str, Any]
+
+
+def api_message(body: bytes, reason: str) -> str:
+    """What a GitHub error answer says: its message, then each error's message (or code); the
+    HTTP reason when the body is no JSON (a proxy's HTML page, say)."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return reason
+    if not isinstance(payload, dict):
+        return ""
+    errors = payload.get("errors")
+    details = [
+        str(e.get("message") or e.get("code") or "")
+        for e in (errors if isinstance(errors, list) else [])
+        if isinstance(e, dict)
+    ]
+    return "; ".join(m for m in [str(payload.get("message") or ""), *details] if m)
 
 
 class GitHubSettings(Protocol):
@@ -502,30 +533,6 @@ def check_response(response: requests.Response, secondary_wait: float = 60.0) ->
             f"{where}: 404 not found: check GITHUB_REPOSITORY and that the token may see it"
         )
     raise FatalError(f"{where}: {status} {message}")
-
-
-def add_deadline_options(
-    parser: argparse.ArgumentParser,
-    env: Mapping[str, str],
-    timeout: float,
-    max_wait: float,
-    spent_on: str = "requests, time-outs, retries and rate-limit waits",
-) -> None:
-    """--timeout (one response) and --max-wait (the whole run: what `spent_on` names)."""
-    parser.add_argument(
-        "--timeout",
-        type=seconds(0, 600),
-        default=timeout,
-        help="seconds to wait for one HTTP response, at most what is left of --max-wait "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--max-wait",
-        type=seconds(0, 3600),
-        default=env.get("MAX_WAIT") or f"{max_wait:g}",
-        help=f"most seconds the whole command may take: {spent_on} together "
-        f"(default: $MAX_WAIT or {max_wait:g})",
-    )
 
 
 def add_repository_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:

@@ -75,7 +75,8 @@ RULES: dict[str, set[str]] = {
     f"{RULES_DIR}/cli.py": {"yes_no", *ONE_LINE},
     f"{RULES_DIR}/actions.py": ACTIONS_FILES,
     f"{RULES_DIR}/worktree.py": {TREE},
-    f"{RULES_DIR}/github.py": {*RETRIES, "api_message", FROM_REMOTE, "github_client"},
+    f"{RULES_DIR}/retries.py": RETRIES,
+    f"{RULES_DIR}/github.py": {"api_message", FROM_REMOTE, "github_client"},
     f"{RULES_DIR}/repository.py": REPOSITORY,
     f"{RULES_DIR}/checkout.py": {*CHECKOUT_CHECKS, *GIT_HELPERS},
     f"{RULES_DIR}/commands.py": {"run"},
@@ -1125,7 +1126,7 @@ def test_retries_wait_as_retry_delay_says_and_print_one_line_each(
         assert "\n" not in str(failure.value)
         assert github_api.token not in str(failure.value)
         assert row.last in str(failure.value)
-    attempts = module.MAX_ATTEMPTS
+    attempts = _load(f"{RULES_DIR}/retries.py").MAX_ATTEMPTS
     expected = (
         row.waits if row.waits is not None else tuple(0.5 * 2**n for n in range(attempts - 1))
     )

@@ -24,16 +24,7 @@ from releasekit.rules.actions import (
     write_summary,
 )
 from releasekit.rules.cli import PROG, fail, missing_dependency, warn, yes_no
-from releasekit.rules.github import (
-    JSON,
-    MAX_ATTEMPTS,
-    Client,
-    FatalError,
-    TransientError,
-    add_deadline_options,
-    add_repository_options,
-    repository_from_remote,
-)
+from releasekit.rules.github import JSON, Client, add_repository_options, repository_from_remote
 from releasekit.rules.refs import (
     checkout_head,
     current_ref,
@@ -43,6 +34,7 @@ from releasekit.rules.refs import (
 from releasekit.rules.repository import (
     valid_repository,
 )
+from releasekit.rules.retries import MAX_ATTEMPTS, FatalError, TransientError, add_deadline_options
 from releasekit.rules.secrets import redact
 from releasekit.rules.worktree import work_tree_problem
 

@@ -25,18 +25,12 @@ from releasekit.rules.actions import (
     write_summary,
 )
 from releasekit.rules.cli import PROG, fail, info, missing_dependency, warn, yes_no
-from releasekit.rules.github import (
-    Client,
-    FatalError,
-    add_deadline_options,
-    add_repository_options,
-    repository_from_remote,
-    seconds,
-)
+from releasekit.rules.github import Client, add_repository_options, repository_from_remote
 from releasekit.rules.rc import RC_BRANCH_PREFIX, is_rc_branch, rc_branch
 from releasekit.rules.repository import (
     valid_repository,
 )
+from releasekit.rules.retries import FatalError, add_deadline_options, seconds
 from releasekit.rules.secrets import redact
 
 if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
