@@ -127,19 +127,21 @@ VERIFY_TARGETS := verify-pypi verify-github-release verify-images
 .PHONY: deploy $(DEPLOY_TARGETS) verify $(VERIFY_TARGETS)
 deploy: $(DEPLOY_TARGETS) ## Publish the built release everywhere it goes (make -j deploy runs them side by side)
 
-verify: $(VERIFY_TARGETS) ## Prove what is published is byte for byte what was built; exit 1 naming each mismatch
+# Every check runs, whichever fails first, so that one run names every mismatch.
+verify: ## Prove what is published is byte for byte what was built; exit 1 naming each mismatch
+	"$$RELEASEKIT_BIN/verify"
 
 deploy-pypi: ## Upload DIST's wheel and sdist to PYPI_REPOSITORY_URL (version tags only; re-run safe)
 	"$$PY" "$$RELEASEKIT_DIR/scripts/pypi_publish.py" publish
 
 verify-pypi: ## Check that the index serves every file of DIST/SHA256SUMS with that hash
-	"$$PY" "$$RELEASEKIT_DIR/scripts/pypi_publish.py" verify
+	"$$RELEASEKIT_BIN/verify" pypi
 
 deploy-github-release: ## Create or complete the draft GitHub Release: notes as body, DIST and CHANGES.rst as assets
 	"$$RELEASEKIT_BIN/deploy-github-release"
 
 verify-github-release: ## Check that every asset of the tag's GitHub Release matches its local file
-	"$$PY" "$$RELEASEKIT_DIR/scripts/draft_release.py" verify
+	"$$RELEASEKIT_BIN/verify" github-release
 
 ## ---- deploy: images ---------------------------------------------------------
 # Images: empty means the default (docker.io/ and ghcr.io/ + GITHUB_REPOSITORY or the remote's
@@ -163,7 +165,7 @@ deploy-ghcr: ## Copy the built image by digest to the release-only images (versi
 	"$$RELEASEKIT_BIN/deploy-image" ghcr
 
 verify-images: ## Check that every planned registry tag resolves to the built image's digest
-	"$$RELEASEKIT_BIN/deploy-image" verify
+	"$$RELEASEKIT_BIN/verify" images
 
 plan: ## What every deploy target would publish for the ref (REF=... picks one); touches nothing
 	"$$RELEASEKIT_BIN/plan"

@@ -125,3 +125,16 @@ def test_dry_run_changes_nothing(
     assert "DRY_RUN: would create a draft release v1.2.0" in done.stdout
     assert github_api.releases() == []
     assert list(pypi.packages_dir.iterdir()) == []
+
+
+def test_make_verify_runs_every_verify_target_and_names_every_mismatch(
+    project: Path, pypi: PypiServer, github_api: GitHubStandIn
+) -> None:
+    assert make(project, pypi, github_api, "-j2", *OURS).returncode == 0
+    for case in SPOILED:
+        case.spoil(pypi, github_api)
+    no_images = ("IMAGES_EVERY_BUILD=none", "IMAGES_RELEASE_ONLY=none")
+    checked = make(project, pypi, github_api, *no_images, "verify")
+    assert checked.returncode != 0
+    for case in SPOILED:  # the first failure stops nothing: both are named
+        assert case.says in checked.stderr, checked.stderr
