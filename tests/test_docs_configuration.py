@@ -24,3 +24,18 @@ def test_every_make_variable_is_documented(name: str) -> None:
 @pytest.mark.parametrize("key", KEYS)
 def test_every_tool_releasekit_key_is_documented(key: str) -> None:
     assert f"| `{key}` |" in DOC, f"add a row for tool.releasekit.{key} to docs/configuration.md"
+
+
+def _endpoints() -> list[str]:
+    from releasekit.rules import endpoints
+
+    values = [endpoints.GITHUB_API_URL, endpoints.GITHUB_UPLOADS_HOST, endpoints.GHCR]
+    values += [endpoints.DOCKER_HUB_REGISTRY, endpoints.DOCKER_HUB_AUTH]
+    for index in endpoints.INDEXES:
+        values += [index.upload_url, index.simple_url]
+    return values
+
+
+@pytest.mark.parametrize("address", _endpoints())
+def test_every_real_endpoint_is_listed(address: str) -> None:
+    assert f"`{address}`" in DOC, f"list {address} in docs/configuration.md's address table"
