@@ -261,9 +261,6 @@ def is_planning(date: str) -> bool:
     return date.strip().lower() == "tbd"
 
 
-# A reST section adornment: one punctuation character repeated (docutils' rule).
-RST_ADORNMENT = re.compile(r"([!-/:-@\[-`{-~])\1*\s*")
-
 # A Markdown ATX heading (CommonMark 4.2) and a code fence (4.5), in which `#` is no heading.
 MD_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
 
@@ -303,23 +300,39 @@ class Heading:
         return self.index + 1 if self.markdown else self.index + 2
 
 
+_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def _adornment(line: str) -> str:
+    """The line without trailing space when it is one punctuation character repeated (a reST
+    adornment), else "". String methods, not a regular expression: a changelog of 20,000
+    lines is scanned in a few milliseconds."""
+    text = line.rstrip()
+    return text if text and text[0] in _PUNCTUATION and not text.strip(text[0]) else ""
+
+
 def rst_headings(lines: Sequence[str]) -> list[Heading]:
     """Section titles as docutils reads them: text at column 0 over a long enough adornment,
     after a blank line or an overline equal to the underline."""
     found = []
-    for i in range(len(lines) - 1):
-        text, under = lines[i].rstrip(), lines[i + 1].rstrip()
-        if not text.strip() or text[0].isspace() or RST_ADORNMENT.fullmatch(text):
+    for i in range(1, len(lines)):
+        line = lines[i]
+        first = line[:1]
+        if first not in _PUNCTUATION or line[1:2] not in (first, "", "\r", "\n"):
+            continue  # no adornment (`- an entry` fails at its second character)
+        under = _adornment(line)
+        if not under:
             continue
-        if not RST_ADORNMENT.fullmatch(under):
+        text = lines[i - 1].rstrip()
+        if not text.strip() or text[0].isspace() or _adornment(text):
             continue
         title = text.strip()
         if len(under) < len(title) and len(under) < 4:
             continue  # docutils reads a short run after short text as a paragraph
-        over = i > 0 and lines[i - 1].rstrip() == under
-        if i > 0 and lines[i - 1].strip() and not over:
+        over = i > 1 and lines[i - 2].rstrip() == under
+        if i > 1 and lines[i - 2].strip() and not over:
             continue
-        found.append(Heading(i, title, (under[0], int(over))))
+        found.append(Heading(i - 1, title, (under[0], int(over))))
     return found
 
 
@@ -706,6 +719,7 @@ PR_MERGE = re.compile(r"^Merge pull request #(?P<number>\d+) from \S+")
 # maintainer keeps the PR's title, as click does).
 TITLED_MERGE = re.compile(r"\(#(?P<number>\d+)\)\s*$")
 LIST_ITEM = re.compile(r"^[-*+] \S")
+ENTRY_TEXT = re.compile(r"^- [0-9a-f]{4,64} [A-Za-z][\w-]*!?: (?P<text>\S.*)$")
 ENTRY = re.compile(r"^- \S+ (?P<label>[^\s:]+):(\s|$)")
 # An entry line without any character that could start reST markup: docutils cannot object
 # to it, so it is left out of the validity parse (which keeps long histories fast).
@@ -754,30 +768,31 @@ class Repo:
     cwd: Path
     toplevel: Path
     head: str
+    git_dir: Path = Path()
 
     @classmethod
     def open(cls, cwd: Path) -> Repo:
         if not cwd.is_dir():
             raise BadInputError(f"{cwd} is not a directory")
-        bare = git(cwd, "rev-parse", "--is-bare-repository", check=False)
-        if bare.returncode == 0 and bare.stdout.strip() == "true":
+        # One call for all five answers (each git call costs a process).
+        asked = ("--is-bare-repository", "--absolute-git-dir", "--is-shallow-repository")
+        proc = git(cwd, "rev-parse", *asked, "--show-toplevel", "HEAD", check=False)
+        answers = proc.stdout.split("\n")
+        if answers[0] == "true":
             raise BadInputError(
                 f"{cwd.resolve()} is a bare repository (no work tree); run it in a checkout"
             )
-        proc = git(
-            cwd, "rev-parse", "--show-toplevel", "--is-shallow-repository", "HEAD", check=False
-        )
         if proc.returncode != 0:
             if "not a git repository" in proc.stderr:
                 raise BadInputError(f"{cwd.resolve()} is not a git repository")
             raise BadInputError("the repository has no commits yet")
-        toplevel, shallow, head = proc.stdout.split("\n")[:3]
+        _bare, git_dir, shallow, toplevel, head = answers[:5]
         if shallow == "true":
             raise BadInputError(
                 "shallow clone: the history since the last release is missing; fetch it all "
                 "with `git fetch --unshallow` (in Actions: actions/checkout with fetch-depth: 0)"
             )
-        return cls(cwd=cwd, toplevel=Path(toplevel), head=head)
+        return cls(cwd=cwd, toplevel=Path(toplevel), head=head, git_dir=Path(git_dir))
 
 
 @dataclass(frozen=True)
@@ -1267,9 +1282,17 @@ class Section:
     version_text: str
     version: Version
     date: str
-    style: HeadingStyle = field(default_factory=HeadingStyle)
     marker: int | None = None
-    date_line: int | None = None  # Markdown: the line below the heading that dates it
+    dated: DateLine | None = None  # Markdown: the line below the heading that dates it
+
+    @property
+    def date_line(self) -> int | None:
+        return self.dated.index if self.dated else None
+
+    @property
+    def style(self) -> HeadingStyle:
+        """How this section's heading is written (asked of one or two sections only)."""
+        return HeadingStyle.of(self.heading, self.dated)
 
     @property
     def start(self) -> int:
@@ -1334,7 +1357,7 @@ class Changes:
     @classmethod
     def parse(cls, text: str, path: Path) -> Changes:
         lines = split_lines(text)
-        plain = [bare(line) for line in lines]
+        plain = [line.rstrip("\r\n") for line in lines]
         markdown = is_markdown(path.name)
         found = layout(plain, markdown)
         where = path.name
@@ -1376,9 +1399,8 @@ class Changes:
             low = when.lower()
             if when and low not in {"tbd", "unreleased"} and heading_date(when) is None:
                 passed_over.append(f"line {h.line} date {when!r}")
-            style = HeadingStyle.of(h, dated if not parts[1] else None)
-            section = Section(h, end, version, Version(version), when, style)
-            section.date_line = dated.index if dated is not None and not parts[1] else None
+            section = Section(h, end, version, Version(version), when)
+            section.dated = dated if dated is not None and not parts[1] else None
             sections.append(section)
         if not sections:
             return cls(path, lines, [], newline)
@@ -1387,7 +1409,7 @@ class Changes:
         changes.style = next((s.style for s in sections if not s.planning), sections[0].style)
         changes.passed_over = passed_over
         for i, line in enumerate(plain):
-            if marker_sha(line) is None:
+            if line[:1] not in ".<" or marker_sha(line) is None:  # `.. ` or `<!--` first
                 continue
             owner = next((x for x in reversed(sections) if x.start < i), None)
             if owner is not None and owner.marker is None and i < owner.end:
@@ -1431,8 +1453,7 @@ def regular_file_inside(repo: Repo, path: Path, what: str) -> Path:
 
 def operation_in_progress(repo: Repo) -> None:
     """Never write in the middle of a conflicted merge, rebase or cherry-pick."""
-    git_dir = Path(git(repo.cwd, "rev-parse", "--absolute-git-dir").stdout.strip())
-    what = operation_under_way(git_dir)
+    what = operation_under_way(repo.git_dir)
     if what:
         raise BadInputError(f"{what} is in progress in {repo.toplevel}; finish or abort it")
     if git(repo.cwd, "ls-files", "--unmerged").stdout.strip():
@@ -1535,24 +1556,20 @@ def written_regions(changes: Changes, versions: Iterable[str]) -> list[range]:
 
 
 def check_rst(
-    changes: Changes, versions: Iterable[str], generated: Collection[str] = ()
+    lines: Sequence[str], regions: Iterable[range], name: str, generated: Collection[str] = ()
 ) -> str | None:
     """None when docutils reads the written parts without a warning, else the first complaint.
 
     Entry lines without any markup character are left out: docutils cannot object to them.
     Other one-line entries go into one line block at the end, where docutils parses each line's
     inline markup on its own, as in a list item, at a fraction of the cost of a list."""
-    from docutils.core import publish_doctree
-    from docutils.utils import SystemMessage
-
     kept: list[str] = []
     numbers: list[int] = []  # line number in the file of each kept line
     alone: list[tuple[int, str]] = []
-    lines = changes.lines
-    for region in written_regions(changes, versions):
+    for region in regions:
         for i in region:
             text = bare(lines[i])
-            if text in generated or PLAIN_ENTRY.match(text):
+            if text in generated or PLAIN_ENTRY.match(text) or escaped_entry(text):
                 continue
             if ENTRY.match(text) and not text.endswith("::") and not continued(lines, i):
                 alone.append((i + 1, text[2:]))
@@ -1561,6 +1578,9 @@ def check_rst(
             numbers.append(i + 1)
     if not alone and inert(kept):
         return None  # nothing docutils could object to: spare its import and parse
+    from docutils.core import publish_doctree
+    from docutils.utils import SystemMessage
+
     if alone:
         kept.append("\n")
         numbers.append(0)
@@ -1569,7 +1589,7 @@ def check_rst(
             numbers.append(number)
     settings = {"report_level": 2, "halt_level": 2, "warning_stream": _Null()}
     try:
-        publish_doctree("".join(kept), source_path=changes.path.name, settings_overrides=settings)
+        publish_doctree("".join(kept), source_path=name, settings_overrides=settings)
     except SystemMessage as exc:
         found = re.match(r"[^:]*:(\d+): \((\w+)/\d\) (.*)", str(exc).strip())
         if not found:
@@ -1577,6 +1597,16 @@ def check_rst(
         number = numbers[min(int(found[1]), len(numbers)) - 1] if numbers else 0
         return f"line {number}: {found[3]}"
     return None
+
+
+def escaped_entry(line: str) -> bool:
+    """An entry line whose text is exactly what rst_escape() makes of it (the kit wrote it, or
+    a person wrote what it would): valid reST by construction, so docutils is spared it."""
+    match = ENTRY_TEXT.match(line)
+    if match is None:
+        return False
+    text = match["text"]
+    return rst_escape(re.sub(r"\\(.)", r"\1", text)) == text
 
 
 def inert(lines: Sequence[str]) -> bool:
@@ -1619,6 +1649,9 @@ class Outcome:
     written: set[str] = field(default_factory=set)  # versions of the sections written to
     # Entry lines this run wrote: escaped by rst_escape, so valid reST by construction.
     generated: set[str] = field(default_factory=set)
+    # The lines to check, where this run knows them without reading the file again (it added
+    # to the draft: the title and that section); None: the written sections are found anew.
+    regions: list[range] | None = None
 
     @property
     def changed(self) -> bool:
@@ -1780,7 +1813,13 @@ def draft(
     message = summary_line(version, len(entries), since, existing is not None)
     written = {version} if entries else set()
     generated = {entry.line() for entry in entries}
-    return Outcome(before, changes.text, version, len(entries), since, message, written, generated)
+    outcome = Outcome(
+        before, changes.text, version, len(entries), since, message, written, generated
+    )
+    if existing is not None and not adopted:  # the sections above the draft did not move
+        title_end = changes.sections[0].first
+        outcome.regions = [range(0, title_end), range(existing.first, existing.end)]
+    return outcome
 
 
 # ---- news fragments (towncrier) --------------------------------------------------------------
@@ -1964,11 +2003,16 @@ def run_draft(job: Job, changes: Changes) -> Outcome:
             sha = draft_landed(job, sha)
         start = sha or (job.last.sha if job.last else None)
         revisions = [f"{start}..HEAD"] if start else ["HEAD"]
-        commits = log(job.repo, revisions, job.args.path, job.args.include_merges)
         edits = notes_edits(job.repo, revisions, job.notes)
-        pr_merges = ["--merges", "--first-parent", "--format=%s", *revisions, "--"]
-        if any(pr_merge(x) for x in git(job.repo.cwd, "log", *pr_merges).stdout.split("\n")):
-            job.prs = pull_requests(log(job.repo, revisions, None, True), job.repo.head)
+        if job.args.path:  # the package's commits; the pull requests need the whole history
+            commits = log(job.repo, revisions, job.args.path, job.args.include_merges)
+            everything = log(job.repo, revisions, None, True)
+        else:  # one log gives both
+            everything = log(job.repo, revisions, None, True)
+            merges = job.args.include_merges
+            commits = [c for c in everything if merges or not c.is_merge]
+        if any(c.is_merge and pr_merge(c.subject) for c in everything):
+            job.prs = pull_requests(everything, job.repo.head)
         return [c for c in commits if c.sha not in edits]
 
     return draft(job, changes, commits_after)
@@ -2190,13 +2234,20 @@ def validate(outcome: Outcome, path: Path, name: str) -> None:
     Markdown file is written as it is (its entries escaped, see md_escape)."""
     if is_markdown(name):
         return
-    problem = check_rst(Changes.parse(outcome.after, path), outcome.written, outcome.generated)
+    after = split_lines(outcome.after)
+    if outcome.regions is not None:
+        regions = outcome.regions
+    else:
+        regions = written_regions(Changes.parse(outcome.after, path), outcome.written)
+    problem = check_rst(after, regions, name, outcome.generated)
     if not problem:
         return
     if outcome.before:
-        earlier = check_rst(Changes.parse(outcome.before, path), outcome.written)
-        if earlier:
-            raise BadInputError(f"{name} is not valid reST: {earlier}")
+        earlier = Changes.parse(outcome.before, path)
+        before = written_regions(earlier, outcome.written)
+        problem_before = check_rst(earlier.lines, before, name)
+        if problem_before:
+            raise BadInputError(f"{name} is not valid reST: {problem_before}")
     raise FailureError(f"refusing to write {name}: the result is not valid reST ({problem})")
 
 
