@@ -573,6 +573,21 @@ def simple_url_for(repository_url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path + "simple/", "", ""))
 
 
+class _ElsewhereError(Exception):
+    """The index sent the read to another host: it does not hold the project."""
+
+
+def _stay_on_index(response: Any, *args: object, **kwargs: object) -> Any:
+    """Never follow a redirect to another host: pypiserver answers a project it does not hold
+    with a redirect to pypi.org (its --fallback-url), and the files there are not this index's."""
+    from urllib.parse import urljoin
+
+    location = response.headers.get("Location") if response.is_redirect else None
+    if location and urlsplit(urljoin(response.url, location))[:2] != urlsplit(response.url)[:2]:
+        raise _ElsewhereError(location)
+    return response
+
+
 def index_files(settings: Settings, project: str) -> dict[str, IndexFile]:
     """What the index holds for `project` (PEP 503 HTML or PEP 691 JSON), by file name."""
     import requests
@@ -580,12 +595,13 @@ def index_files(settings: Settings, project: str) -> dict[str, IndexFile]:
 
     session = requests.Session()
     session.headers["User-Agent"] = "releasekit-pypi-publish"
+    session.hooks["response"].append(_stay_on_index)
     if settings.username and settings.password and settings.index is None:
         session.auth = (settings.username, settings.password)  # a private index's reads
     try:
         with PyPISimple(settings.simple_url, session=session) as client:
             page = client.get_project_page(project, timeout=30)
-    except NoSuchProjectError:
+    except (NoSuchProjectError, _ElsewhereError):
         return {}
     except requests.HTTPError as error:
         status = error.response.status_code if error.response is not None else "?"

@@ -57,7 +57,13 @@ ROWS = [
         files={"CHANGES.rst": CHANGES, "dist/SHA256SUMS": SUMS},
         repo=True,
     ),
-    Alone("make_rc_changes.py", ("--dry-run",), repo=True),
+    # A draft needs no package of its own; a project's gitchangelog rules need gitchangelog.
+    Alone(
+        "make_rc_changes.py",
+        ("--dry-run",),
+        files={".gitchangelog.rc": "section_regexps = []\n"},
+        repo=True,
+    ),
     Alone("project_config.py", ("show",), files={"pyproject.toml": PYPROJECT}),
     Alone("push_image.py", ("--target", "dockerhub", "--tags", "tags.json")),
     # `plan` needs no package: the project's name is read from the files' names (packaging).

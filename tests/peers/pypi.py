@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,6 +63,11 @@ sys.exit(main())
 """
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 @dataclass(frozen=True)
 class PypiServer:
     """A running pypiserver: upload to `url`, install from `simple_url`."""
@@ -75,12 +81,13 @@ class PypiServer:
     def simple_page(self, project: str) -> str:
         """The HTML of /simple/<project>/ (what pip and an idempotent uploader read), or ""
         when the index has no file of that project."""
+        opener = urllib.request.build_opener(_NoRedirect)
         try:
-            with urllib.request.urlopen(f"{self.simple_url}{project}/", timeout=10) as reply:
+            with opener.open(f"{self.simple_url}{project}/", timeout=10) as reply:
                 text: str = reply.read().decode("utf-8")
                 return text
         except urllib.error.HTTPError as error:
-            if error.code == 404:
+            if error.code in {303, 404}:  # 303: not held here, sent to the fallback index
                 return ""
             raise
 
@@ -140,6 +147,11 @@ def serve_pypi(root: Path, exit_at_upload: int = 0) -> Iterator[PypiServer]:
                 "--authenticate",
                 "update",
                 # simple-dir: no listing cache, so emptying the directory is seen at once.
+                # pypiserver redirects a project it does not hold to its fallback (pypi.org by
+                # default): here a loopback port nothing listens on, so a reader that follows
+                # the redirect fails instead of reaching the real PyPI.
+                "--fallback-url",
+                "http://127.0.0.1:9/simple/",
                 "--backend",
                 "simple-dir",
                 str(packages),
