@@ -117,6 +117,10 @@ rc: release-candidate ## Alias of release-candidate
 release-tag: ## Check the notes, bumpver PACKAGE_DIR, tag from TAG_PATTERN, push atomically (RESUME=undo)
 	"$$RELEASEKIT_BIN/release-tag"
 
+.PHONY: dispatch-ci
+dispatch-ci: ## Start ci.yml on the tag at HEAD when it was pushed with GITHUB_TOKEN (PUSHED_WITH)
+	"$$PY" "$$RELEASEKIT_DIR/scripts/dispatch_ci.py"
+
 ## ---- deploy and verify ---------------------------------------------------
 
 # Each deploy target decides from the ref whether it applies (one line when it does not),

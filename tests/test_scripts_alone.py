@@ -64,6 +64,7 @@ ROWS = [
         files={".gitchangelog.rc": "section_regexps = []\n"},
         repo=True,
     ),
+    Alone("dispatch_ci.py", ("--tag", "v1.2.3"), env=GITHUB, repo=True),
     Alone("project_config.py", ("show",), files={"pyproject.toml": PYPROJECT}),
     Alone("push_image.py", ("--target", "dockerhub", "--tags", "tags.json")),
     # `plan` needs no package: the project's name is read from the files' names (packaging).

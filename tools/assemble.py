@@ -361,6 +361,10 @@ def _is_stdlib(module: str) -> bool:
 
 def import_block(blocks: list[Module]) -> str:
     everything = [i for block in blocks for i in block.imports]
+    checking = [i for block in blocks for i in block.type_checking]
+    guard = Import("typing", "TYPE_CHECKING")
+    if checking and guard not in everything:  # a rule's guard, in a script that has none
+        everything.append(guard)
     bound: dict[str, Import] = {}
     for item in everything:
         other = bound.setdefault(item.bound, item)
@@ -371,7 +375,6 @@ def import_block(blocks: list[Module]) -> str:
     text = "from __future__ import annotations\n\n" + _section(stdlib)
     if others:
         text += "\n" + _section(others)
-    checking = [i for block in blocks for i in block.type_checking]
     if checking:
         text += "\nif TYPE_CHECKING:\n" + _section(checking, "    ")
     return text

@@ -8,6 +8,7 @@ import json
 import re
 import secrets
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
@@ -281,6 +283,10 @@ class GitHubStandIn:
             self._next_release_id = 1001
             self._next_asset_id = 9001
             self._rate_used = 0
+            # Workflow files by name: whether each has a workflow_dispatch trigger.
+            self.workflows: dict[str, bool] = {"ci.yml": True}
+            self.origin: Path | None = None  # a bare repo: refs to dispatch on must exist there
+            self.dispatches: list[tuple[str, str]] = []  # (workflow file, ref) started
             self._rate_reset = int(time.time()) + 3600
 
     # -- seeding and inspecting --------------------------------------------------------
@@ -1060,6 +1066,42 @@ def _create_release(gh: GitHubStandIn, call: _Call) -> _Response:
     return _Response(201, body, {"Location": body["url"]})
 
 
+_DISPATCH_DOC = (
+    "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"
+)
+
+
+def _dispatch_workflow(gh: GitHubStandIn, call: _Call) -> _Response:
+    """POST .../actions/workflows/{workflow_id}/dispatches: 204 and a run queued; 404 for a
+    workflow the repository lacks, 422 for one without the trigger or a ref that is not in
+    the repository (GitHub's messages)."""
+    payload = _parse_json(call)
+    if isinstance(payload, _Response):
+        return payload
+    workflow = unquote(call.params["workflow_id"])
+    if workflow not in gh.workflows:
+        return _error(404, "Not Found", _DISPATCH_DOC)
+    ref = payload.get("ref")
+    if not isinstance(ref, str) or not ref:
+        return _error(422, "Invalid request.", _DISPATCH_DOC)
+    if not gh.workflows[workflow]:
+        return _error(422, "Workflow does not have 'workflow_dispatch' trigger", _DISPATCH_DOC)
+    if gh.origin is not None and not _ref_exists(gh.origin, ref):
+        return _error(422, f"No ref found for: {ref}", _DISPATCH_DOC)
+    with gh._lock:
+        gh.dispatches.append((workflow, ref))
+    return _Response(204)
+
+
+def _ref_exists(origin: Path, ref: str) -> bool:
+    done = subprocess.run(
+        ["git", "-C", str(origin), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
 def _release_or_none(gh: GitHubStandIn, call: _Call) -> _Release | None:
     release_id = call.params["release_id"]
     return gh._releases.get(int(release_id)) if release_id.isdigit() else None
@@ -1211,6 +1253,7 @@ _ROUTES: dict[str, list[Route]] = {
         ("PATCH", "/releases/(?P<release_id>[^/]+)", _update_release),
         ("DELETE", "/releases/(?P<release_id>[^/]+)", _delete_release),
         ("GET", "/releases/(?P<release_id>[^/]+)/assets", _list_assets),
+        ("POST", "/actions/workflows/(?P<workflow_id>[^/]+)/dispatches", _dispatch_workflow),
     ),
     # The uploads host knows one thing only; the API host answers 404 to an upload.
     "uploads": _routes(("POST", "/releases/(?P<release_id>[^/]+)/assets", _upload_asset)),
