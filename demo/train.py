@@ -160,8 +160,9 @@ def actions_env(sandbox: Sandbox) -> dict[str, str]:
 
 def secrets(sandbox: Sandbox) -> dict[str, str]:
     return {
+        # No RELEASE_TOKEN and no App: rt.yml pushes with the job's own token, as a project
+        # that added no secret does, and GitHub's trigger rule decides what runs next.
         "GITHUB_TOKEN": sandbox.gh.token,
-        "RELEASE_TOKEN": sandbox.gh.token,
         "PYPI_TOKEN": sandbox.index.password,  # ci.yml logs in as __token__ with it
         "TWINE_USERNAME": sandbox.index.username,
         "TWINE_PASSWORD": sandbox.index.password,
@@ -287,6 +288,7 @@ def peers(sandbox: Sandbox) -> Iterator[None]:
         sandbox.github = stack.enter_context(
             GitHubStandIn(repository=sample.REPOSITORY, login="github-actions[bot]")
         )
+        sandbox.github.origin = sandbox.origin  # a dispatch names a ref origin must hold
         sandbox.pypi = stack.enter_context(serve_pypi(sandbox.root / "pypi"))
         token_user(sandbox.root / "pypi" / "htpasswd", sandbox.index.password)
         sandbox.registries = stack.enter_context(serve_registries(sandbox.root / "registries"))
@@ -437,7 +439,21 @@ def stage_rt(sandbox: Sandbox) -> str:
     sha = git(sandbox, sandbox.origin, "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{}}")
     sandbox.facts["tag"] = tag
     sandbox.facts["tag_sha"] = sha
+    sandbox.facts["pushed_with"] = "github-token"  # secrets() holds no RELEASE_TOKEN, no App
     return f"act workflow_dispatch rt.yml (dryrun=false): pushed {tag} at {sha[:12]}"
+
+
+# GitHub's trigger rule: a push made with the job's own GITHUB_TOKEN starts no workflow run;
+# one made with another token (RELEASE_TOKEN, an App's) does; a workflow_dispatch always does.
+PUSH_STARTS_RUNS = {"github-token": False, "release-token": True, "app-token": True}
+
+
+def runs_started(sandbox: Sandbox, ref: str) -> list[str]:
+    """The events of the ci.yml runs GitHub starts for `ref` after rt.yml: the push's, if the
+    token it was made with starts runs, and one per dispatch the stand-in answered."""
+    events = ["push"] if PUSH_STARTS_RUNS[sandbox.facts["pushed_with"]] else []
+    dispatched = [r for w, r in sandbox.gh.dispatches if w == "ci.yml" and r == ref]
+    return events + ["workflow_dispatch"] * len(dispatched)
 
 
 CI_TARGETS = ("build", "image", "deploy", "verify")
@@ -449,14 +465,19 @@ def ci_runs_via_act(checkout: Path) -> bool:
     return all(f"make {target}" in text for target in ("build", "deploy"))
 
 
-def ci_push(sandbox: Sandbox, ref: str, name: str) -> str:
+def ci_push(
+    sandbox: Sandbox, ref: str, name: str, event: str = "push", workflow: str = "ci.yml"
+) -> str:
     short = ref.rsplit("/", 1)[-1]
     sha = git(sandbox, sandbox.origin, "rev-parse", f"{ref}^{{}}")
     checkout = runner_checkout(sandbox, sha, name)
-    payload = {"ref": ref, "after": sha, "repository": {"full_name": sample.REPOSITORY}}
+    payload: dict[str, Any] = {"ref": ref, "repository": {"full_name": sample.REPOSITORY}}
+    payload.update({"after": sha} if event == "push" else {"inputs": {}})
     if ci_runs_via_act(checkout):
-        act(sandbox, checkout, "ci.yml", "push", payload=payload)
-        return f"act push ci.yml ({short})"
+        if workflow != "ci.yml":
+            rerun_workflow(checkout, workflow)
+        act(sandbox, checkout, workflow, event, payload=payload)
+        return f"act {event} {workflow} ({short})"
     # ci.yml here still runs the kit's own suite in one job: run its make calls as it would.
     targets = [
         t for t in ("check", "test", *CI_TARGETS) if t in kit_targets(checkout) | {"check", "test"}
@@ -465,13 +486,35 @@ def ci_push(sandbox: Sandbox, ref: str, name: str) -> str:
     return f"make {' '.join(targets)} with ci.yml's variables for {short} (not via act: see docs)"
 
 
+def rerun_workflow(checkout: Path, name: str) -> None:
+    """ci.yml's deploy jobs alone, as GitHub's "Re-run jobs" runs them: the artifacts the
+    first run made are there (ACT_ARTIFACTS), so nothing is checked, built or packed again."""
+    import yaml
+
+    path = checkout / ".github" / "workflows"
+    workflow = yaml.safe_load((path / "ci.yml").read_text(encoding="utf-8"))
+    jobs = {k: v for k, v in workflow["jobs"].items() if k.startswith("deploy-")}
+    for job in jobs.values():
+        job["needs"] = [n for n in job.get("needs", []) if n in jobs]
+    workflow["jobs"] = jobs
+    workflow.pop(True, None)  # YAML 1.1 reads the key `on` as true
+    workflow = {"name": "ci (re-run jobs)", "on": {"workflow_dispatch": {}}, **workflow}
+    (path / name).write_text(yaml.safe_dump(workflow, sort_keys=False), encoding="utf-8")
+
+
 def stage_ci_tag(sandbox: Sandbox) -> str:
-    return ci_push(sandbox, f"refs/tags/{sandbox.facts['tag']}", "ci-tag")
+    ref = f"refs/tags/{sandbox.facts['tag']}"
+    events = runs_started(sandbox, ref)
+    sandbox.facts["tag_runs"] = events
+    if len(events) != 1:
+        raise DemoError(f"GitHub would start {len(events)} ci.yml runs on {ref}: {events}")
+    return ci_push(sandbox, ref, "ci-tag", event=events[0])
 
 
 def stage_ci_tag_again(sandbox: Sandbox) -> str:
     before = published(sandbox)
-    result = ci_push(sandbox, f"refs/tags/{sandbox.facts['tag']}", "ci-tag-again")
+    ref = f"refs/tags/{sandbox.facts['tag']}"
+    result = ci_push(sandbox, ref, "ci-tag-again", "workflow_dispatch", "ci-rerun.yml")
     after = published(sandbox)
     sandbox.facts["rerun_same"] = before == after
     if before != after:
@@ -650,15 +693,29 @@ def claim_release(sandbox: Sandbox) -> str:
     return f"one draft release {tag} with {', '.join(assets)}"
 
 
+def claim_trigger(sandbox: Sandbox) -> str:
+    ref = f"refs/tags/{sandbox.facts['tag']}"
+    if sandbox.facts.get("pushed_with") != "github-token":
+        raise DemoError(f"rt.yml pushed with {sandbox.facts.get('pushed_with')}")
+    if sandbox.facts.get("tag_runs") != ["workflow_dispatch"]:
+        raise DemoError(f"the tag's ci.yml runs: {sandbox.facts.get('tag_runs')}")
+    return f"rt.yml's POST .../actions/workflows/ci.yml/dispatches (ref {ref}) on the stand-in"
+
+
 def claim_rerun(sandbox: Sandbox) -> str:
     if not sandbox.facts.get("rerun_same"):
-        raise DemoError("the second ci.yml run on the tag changed what was published")
-    return "the second ci.yml run on the tag published nothing new"
+        raise DemoError("re-running the tag's deploy jobs changed what was published")
+    return "re-running the tag's deploy jobs published nothing new"
 
 
 CLAIMS = [
     Claim("the draft PR is on the GitHub stand-in", claim_pr),
     Claim("the tag is on origin and the version files say so", claim_tag),
+    Claim(
+        "a tag pushed with GITHUB_TOKEN alone starts ci.yml only through the dispatch rt.yml sends",
+        claim_trigger,
+        ("dispatch-ci",),
+    ),
     Claim("pip installs the release from the index and it runs", claim_pip, ("deploy-pypi",)),
     Claim(
         "the draft release has the dists, SHA256SUMS and CHANGES.rst",

@@ -11,7 +11,11 @@ import yaml
 from tests.conftest import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
-TAG_ONLY = "github.event_name == 'push' && github.ref_type == 'tag'"
+# A tag's push, or a dispatch on the tag (rt.yml's, or a maintainer's re-run from the Actions tab).
+TAG_ONLY = (
+    "(github.event_name == 'push' || github.event_name == 'workflow_dispatch')"
+    " && github.ref_type == 'tag'"
+)
 
 
 def jobs() -> dict[str, Any]:
@@ -19,23 +23,30 @@ def jobs() -> dict[str, Any]:
     return dict(loaded["jobs"])
 
 
-# job -> (its permissions, the make target it runs)
+# job -> (its permissions, the make target it runs, the environment whose secrets it reads)
 DEPLOY_JOBS = [
     (
         "deploy-pypi",
         {"contents": "read", "id-token": "write", "attestations": "write"},
         "make deploy-pypi",
+        "pypi",
     ),
-    ("deploy-github-release", {"contents": "write"}, "make deploy-github-release"),
+    (
+        "deploy-github-release",
+        {"contents": "write"},
+        "make deploy-github-release",
+        "github-release",
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("name", "permissions", "command"), DEPLOY_JOBS, ids=[j[0] for j in DEPLOY_JOBS]
+    ("name", "permissions", "command", "environment"), DEPLOY_JOBS, ids=[j[0] for j in DEPLOY_JOBS]
 )
-def test_deploy_job(name: str, permissions: dict[str, str], command: str) -> None:
+def test_deploy_job(name: str, permissions: dict[str, str], command: str, environment: str) -> None:
     job = jobs()[name]
     assert job["permissions"] == permissions
+    assert job["environment"] == environment
     assert job["needs"] == ["build"]
     assert job["if"] == TAG_ONLY
     steps = job["steps"]
@@ -76,3 +87,22 @@ def test_the_build_job_hands_dist_on_once() -> None:
     uploads = [s for s in build["steps"] if "actions/upload-artifact@" in s.get("uses", "")]
     assert [u["with"]["name"] for u in uploads] == ["dist"]
     assert any(s.get("run") == "make build" for s in build["steps"])
+
+
+# Every job that reads a deploy secret names the environment that holds it.
+ENVIRONMENTS = {
+    "deploy-pypi": "pypi",
+    "deploy-github-release": "github-release",
+    "deploy-dockerhub": "dockerhub",
+    "deploy-ghcr": "ghcr",
+}
+
+
+def test_each_deploy_job_names_its_environment() -> None:
+    named = {k: j.get("environment") for k, j in jobs().items() if k.startswith("deploy-")}
+    assert named == ENVIRONMENTS
+
+
+def test_ci_can_be_started_on_a_tag_by_hand_or_by_rt_yml() -> None:
+    loaded = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    assert "workflow_dispatch" in loaded[True]  # YAML 1.1 reads the key `on` as true

@@ -33,8 +33,8 @@ class Pin:
     via: tuple[str, ...]
 
 
-def pins() -> dict[str, Pin]:
-    text = (REQUIREMENTS / "release.txt").read_text(encoding="utf-8")
+def pins(file: str = "release.txt") -> dict[str, Pin]:
+    text = (REQUIREMENTS / file).read_text(encoding="utf-8")
     found: dict[str, Pin] = {}
     for block in re.split(r"\n(?=[A-Za-z0-9])", text):
         match = PIN.match(block)
@@ -130,3 +130,33 @@ def test_the_kit_wheel_installs_what_each_script_header_declares(script: str, sp
         assert here, f"{script} needs {spec} on Python {python}: add it to [project].dependencies"
         needed, given = lowest(wanted), max((lowest(r) or Version("0")) for r in here)
         assert needed is None or given >= needed, f"{script} needs {spec}; the kit gives {here}"
+
+
+DEPLOY_IN = [
+    line
+    for line in (REQUIREMENTS / "deploy.in").read_text(encoding="utf-8").splitlines()
+    if line and not line.startswith(("#", "-r "))
+]
+
+
+@pytest.mark.parametrize("line", IN_LINES + DEPLOY_IN)
+def test_the_deploy_set_pins_the_scripts_and_the_signer(line: str) -> None:
+    wanted = Requirement(line)
+    pinned = pins("deploy.txt").get(canonicalize_name(wanted.name))
+    if wanted.marker and not any(
+        wanted.marker.evaluate({"python_version": python}) for python in PYTHONS
+    ):
+        return
+    assert pinned is not None, f"{wanted.name} is not in deploy.txt: run `make requirements`"
+    assert wanted.specifier.contains(pinned.version, prereleases=True), (line, pinned.version)
+    assert pinned.hashes >= 1, pinned
+
+
+def test_every_workflow_install_is_hash_checked() -> None:
+    for path in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        for install in re.findall(r"pip install[^\n]*(?:\\\n[^\n]*)*", text):
+            assert "--require-hashes" in install and "--only-binary :all:" in install, (
+                path.name,
+                install,
+            )

@@ -38,8 +38,9 @@ FRAGMENT = "releasekit.mk"
 # The project's own file for the checks ci.yml runs when its Makefile has no target for them:
 # releasekit.mk reads it (-include), the project edits it.
 CI_CHECKS = "ci-checks.mk"
-# What the scripts need, pinned with hashes: the workflows and `make releasekit-deps` install it.
-REQUIREMENTS = "requirements/release.txt"
+# What the scripts need, pinned with hashes: the workflows and `make releasekit-deps` install
+# release.txt; the deploy-pypi job installs deploy.txt (those and the PEP 740 signer).
+REQUIREMENTS = ("requirements/release.txt", "requirements/deploy.txt")
 INCLUDE_LINE = f"include {FRAGMENT}"
 WORKFLOWS = ("rc.yml", "rt.yml", "ci.yml")
 # bin/ steps that develop the kit itself and are no part of the train a project adopts.
@@ -884,7 +885,7 @@ class KitSource:
     bin: Path
     scripts: Path
     workflows: Path
-    requirements: Path
+    requirements: Path  # the folder that holds REQUIREMENTS
     version: str
 
 
@@ -900,7 +901,7 @@ def kit_source() -> KitSource:
             checkout / "bin",
             checkout / "scripts",
             checkout / ".github" / "workflows",
-            checkout / REQUIREMENTS,
+            checkout,
             version,
         )
     shipped = here / "kit"
@@ -910,7 +911,7 @@ def kit_source() -> KitSource:
             shipped / "bin",
             here,
             shipped / "workflows",
-            shipped / REQUIREMENTS,
+            shipped,
             version,
         )
     raise BadInputError(f"cannot find the kit's files beside {here}")
@@ -1003,7 +1004,8 @@ def kit_files(kit: KitSource, layout: Layout) -> list[KitFile]:
     for script in sorted(kit.scripts.glob("*.py")):
         if script.name not in PACKAGE_MODULES:
             files.append(KitFile(f"scripts/{script.name}", script.read_bytes(), True))
-    files.append(KitFile(REQUIREMENTS, kit.requirements.read_bytes(), False))
+    for requirements in REQUIREMENTS:
+        files.append(KitFile(requirements, (kit.requirements / requirements).read_bytes(), False))
     for name in WORKFLOWS:
         text = (kit.workflows / name).read_text(encoding="utf-8")
         rendered = render_workflow(
