@@ -472,7 +472,10 @@ def ci_push(
     sha = git(sandbox, sandbox.origin, "rev-parse", f"{ref}^{{}}")
     checkout = runner_checkout(sandbox, sha, name)
     payload: dict[str, Any] = {"ref": ref, "repository": {"full_name": sample.REPOSITORY}}
-    payload.update({"after": sha} if event == "push" else {"inputs": {}})
+    if event == "push":
+        payload["after"] = sha
+    else:
+        payload["inputs"] = {}
     if ci_runs_via_act(checkout):
         if workflow != "ci.yml":
             rerun_workflow(checkout, workflow)

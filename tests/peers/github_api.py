@@ -1066,9 +1066,7 @@ def _create_release(gh: GitHubStandIn, call: _Call) -> _Response:
     return _Response(201, body, {"Location": body["url"]})
 
 
-_DISPATCH_DOC = (
-    "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"
-)
+_DISPATCH_DOC = "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"
 
 
 def _dispatch_workflow(gh: GitHubStandIn, call: _Call) -> _Response:
