@@ -119,7 +119,7 @@ release-tag: ## Check the notes, bumpver PACKAGE_DIR, tag from TAG_PATTERN, push
 
 .PHONY: dispatch-ci
 dispatch-ci: ## Start ci.yml on the tag at HEAD when it was pushed with GITHUB_TOKEN (PUSHED_WITH)
-	"$$PY" "$$RELEASEKIT_DIR/scripts/dispatch_ci.py"
+	"$$RELEASEKIT_BIN/dispatch-ci"
 
 ## ---- deploy and verify ---------------------------------------------------
 
