@@ -186,7 +186,7 @@ plan: ## What every deploy target would publish for the ref (REF=... picks one);
 # per target, so the project's recipes keep their own SHELL, flags and environment; `ci`
 # is left out because a target's settings pass to its prerequisites.
 RELEASEKIT_TARGETS := help releasekit-deps build image base-image check-changes \
-    release-candidate rc release-tag deploy $(DEPLOY_TARGETS) verify $(VERIFY_TARGETS) \
+    release-candidate rc release-tag dispatch-ci deploy $(DEPLOY_TARGETS) verify $(VERIFY_TARGETS) \
     deploy-dockerhub deploy-ghcr plan
 $(RELEASEKIT_TARGETS): SHELL := bash
 $(RELEASEKIT_TARGETS): .SHELLFLAGS := -euo pipefail -c

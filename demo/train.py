@@ -33,6 +33,7 @@ from types import FrameType
 from typing import Any
 
 from demo import sample
+from releasekit.rules.cli import yes_no
 from tests.peers.github_api import GitHubStandIn
 from tests.peers.pypi import PypiServer, serve_pypi
 from tests.peers.registry import Registries, Registry, serve_registries
@@ -40,6 +41,7 @@ from tests.peers.registry import Registries, Registry, serve_registries
 KIT = Path(__file__).resolve().parents[1]
 ACTIONS = KIT / "tests" / "peers" / "actions"
 VENV_BIN = Path(sys.executable).parent
+KIT_MAKE_VARIABLES = ("PY", "VENV", "PYTHON", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.-]+/[\w.-]+)@([\w.-]+)", re.MULTILINE)
 
 
@@ -93,8 +95,10 @@ def run(
     cwd: Path,
     env: dict[str, str] | None = None,
     what: str = "",
+    unset: Sequence[str] = (),
 ) -> str:
     """Run a command, its output to the sandbox's log; raise with the output's tail on failure."""
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
     with sandbox.log.open("a", encoding="utf-8") as log:
         log.write(f"\n$ {' '.join(command)}  (in {cwd})\n")
     result = subprocess.run(
@@ -103,7 +107,7 @@ def run(
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, **(env or {})},
+        env={**environment, **(env or {})},
     )
     with sandbox.log.open("a", encoding="utf-8") as log:
         log.write(result.stdout + result.stderr)
@@ -229,7 +233,15 @@ def act(
     toolcache = Path(actions_env(sandbox)["STANDIN_PYTHON"])
     if not (toolcache / "bin" / "python").exists():
         run(sandbox, ["python3", "-m", "venv", str(toolcache)], sandbox.root, {"PATH": path})
-    return run(sandbox, command, checkout, env={"PATH": path}, what=f"act {event} {workflow}")
+    # The kit's own make settings (`make demo` exports PY, VENV, ...) stay out of the runner.
+    return run(
+        sandbox,
+        command,
+        checkout,
+        env={"PATH": path},
+        what=f"act {event} {workflow}",
+        unset=KIT_MAKE_VARIABLES,
+    )
 
 
 def host_platform() -> str:
@@ -798,19 +810,6 @@ def run_demo(sandbox: Sandbox) -> int:
         print(f"  the log:      less {sandbox.log}")
         print("  (the peers are stopped; remove the folder when done)")
     return 1 if failed else 0
-
-
-def yes_no(name: str, value: str | None) -> bool:
-    """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
-    unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
-    word = (value or "").strip().lower()
-    if word in {"1", "true", "yes", "on"}:
-        return True
-    if word in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(
-        f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
-    )
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
