@@ -249,9 +249,17 @@ class GitHubStandIn:
             _serve(self, "api", host, port),
             _serve(self, "uploads", host, uploads_port),
         ]
-        self.api_url = _url_of(self._servers[0])
-        self.uploads_url = _url_of(self._servers[1])
+        # Where the servers listen; the URLs in its answers are these, or GitHub's own names
+        # when it plays github.com behind the real-address proxy (tests/peers/real_addresses.py).
+        self.listen_api_url = _url_of(self._servers[0])
+        self.listen_uploads_url = _url_of(self._servers[1])
+        self.api_url = self.listen_api_url
+        self.uploads_url = self.listen_uploads_url
         self.reset()
+
+    def answer_as(self, api_url: str, uploads_url: str) -> None:
+        """Write `api_url`/`uploads_url` into answers (upload_url, links), as github.com does."""
+        self.api_url, self.uploads_url = api_url, uploads_url
 
     # -- lifecycle ---------------------------------------------------------------------
     def close(self) -> None:
