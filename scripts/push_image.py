@@ -27,17 +27,19 @@ from __future__ import annotations
 
 import argparse
 import base64
+import ipaddress
 import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +80,85 @@ def yes_no(name: str, value: str | None) -> bool:
     )
 
 
+class TerminatedError(Exception):
+    """SIGTERM arrived: unwind (each `finally` cleans up; subprocess.run kills its child),
+    then exit 143 with one line."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise TerminatedError
+
+
+def unwind_on_sigterm() -> None:
+    """Turn SIGTERM into TerminatedError, as Python turns SIGINT into KeyboardInterrupt."""
+    signal.signal(signal.SIGTERM, _terminated)
+
+
 # --- end of releasekit/rules/cli.py -----------------------------------------------------
+
+
+# --- releasekit/rules/endpoints.py (assembled; edit the source) -------------------------------
+
+
+# Docker Hub: image names say `docker.io` (or `index.docker.io`), its registry API answers at
+# registry-1.docker.io, and a one-part name is `library/NAME` (distribution/reference's
+# normalize.go: defaultDomain, legacyDefaultDomain, defaultRepoPrefix). Its tokens come from
+# auth.docker.io (https://docs.docker.com/registry/spec/auth/token/).
+DOCKER_HUB_NAMES = ("docker.io", "index.docker.io")
+
+DOCKER_HUB_REGISTRY = "registry-1.docker.io"
+
+DOCKER_HUB_LIBRARY = "library"
+
+
+# --- end of releasekit/rules/endpoints.py -----------------------------------------------
+
+
+# --- releasekit/rules/registries.py (assembled; edit the source) ------------------------------
+
+
+def api_host(host: str) -> str:
+    """The host that answers the registry API for images named under `host`."""
+    return DOCKER_HUB_REGISTRY if host.lower() in DOCKER_HUB_NAMES else host
+
+
+def api_path(host: str, path: str) -> str:
+    """The repository path the registry API knows: Docker Hub's one-part names are library/."""
+    if host.lower() in DOCKER_HUB_NAMES and "/" not in path:
+        return f"{DOCKER_HUB_LIBRARY}/{path}"
+    return path
+
+
+def host_name(host: str) -> str:
+    """`host[:port]` or `[v6]:port` without its port and brackets."""
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    name, colon, port = host.rpartition(":")
+    return name if colon and port.isdigit() else host
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host[:port]` is this machine: localhost, or a loopback address."""
+    name = host_name(host).lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False  # a name (127.evil.example is one), never a loopback address
+
+
+def plain_http(host: str, insecure: Collection[str] = ()) -> bool:
+    """Whether calls to `host` go without TLS verification (plain HTTP where it answers so)."""
+    return is_loopback(host) or host in insecure or host_name(host) in insecure
+
+
+def insecure_registries(value: str | None) -> tuple[str, ...]:
+    """INSECURE_REGISTRIES: comma- or space-separated hosts, as written."""
+    return tuple(part for part in (value or "").replace(",", " ").split() if part)
+
+
+# --- end of releasekit/rules/registries.py ----------------------------------------------
 
 
 # --- releasekit/scripts/push_image.py: the script's own code ----------------------
@@ -172,6 +252,7 @@ class Settings:
     archive: str  # the OCI archive of kind oci-archive (build/image.oci.tar)
     credentials: dict[str, Credentials]  # target -> credentials
     dry_run: bool
+    insecure: tuple[str, ...] = ()  # INSECURE_REGISTRIES: plain HTTP beside loopback
 
 
 def load_plan(path: Path) -> TagPlan:
@@ -239,22 +320,19 @@ def credentials_from(env: dict[str, str]) -> dict[str, Credentials]:
 # ---- a small registry client (HEAD and GET of manifests, Basic or Bearer token auth) ---------
 
 
-def is_loopback(host: str) -> bool:
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    return name in ("localhost", "[::1]") or name.startswith("127.")
-
-
 @dataclass
 class Registry:
-    """The manifest endpoints of one registry host, with the credentials for it (if any)."""
+    """The manifest endpoints of one registry, named as images name it (`docker.io`), called
+    at its API host (registry-1.docker.io), with the credentials for it (if any)."""
 
     host: str
     credentials: Credentials | None
+    plain: bool = False  # loopback or INSECURE_REGISTRIES: plain HTTP
     tokens: dict[str, str] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
-        return f"{'http' if is_loopback(self.host) else 'https'}://{self.host}"
+        return f"{'http' if self.plain else 'https'}://{api_host(self.host)}"
 
     def _basic(self) -> str | None:
         if not self.credentials:
@@ -310,16 +388,21 @@ class Registry:
         status, _headers, _body = self._request("GET", f"{self.base}/v2/", "registry:catalog:*")
         if status in (200, 404):
             return None
+        if status >= 500:  # the registry failing says nothing of the credentials
+            raise FailedError(f"registry {api_host(self.host)} is failing ({status}): try again")
         return f"{self.host} refused the credentials ({status})"
 
     def manifest(self, path: str, reference: str, method: str = "HEAD") -> tuple[str, bytes] | None:
         """(digest, body) of a tag or digest; None when it is not there."""
+        path = api_path(self.host, path)
         url = f"{self.base}/v2/{path}/manifests/{reference}"
         status, headers, body = self._request(method, url, f"repository:{path}:pull")
         if status == 404:
             return None
         if status in (401, 403):
             raise FailedError(f"{self.host} refused access to {path} ({status})")
+        if status >= 500:
+            raise FailedError(f"registry {api_host(self.host)} is failing ({status}): try again")
         if status != 200:
             raise FailedError(f"{self.host} answered {status} for {path}:{reference}")
         digest = {k.lower(): v for k, v in headers.items()}.get("docker-content-digest", "")
@@ -449,30 +532,62 @@ def holds_built(
     return digest if config_of(manifest) == image_id else None
 
 
+# What an engine keeps in its config folder besides logins: a private folder links to them.
+ENGINE_CONFIG_KEPT = ("buildx", "cli-plugins", "contexts")
+
+
 @contextmanager
-def auth_file(settings: Settings) -> Iterator[Path]:
-    """A private auth file for skopeo (mode 0600, removed afterwards)."""
+def auth_file(settings: Settings, source_host: str | None = None) -> Iterator[Path]:
+    """A private folder (0700, removed on the way out, SIGTERM and SIGINT included) for this
+    target's credentials alone (and the source registry's, when a copy reads from one):
+    skopeo's auth file (0600) and the engine's logins, which
+    `docker login` (DOCKER_CONFIG) and `podman login` (REGISTRY_AUTH_FILE) write there
+    instead of the runner's ~/.docker, where they would outlive the step."""
     auths = {}
-    for target, credentials in settings.credentials.items():
-        pair = f"{credentials.username}:{credentials.token}".encode()
-        for image in settings.plan.images:
-            if image.role == TARGETS[target][0]:
-                auths[image.host] = {"auth": base64.b64encode(pair).decode()}
-    with tempfile.TemporaryDirectory(prefix="push-image-") as folder:
+    role = TARGETS[settings.target][0] if settings.target else ""
+    hosts = {i.host for i in settings.plan.images if i.role == role} | {source_host or ""}
+    for host in sorted(hosts - {""}):
+        credentials = credentials_for(host, settings)
+        if credentials is not None:
+            pair = f"{credentials.username}:{credentials.token}".encode()
+            auths[host] = {"auth": base64.b64encode(pair).decode()}
+    saved = {name: os.environ.get(name) for name in ("DOCKER_CONFIG", "REGISTRY_AUTH_FILE")}
+    with tempfile.TemporaryDirectory(prefix="push-image-") as folder:  # mode 0700
         path = Path(folder) / "auth.json"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump({"auths": auths}, handle)
-        yield path
+        engine_config = Path(folder) / "engine"
+        engine_config.mkdir(mode=0o700)
+        kept = Path(saved["DOCKER_CONFIG"] or Path.home() / ".docker")
+        for name in ENGINE_CONFIG_KEPT:
+            if (kept / name).exists():
+                (engine_config / name).symlink_to(kept / name)
+        os.environ["DOCKER_CONFIG"] = str(engine_config)
+        os.environ["REGISTRY_AUTH_FILE"] = str(path)
+        try:
+            yield path
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+def credentials_for(host: str, settings: Settings) -> Credentials | None:
+    """The credentials of the target whose images are named under `host`."""
+    found = None
+    for target, credentials in settings.credentials.items():
+        if any(i.host == host and i.role == TARGETS[target][0] for i in settings.plan.images):
+            found = credentials
+    return found
 
 
 def registry_for(host: str, settings: Settings, cache: dict[str, Registry]) -> Registry:
     if host not in cache:
-        credentials = None
-        for target, found in settings.credentials.items():
-            if any(i.host == host and i.role == TARGETS[target][0] for i in settings.plan.images):
-                credentials = found
-        cache[host] = Registry(host, credentials)
+        plain = plain_http(host, settings.insecure)
+        cache[host] = Registry(host, credentials_for(host, settings), plain)
     return cache[host]
 
 
@@ -511,7 +626,7 @@ def deploy(settings: Settings) -> str:
     image_id = built_id(settings)
     source = find_source(settings, image_id, cache)
     pushed = ""
-    with auth_file(settings) as auth:
+    with auth_file(settings, source[0].host if source else None) as auth:
         if source is None:
             first, tag = pairs[0]
             pushed = f"{first.name}:{tag}"
@@ -538,7 +653,7 @@ def push_commands(settings: Settings, remote: str, auth: Path) -> list[list[str]
         engine = settings.engine
         return [[engine, "tag", settings.image_local, remote], [engine, "push", remote]]
     if settings.kind == "oci-archive":
-        return [skopeo_copy(f"oci-archive:{settings.archive}", remote, auth)]
+        return [skopeo_copy(f"oci-archive:{settings.archive}", remote, auth, settings.insecure)]
     if not BUILD_IMAGE.is_file():
         raise BadInputError(f"a {settings.kind} is pushed by {BUILD_IMAGE.name}: copy it beside")
     return [[sys.executable, str(BUILD_IMAGE), "push", remote]]
@@ -560,15 +675,17 @@ def push(
     return found[-1] if found else ""
 
 
-def skopeo_copy(source: str, dest: str, auth: Path | None) -> list[str]:
+def skopeo_copy(
+    source: str, dest: str, auth: Path | None, insecure: tuple[str, ...] = ()
+) -> list[str]:
     """skopeo copy of a source (host/path@digest, or transport:path) to host/path:tag."""
     command = ["skopeo", "copy", "--all", "--preserve-digests", "--retry-times", "2"]
     if auth is not None:
         command += ["--src-authfile", str(auth), "--dest-authfile", str(auth)]
     transport = source if source.startswith("oci-archive:") else f"docker://{source}"
-    if transport.startswith("docker://") and is_loopback(source.split("/", 1)[0]):
+    if transport.startswith("docker://") and plain_http(source.split("/", 1)[0], insecure):
         command.append("--src-tls-verify=false")
-    if is_loopback(dest.split("/", 1)[0]):
+    if plain_http(dest.split("/", 1)[0], insecure):
         command.append("--dest-tls-verify=false")
     return [*command, transport, f"docker://{dest}"]
 
@@ -590,7 +707,7 @@ def copy_tags(
             kept.append(f"{image.name}:{tag}")
             continue
         src = f"{source.name}@{digest}"
-        run(settings, skopeo_copy(src, f"{image.name}:{tag}", auth))
+        run(settings, skopeo_copy(src, f"{image.name}:{tag}", auth, settings.insecure))
         copied.append(f"{image.name}:{tag}")
     for image, tag in pairs:
         found = registry_for(image.host, settings, cache).manifest(image.path, tag)
@@ -619,7 +736,8 @@ def dry_run(settings: Settings, pairs: list[tuple[Image, str]]) -> str:
         run(settings, command)
     for image, other in pairs:
         dest = f"{image.name}:{other}"
-        run(settings, skopeo_copy(f"{first.name}@DIGEST", dest, Path("AUTHFILE")))
+        copy = skopeo_copy(f"{first.name}@DIGEST", dest, Path("AUTHFILE"), settings.insecure)
+        run(settings, copy)
     refs = " ".join(f"{i.name}:{t}" for i, t in pairs)
     return (
         f"DRY_RUN: {TARGETS[target][2]}: would publish {refs} "
@@ -723,6 +841,7 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
         platform_ids=built.platform_ids,
         credentials=credentials_from(env),
         dry_run=dry_run,
+        insecure=insecure_registries(env.get("INSECURE_REGISTRIES")),
     )
 
 
@@ -730,6 +849,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = dict(os.environ)
     args = build_parser(env).parse_args(argv)
     settings: Settings | None = None
+    unwind_on_sigterm()
     try:
         settings = settings_from(args, env)
         if settings.mode == "plan":
@@ -742,6 +862,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(scrub(str(exc), settings) if settings else str(exc), 2)
     except FailedError as exc:
         fail(scrub(str(exc), settings) if settings else str(exc), 1)
+    except KeyboardInterrupt:
+        fail("interrupted: the private credentials folder is removed; run it again", 130)
+    except TerminatedError:
+        fail("terminated: the private credentials folder is removed; run it again", 143)
     print(line)
     summary = env.get("GITHUB_STEP_SUMMARY")
     if summary and settings.mode != "plan":

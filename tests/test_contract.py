@@ -81,6 +81,7 @@ RULES: dict[str, set[str]] = {
     f"{RULES_DIR}/checkout.py": {*CHECKOUT_CHECKS, *GIT_HELPERS},
     f"{RULES_DIR}/commands.py": {"run"},
     f"{RULES_DIR}/rc.py": {"rc_branch", "is_rc_branch"},
+    f"{RULES_DIR}/registries.py": {"api_host", "api_path", "is_loopback", "plain_http"},
 }
 # sourced bash file -> rule -> its function there (`is_true NAME`: status 0 yes, 1 no, else
 # one line and exit 2)
@@ -1513,3 +1514,53 @@ def test_git_helpers(
         assert call(*args).stdout == gives
     else:
         assert call(*args) == gives
+
+
+# (image host, image path) -> (the API host, the API's repository path)
+REGISTRY_API = [
+    ("docker.io", "acme/app", "registry-1.docker.io", "acme/app"),
+    ("docker.io", "app", "registry-1.docker.io", "library/app"),  # distribution's defaultRepoPrefix
+    ("index.docker.io", "app", "registry-1.docker.io", "library/app"),  # legacyDefaultDomain
+    ("DOCKER.IO", "acme/app", "registry-1.docker.io", "acme/app"),
+    ("ghcr.io", "acme/app", "ghcr.io", "acme/app"),
+    ("ghcr.io", "app", "ghcr.io", "app"),  # only Docker Hub has library/
+    ("registry-1.docker.io", "app", "registry-1.docker.io", "app"),  # the API host as written
+    ("127.0.0.1:5000", "app", "127.0.0.1:5000", "app"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "host", "image_path", "api", "api_repo"), _rows("api_host", REGISTRY_API)
+)
+def test_registry_api(path: str, host: str, image_path: str, api: str, api_repo: str) -> None:
+    assert _rule(path, "api_host")(host) == api
+    assert _rule(path, "api_path")(host, image_path) == api_repo
+
+
+# (host[:port], INSECURE_REGISTRIES) -> (loopback, plain HTTP without TLS checks)
+LOOPBACK = [
+    ("127.0.0.1:5000", (), True, True),
+    ("127.1.2.3", (), True, True),  # all of 127.0.0.0/8
+    ("localhost:5000", (), True, True),
+    ("LOCALHOST", (), True, True),
+    ("[::1]:5000", (), True, True),
+    ("[::1]", (), True, True),
+    ("127.evil.example", (), False, False),  # a name, not an address
+    ("127.0.0.1.nip.io:5000", (), False, False),
+    ("localhost.example", (), False, False),
+    ("10.0.0.5:5000", (), False, False),
+    ("10.0.0.5:5000", ("10.0.0.5:5000",), False, True),  # named by the user
+    ("registry.internal", ("registry.internal",), False, True),
+    ("registry.internal:5000", ("registry.internal",), False, True),
+    ("ghcr.io", ("registry.internal",), False, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "host", "insecure", "loopback", "plain"), _rows("is_loopback", LOOPBACK)
+)
+def test_loopback_and_plain_http(
+    path: str, host: str, insecure: tuple[str, ...], loopback: bool, plain: bool
+) -> None:
+    assert _rule(path, "is_loopback")(host) is loopback
+    assert _rule(path, "plain_http")(host, insecure) is plain

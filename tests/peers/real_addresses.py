@@ -130,8 +130,9 @@ class Exchange:
     host: str
     method: str
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # for reading one; `header_lines` keeps repeated ones (Accept)
     body: bytes
+    header_lines: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,10 @@ class Answer:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    header_lines: tuple[tuple[str, str], ...] = ()  # the stand-in's, repeated ones kept
+
+    def lines(self) -> tuple[tuple[str, str], ...]:
+        return self.header_lines or tuple(self.headers.items())
 
     @staticmethod
     def json(status: int, payload: Any) -> Answer:
@@ -250,19 +255,23 @@ class RealAddresses:
                 return early
         upstream = urlsplit(service.upstream)
         connection = http.client.HTTPConnection(str(upstream.hostname), upstream.port, timeout=60)
-        headers = {
-            k: v
-            for k, v in exchange.headers.items()
-            if k.lower()
-            not in {"connection", "transfer-encoding", "content-length", "proxy-connection"}
-        }
-        headers["X-Forwarded-Proto"] = "https"
+        hop = {"connection", "transfer-encoding", "content-length", "proxy-connection"}
         try:
-            connection.request(
-                exchange.method, service.path_for(exchange.path), exchange.body, headers
+            connection.putrequest(
+                exchange.method,
+                service.path_for(exchange.path),
+                skip_host=True,
+                skip_accept_encoding=True,
             )
+            for name, value in exchange.header_lines or tuple(exchange.headers.items()):
+                if name.lower() not in hop:
+                    connection.putheader(name, value)
+            connection.putheader("X-Forwarded-Proto", "https")
+            connection.putheader("Content-Length", str(len(exchange.body)))
+            connection.endheaders(exchange.body)
             reply = connection.getresponse()
-            answer = Answer(reply.status, reply.read(), dict(reply.getheaders()))
+            lines = tuple(reply.getheaders())
+            answer = Answer(reply.status, reply.read(), dict(lines), lines)
         finally:
             connection.close()
         return service.back(exchange, answer) if service.back else answer
@@ -291,11 +300,16 @@ class _Forward(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         exchange = Exchange(
-            self.vhost, self.command, self.path, dict(self.headers.items()), self._body()
+            self.vhost,
+            self.command,
+            self.path,
+            dict(self.headers.items()),
+            self._body(),
+            tuple(self.headers.items()),
         )
         answer = self.proxy.answer(exchange)
         self.send_response(answer.status)
-        for name, value in answer.headers.items():
+        for name, value in answer.lines():
             if name.lower() not in {
                 "connection",
                 "transfer-encoding",

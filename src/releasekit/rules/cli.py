@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -66,3 +67,17 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
         f"needs the {named!r} package: pip install {' '.join(names)} "
         "(or run it with uv run, which reads the script's header)"
     )
+
+
+class TerminatedError(Exception):
+    """SIGTERM arrived: unwind (each `finally` cleans up; subprocess.run kills its child),
+    then exit 143 with one line."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise TerminatedError
+
+
+def unwind_on_sigterm() -> None:
+    """Turn SIGTERM into TerminatedError, as Python turns SIGINT into KeyboardInterrupt."""
+    signal.signal(signal.SIGTERM, _terminated)

@@ -1,0 +1,148 @@
+"""The image targets with the registries' real names: docker.io and ghcr.io, offline.
+
+The images are named as users write them (`docker.io/acme/app`, `docker.io/app`,
+`ghcr.io/acme/app`); the real-address proxy (tests/peers/real_addresses.py) plays
+registry-1.docker.io and ghcr.io with TLS from the test CA, in front of the loopback registry
+peers. Docker Hub's API host and its `library/` prefix are the kit's to get right: a call to
+`docker.io` itself, or a path without `library/`, is a host the proxy refuses or a
+repository the registry does not hold. skopeo (the OCI archive's push and every copy) and the
+kit's manifest reads go through the proxy; each row asserts the hosts each step reached.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN
+from tests.peers.git_repos import GitRepo
+from tests.peers.real_addresses import Answer, Exchange, RealAddresses, Service
+from tests.peers.registry import Registries
+from tests.test_deploy_images import RELEASE_TAGS, Project, oci_release, one_line
+
+NAMES = [
+    # (IMAGES_EVERY_BUILD, IMAGES_RELEASE_ONLY, the repository on the Docker Hub registry)
+    ("docker.io/acme/{n}", "ghcr.io/acme/{n}", "acme/{n}"),
+    ("docker.io/{n}", "ghcr.io/acme/{n}", "library/{n}"),  # a one-part name: library/
+    ("index.docker.io/acme/{n}", "ghcr.io/acme/{n}", "acme/{n}"),  # the legacy alias
+]
+
+
+@pytest.fixture
+def proxy(registries: Registries, tmp_path: Path) -> Iterator[RealAddresses]:
+    services = {
+        "registry-1.docker.io": Service(registries.dockerhub.url),
+        "ghcr.io": Service(registries.ghcr.url),
+    }
+    proxy = RealAddresses(tmp_path / "proxy", services)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+
+
+@pytest.mark.parametrize(("hub", "ghcr", "stored"), NAMES, ids=[row[0] for row in NAMES])
+def test_the_image_targets_reach_the_registries_api_hosts(
+    hub: str, ghcr: str, stored: str, registries: Registries, proxy: RealAddresses, repo: GitRepo
+) -> None:
+    name = f"rk-{uuid.uuid4().hex[:10]}"
+    env = {
+        **proxy.env(),
+        "IMAGES_EVERY_BUILD": hub.format(n=name),
+        "IMAGES_RELEASE_ONLY": ghcr.format(n=name),
+        "DOCKERHUB_USERNAME": registries.dockerhub.username,
+        "DOCKERHUB_TOKEN": registries.dockerhub.password,
+        "GHCR_USERNAME": registries.ghcr.username,
+        "GHCR_TOKEN": registries.ghcr.password,
+    }
+    project = Project(repo, registries.dockerhub, registries.ghcr, name, env)
+    digest = oci_release(project, repo)
+
+    steps = {}
+    for step in ("dockerhub", "ghcr", "verify"):
+        proxy.seen.clear()
+        done = project.deploy(step)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert registries.dockerhub.password not in done.stdout + done.stderr
+        steps[step] = set(proxy.hosts())
+
+    assert steps == {
+        # It looks for the built image under every planned tag first (copy, don't push).
+        "dockerhub": {"registry-1.docker.io", "ghcr.io"},
+        "ghcr": {"registry-1.docker.io", "ghcr.io"},  # copied from Docker Hub by digest
+        "verify": {"registry-1.docker.io", "ghcr.io"},
+    }
+    assert proxy.refused == []
+    assert registries.dockerhub.tags(stored.format(n=name)) == RELEASE_TAGS
+    assert registries.ghcr.tags(f"acme/{name}") == RELEASE_TAGS
+    assert registries.dockerhub.manifest_digest(stored.format(n=name), "v1.1.0") == digest
+    assert "verify-images" in one_line(project.deploy("verify"))
+
+
+def test_sigterm_mid_push_leaves_no_credential_behind(
+    registries: Registries, repo: GitRepo, tmp_path: Path
+) -> None:
+    """SIGTERM while skopeo pushes: one line, exit 143, and the private credentials folder is
+    gone; a re-run finishes the job. The manifest PUT is held until the signal has landed."""
+    arrived, released = threading.Event(), threading.Event()
+
+    def hold_manifest(exchange: Exchange) -> Answer | None:
+        if exchange.method == "PUT" and "/manifests/" in exchange.path:
+            arrived.set()
+            released.wait(30)
+        return None
+
+    services = {"registry-1.docker.io": Service(registries.dockerhub.url, front=hold_manifest)}
+    proxy = RealAddresses(tmp_path / "proxy", services)
+    temp, config = tmp_path / "tmp", tmp_path / "docker-config"
+    temp.mkdir()
+    config.mkdir()
+    (config / "config.json").write_text("{}", encoding="utf-8")
+    name = f"rk-{uuid.uuid4().hex[:10]}"
+    env = {
+        **proxy.env(),
+        "TMPDIR": str(temp),
+        "DOCKER_CONFIG": str(config),
+        "IMAGES_EVERY_BUILD": f"docker.io/acme/{name}",
+        "IMAGES_RELEASE_ONLY": "",
+        "DOCKERHUB_USERNAME": registries.dockerhub.username,
+        "DOCKERHUB_TOKEN": registries.dockerhub.password,
+    }
+    project = Project(repo, registries.dockerhub, registries.ghcr, name, env)
+    oci_release(project, repo)
+    venv_bin = str(Path(sys.executable).parent)
+    try:
+        running = subprocess.Popen(
+            [str(BIN / "deploy-image"), "dockerhub"],
+            cwd=repo.path,
+            env={**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}", **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert arrived.wait(60), "the push never reached the manifest PUT"
+        assert [p.name for p in temp.iterdir() if p.name.startswith("push-image-")]
+        running.send_signal(signal.SIGTERM)
+        _out, err = running.communicate(timeout=60)
+    finally:
+        released.set()
+    assert running.returncode == 143, err
+    assert err.strip().splitlines() == [
+        "push_image.py: error: terminated: the private credentials folder is removed; run it again"
+    ]
+    assert list(temp.iterdir()) == []
+    assert (config / "config.json").read_text(encoding="utf-8") == "{}"
+
+    again = project.deploy("dockerhub")
+    proxy.close()
+    assert again.returncode == 0, again.stderr
+    assert registries.dockerhub.tags(f"acme/{name}") == RELEASE_TAGS
+    assert list(temp.iterdir()) == []
