@@ -216,6 +216,7 @@ def act(
         if not (stand_in / "action.yml").is_file():
             raise DemoError(f"{workflow} uses {repo}, which has no stand-in in {ACTIONS}")
         command += ["--local-repository", f"{repo}@{ref}={stand_in}"]
+    command += one_python(text)
     for name, value in actions_env(sandbox).items():
         command += ["--env", f"{name}={value}"]
     for name, value in secrets(sandbox).items():
@@ -242,6 +243,24 @@ def act(
         what=f"act {event} {workflow}",
         unset=KIT_MAKE_VARIABLES,
     )
+
+
+def one_python(workflow_text: str) -> list[str]:
+    """act's --matrix for a job matrix over Python versions: one entry, the host's when the
+    matrix has it. The setup-python stand-in gives every entry the host's own python3, so the
+    other entries would only run the same thing again."""
+    import yaml
+
+    jobs = (yaml.safe_load(workflow_text) or {}).get("jobs") or {}
+    versions = [
+        str(v)
+        for job in jobs.values()
+        for v in ((job.get("strategy") or {}).get("matrix") or {}).get("python") or []
+    ]
+    if not versions:
+        return []
+    host = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return ["--matrix", f"python:{host if host in versions else versions[-1]}"]
 
 
 def host_platform() -> str:
