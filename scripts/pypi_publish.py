@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 # --- releasekit/rules/actions.py (assembled; edit the source) ---------------------------------
 
@@ -389,11 +389,38 @@ def checkout_head(pattern: str, cwd: Path | None = None) -> tuple[list[str], str
 # --- releasekit/rules/secrets.py (assembled; edit the source) ---------------------------------
 
 
+MIN_SECRET = 4
+
+# scheme://userinfo@ (RFC 3986): the userinfo never holds `/`, `@` or white space.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+
+
+def without_userinfo(text: str) -> str:
+    """`text` with the credentials of every URL in it shown as ***."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
+def url_secrets(url: str) -> tuple[str, ...]:
+    """The password a URL carries, as written and decoded, to redact wherever it shows."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return ()
+    return tuple(dict.fromkeys(p for p in (password, unquote(password or "")) if p))
+
+
+def short_secret(name: str, value: str | None) -> str | None:
+    """The one-line refusal for a secret too short to be real, else None."""
+    if value and len(value.strip()) < MIN_SECRET:
+        return f"{name} is shorter than {MIN_SECRET} characters: that is no real token"
+    return None
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret of `secrets` shown as ***."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+    """`text` with URL credentials and every secret of `secrets` shown as ***."""
+    text = without_userinfo(text)
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, "***")
     return text
 
 
@@ -471,6 +498,14 @@ class Settings:
     def index(self) -> Index | None:
         """PyPI or TestPyPI, or None for any other index."""
         return pypi_index(self.repository_url)
+
+    @property
+    def shown_repository_url(self) -> str:
+        return without_userinfo(self.repository_url)
+
+    @property
+    def shown_simple_url(self) -> str:
+        return without_userinfo(self.simple_url)
 
 
 @dataclass(frozen=True)
@@ -562,6 +597,15 @@ def read_sums(dist: Path) -> dict[str, str]:
 # ---- the index -------------------------------------------------------------------------------
 
 
+def is_http_url(url: str) -> bool:
+    """An http(s) URL with a host that parses (`http://[::1/` does not)."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != -1
+    except ValueError:
+        return False
+
+
 def simple_url_for(repository_url: str) -> str:
     """The simple index that serves what `repository_url` receives."""
     known = pypi_index(repository_url)
@@ -605,10 +649,11 @@ def index_files(settings: Settings, project: str) -> dict[str, IndexFile]:
         return {}
     except requests.HTTPError as error:
         status = error.response.status_code if error.response is not None else "?"
-        raise RefusalError(f"cannot read {settings.simple_url}{project}/: HTTP {status}") from None
+        where = f"{settings.shown_simple_url}{project}/"
+        raise RefusalError(f"cannot read {where}: HTTP {status}") from None
     except requests.RequestException as error:
         raise RefusalError(
-            f"cannot read {settings.simple_url}{project}/: {type(error).__name__}"
+            f"cannot read {settings.shown_simple_url}{project}/: {type(error).__name__}"
         ) from None
     return {
         pkg.filename: IndexFile(pkg.filename, pkg.digests.get("sha256"), pkg.url)
@@ -670,12 +715,14 @@ def credentials(settings: Settings) -> Credentials:
         username = settings.username or ("__token__" if index else "")
         if not username:
             raise RefusalError(
-                f"TWINE_PASSWORD is set but TWINE_USERNAME is not, for {settings.repository_url}", 2
+                "TWINE_PASSWORD is set but TWINE_USERNAME is not, for "
+                f"{settings.shown_repository_url}",
+                2,
             )
         return Credentials(username, settings.password, trusted=False)
     if index is None:
         raise RefusalError(
-            f"no credentials for {settings.repository_url}: set TWINE_USERNAME and "
+            f"no credentials for {settings.shown_repository_url}: set TWINE_USERNAME and "
             "TWINE_PASSWORD (trusted publishing is PyPI's and TestPyPI's only)",
             2,
         )
@@ -817,7 +864,7 @@ def dry_run_upload(settings: Settings, plan: Plan) -> int:
     if settings.attestations != "never" and not trusted and settings.attestations != "always":
         print("attestations: skipped (PyPI accepts them only with trusted publishing)")
     for path in plan.upload:
-        print(f"DRY_RUN: would upload {path.name} to {settings.repository_url} with {how}")
+        print(f"DRY_RUN: would upload {path.name} to {settings.shown_repository_url} with {how}")
     return 0
 
 
@@ -883,7 +930,8 @@ def publish(settings: Settings) -> int:
         else "a password"
     )
     print(
-        f"deploy-pypi: uploading {len(plan.upload)} file(s) to {settings.repository_url} with {how}"
+        f"deploy-pypi: uploading {len(plan.upload)} file(s) to "
+        f"{settings.shown_repository_url} with {how}"
     )
     sys.stdout.write(run_quiet([*command, *uploads], settings, "twine upload", twine_env))
     for path in plan.upload:
@@ -910,8 +958,8 @@ def summarize(
         for p in files
     )
     text = (
-        f"### PyPI: {project} {version}\n\n{settings.repository_url} "
-        f"(index {settings.simple_url}{project}/)\n\n"
+        f"### PyPI: {project} {version}\n\n{settings.shown_repository_url} "
+        f"(index {settings.shown_simple_url}{project}/)\n\n"
         f"| file | sha256 | |\n| --- | --- | --- |\n{rows}\n"
     )
     write_summary(text)
@@ -922,14 +970,14 @@ def plan(settings: Settings) -> int:
     tag = settings.tag
     if tag is None:
         row = ("wheel and sdist", f"skip: not a release tag: {settings.ref}")
-        print("\t".join(("deploy-pypi", settings.repository_url, *row)))
+        print("\t".join(("deploy-pypi", settings.shown_repository_url, *row)))
         return 0
     version = version_of_tag(tag, settings.tag_pattern)
     try:
         files = ", ".join(p.name for p in dist_files(settings.dist))
     except RefusalError as missing:
         files = f"none yet ({missing})"
-    print("\t".join(("deploy-pypi", settings.repository_url, files, str(version))))
+    print("\t".join(("deploy-pypi", settings.shown_repository_url, files, str(version))))
     return 0
 
 
@@ -964,8 +1012,9 @@ def check_index(settings: Settings, project: str, expected: dict[str, str]) -> i
     for problem in problems:
         print(f"{PROG}: mismatch: {problem}", file=sys.stderr)
     if problems:
-        raise RefusalError(f"verify-pypi: {len(problems)} mismatch(es) on {settings.simple_url}")
-    print(f"verify-pypi: {len(expected)} file(s) on {settings.simple_url}{project}/ match")
+        where = settings.shown_simple_url
+        raise RefusalError(f"verify-pypi: {len(problems)} mismatch(es) on {where}")
+    print(f"verify-pypi: {len(expected)} file(s) on {settings.shown_simple_url}{project}/ match")
     return 0
 
 
@@ -1046,10 +1095,20 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     parser.error = _bad_usage  # type: ignore[method-assign]
     args = parser.parse_args(argv)
     url = str(args.repository_url)
-    if not url.startswith(("http://", "https://")):
-        raise RefusalError(f"--repository-url must be an http(s) URL, got {url!r}", 2)
+    if not is_http_url(url):
+        raise RefusalError(
+            f"--repository-url (PYPI_REPOSITORY_URL) must be an http(s) URL with a host, "
+            f"got {without_userinfo(url)!r}",
+            2,
+        )
     simple = str(args.simple_url or simple_url_for(url))
     simple = simple if simple.endswith("/") else simple + "/"
+    if not is_http_url(simple):
+        raise RefusalError(
+            f"--simple-url (PYPI_SIMPLE_URL) must be an http(s) URL with a host, "
+            f"got {without_userinfo(simple)!r}",
+            2,
+        )
     if "*" not in args.tag_pattern:
         raise RefusalError(f"--tag-pattern must contain '*', got {args.tag_pattern!r}", 2)
     pattern = str(args.tag_pattern)
@@ -1061,7 +1120,12 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     # Actions passes a secret that is not set as an empty string: empty is "not set".
     username = os.environ.get("TWINE_USERNAME") or ""
     password = os.environ.get("TWINE_PASSWORD") or ""
-    secrets = tuple(value for value in (password, username) if value and value != "__token__")
+    too_short = short_secret("TWINE_PASSWORD", password)
+    if too_short:
+        raise RefusalError(too_short, 2)
+    named = (password, username if len(username) >= MIN_SECRET else "")
+    secrets = tuple(v for v in named if v and v != "__token__") + url_secrets(url)
+    secrets += url_secrets(simple)
     return Settings(
         command=args.command,
         dist=Path(args.dist),

@@ -398,6 +398,38 @@ def add_deadline_options(
 # --- end of releasekit/rules/retries.py -------------------------------------------------
 
 
+# --- releasekit/rules/secrets.py (assembled; edit the source) ---------------------------------
+
+
+MIN_SECRET = 4
+
+# scheme://userinfo@ (RFC 3986): the userinfo never holds `/`, `@` or white space.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+
+
+def without_userinfo(text: str) -> str:
+    """`text` with the credentials of every URL in it shown as ***."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
+def short_secret(name: str, value: str | None) -> str | None:
+    """The one-line refusal for a secret too short to be real, else None."""
+    if value and len(value.strip()) < MIN_SECRET:
+        return f"{name} is shorter than {MIN_SECRET} characters: that is no real token"
+    return None
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with URL credentials and every secret of `secrets` shown as ***."""
+    text = without_userinfo(text)
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+# --- end of releasekit/rules/secrets.py -------------------------------------------------
+
+
 # --- releasekit/rules/github.py (assembled; edit the source) ----------------------------------
 
 
@@ -443,7 +475,8 @@ S = TypeVar("S", bound=GitHubSettings)
 
 
 def _bare(url: str) -> str:
-    return url.split("?", 1)[0]
+    """A request's URL as said in a line: no query, no credentials."""
+    return without_userinfo(url.split("?", 1)[0])
 
 
 class Client(Generic[S]):
@@ -459,6 +492,9 @@ class Client(Generic[S]):
     ) -> None:
         import requests
 
+        too_short = short_secret("GITHUB_TOKEN", settings.token)
+        if too_short:
+            raise FatalError(too_short, 2)
         self.settings = settings
         self.secondary_wait = secondary_wait
         self.deadline = deadline or Deadline(settings.max_wait, secondary_wait=secondary_wait)
@@ -603,20 +639,6 @@ def is_rc_branch(name: str) -> bool:
 
 
 # --- end of releasekit/rules/rc.py ------------------------------------------------------
-
-
-# --- releasekit/rules/secrets.py (assembled; edit the source) ---------------------------------
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret of `secrets` shown as ***."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
-# --- end of releasekit/rules/secrets.py -------------------------------------------------
 
 
 # --- releasekit/scripts/rc_pull_request.py: the script's own code -----------------

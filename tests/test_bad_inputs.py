@@ -591,7 +591,40 @@ REPOSITORY_ROWS = [
     make("rc", id="make-rc-no-repository", env={"GITHUB_REPOSITORY": None}, says=NO_REPOSITORY),
 ]
 
+# Values that once ended in a traceback, and secrets: one line, and no secret in it.
+SECRET_ROWS = [
+    script(
+        "pypi_publish.py",
+        "plan",
+        id="pypi-url-that-does-not-parse",
+        env={"PYPI_REPOSITORY_URL": "http://[::1/"},
+        says="PYPI_REPOSITORY_URL) must be an http(s) URL",
+    ),
+    script(
+        "pypi_publish.py",
+        "plan",
+        id="pypi-url-credentials-are-not-shown",
+        env={"PYPI_REPOSITORY_URL": "ftp://uploader:hunter2secret@index.example/"},
+        says="'ftp://***@index.example/'",
+    ),
+    script(
+        "pypi_publish.py",
+        "publish",
+        id="pypi-password-too-short",
+        env={"TWINE_USERNAME": "uploader", "TWINE_PASSWORD": "p"},
+        says="TWINE_PASSWORD is shorter than 4 characters",
+    ),
+    script(
+        "rc_pull_request.py",
+        "find",
+        id="github-token-too-short",
+        env={"GITHUB_TOKEN": "x"},
+        says="GITHUB_TOKEN is shorter than 4 characters",
+    ),
+]
+
 ROWS: list[Row] = [
+    *SECRET_ROWS,
     *REPOSITORY_ROWS,
     *RC_PULL_REQUEST_ROWS,
     *TIME_ROWS,

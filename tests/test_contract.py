@@ -82,6 +82,7 @@ RULES: dict[str, set[str]] = {
     f"{RULES_DIR}/commands.py": {"run"},
     f"{RULES_DIR}/rc.py": {"rc_branch", "is_rc_branch"},
     f"{RULES_DIR}/registries.py": {"api_host", "api_path", "is_loopback", "plain_http"},
+    f"{RULES_DIR}/secrets.py": {"redact", "short_secret"},
 }
 # sourced bash file -> rule -> its function there (`is_true NAME`: status 0 yes, 1 no, else
 # one line and exit 2)
@@ -1564,3 +1565,38 @@ def test_loopback_and_plain_http(
 ) -> None:
     assert _rule(path, "is_loopback")(host) is loopback
     assert _rule(path, "plain_http")(host, insecure) is plain
+
+
+# (text, secrets) -> what a line shows
+REDACT = [
+    ("GET https://x:ghs_TOKEN1234@api.example/repos", [], "GET https://***@api.example/repos"),
+    ("http://uploader:s3cr%40t@127.0.0.1:8080/", [], "http://***@127.0.0.1:8080/"),
+    ("to https://upload.pypi.org/legacy/ ok", [], "to https://upload.pypi.org/legacy/ ok"),
+    ("token abcd1234 and abcd1234x", ["abcd1234", "abcd1234x"], "token *** and ***"),
+    ("no secret here", ["", "zzzz"], "no secret here"),
+    ("mail ada@example.org stays", [], "mail ada@example.org stays"),  # no scheme: no URL
+]
+
+
+@pytest.mark.parametrize(("path", "text", "secrets", "shown"), _rows("redact", REDACT))
+def test_redact(path: str, text: str, secrets: list[str], shown: str) -> None:
+    assert _rule(path, "redact")(text, secrets) == shown
+
+
+# (name, value) -> refused (a secret too short to be real would mangle every line)
+SHORT_SECRET = [
+    ("TWINE_PASSWORD", "p", True),
+    ("TWINE_PASSWORD", "abc", True),
+    ("TWINE_PASSWORD", " ab ", True),
+    ("TWINE_PASSWORD", "abcd", False),
+    ("TWINE_PASSWORD", "", False),  # not set: no secret
+    ("GITHUB_TOKEN", None, False),
+]
+
+
+@pytest.mark.parametrize(("path", "name", "value", "refused"), _rows("short_secret", SHORT_SECRET))
+def test_short_secret(path: str, name: str, value: str | None, refused: bool) -> None:
+    said = _rule(path, "short_secret")(name, value)
+    assert (said is not None) is refused
+    if said:
+        assert said.startswith(f"{name} is shorter than 4 characters")

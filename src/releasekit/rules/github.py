@@ -17,6 +17,7 @@ from releasekit.rules.cli import PROG, info
 from releasekit.rules.endpoints import GITHUB_API_URL
 from releasekit.rules.repository import repository_of_url
 from releasekit.rules.retries import Deadline, FatalError, TransientError, limit_kind, retry_delay
+from releasekit.rules.secrets import short_secret, without_userinfo
 
 if TYPE_CHECKING:
     import requests
@@ -63,7 +64,8 @@ S = TypeVar("S", bound=GitHubSettings)
 
 
 def _bare(url: str) -> str:
-    return url.split("?", 1)[0]
+    """A request's URL as said in a line: no query, no credentials."""
+    return without_userinfo(url.split("?", 1)[0])
 
 
 class Client(Generic[S]):
@@ -79,6 +81,9 @@ class Client(Generic[S]):
     ) -> None:
         import requests
 
+        too_short = short_secret("GITHUB_TOKEN", settings.token)
+        if too_short:
+            raise FatalError(too_short, 2)
         self.settings = settings
         self.secondary_wait = secondary_wait
         self.deadline = deadline or Deadline(settings.max_wait, secondary_wait=secondary_wait)

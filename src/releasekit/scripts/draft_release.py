@@ -35,7 +35,7 @@ from releasekit.rules.repository import (
     valid_repository,
 )
 from releasekit.rules.retries import MAX_ATTEMPTS, FatalError, TransientError, add_deadline_options
-from releasekit.rules.secrets import redact
+from releasekit.rules.secrets import redact, without_userinfo
 from releasekit.rules.worktree import work_tree_problem
 
 if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
@@ -362,7 +362,8 @@ def version_command(settings: Settings) -> int:
 
 def plan_command(settings: Settings) -> int:
     """`make plan`'s row for deploy-github-release; no request is made."""
-    where = f"{settings.api_url.rstrip('/')}/repos/{settings.repository or 'GITHUB_REPOSITORY'}"
+    api = without_userinfo(settings.api_url.rstrip("/"))
+    where = f"{api}/repos/{settings.repository or 'GITHUB_REPOSITORY'}"
     what = "draft release: notes, DIST/*, CHANGES"
     cell = settings.tag or f"skip: not a release tag: {settings.ref}"
     print(f"deploy-github-release\t{where}\t{what}\t{cell}")
