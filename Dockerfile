@@ -8,7 +8,8 @@
 ARG BASE_IMAGE=docker.io/library/python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea
 FROM ${BASE_IMAGE}
 
-# Empty: dependencies from the package index. Offline: --no-index --find-links=/tmp/wheels
+# Empty: dependencies from the package index. Offline (IMAGE_WHEELHOUSE): build_image.py
+# passes --no-index --find-links=/tmp/context/wheels
 ARG PIP_INSTALL_OPTIONS=""
 COPY . /tmp/context/
 RUN python3 -m venv /opt/venv \

@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import email.message
 import email.parser
 import hashlib
+import ipaddress
 import json
 import os
 import re
@@ -39,7 +41,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -164,6 +166,41 @@ def run(command: Sequence[str], what: str) -> str:
 # --- end of releasekit/rules/commands.py ------------------------------------------------
 
 
+# --- releasekit/rules/registries.py (assembled; edit the source) ------------------------------
+
+
+def host_name(host: str) -> str:
+    """`host[:port]` or `[v6]:port` without its port and brackets."""
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    name, colon, port = host.rpartition(":")
+    return name if colon and port.isdigit() else host
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host[:port]` is this machine: localhost, or a loopback address."""
+    name = host_name(host).lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False  # a name (127.evil.example is one), never a loopback address
+
+
+def plain_http(host: str, insecure: Collection[str] = ()) -> bool:
+    """Whether calls to `host` go without TLS verification (plain HTTP where it answers so)."""
+    return is_loopback(host) or host in insecure or host_name(host) in insecure
+
+
+def insecure_registries(value: str | None) -> tuple[str, ...]:
+    """INSECURE_REGISTRIES: comma- or space-separated hosts, as written."""
+    return tuple(part for part in (value or "").replace(",", " ").split() if part)
+
+
+# --- end of releasekit/rules/registries.py ----------------------------------------------
+
+
 # --- releasekit/rules/worktree.py (assembled; edit the source) --------------------------------
 
 
@@ -188,9 +225,10 @@ def work_tree_problem(top: Path, path: Path) -> str | None:
 
 RECORD = Path("build/image.json")
 CONTEXT = Path("build/image-context")
+# Where the Dockerfile copies the context (`COPY . /tmp/context/`).
+CONTEXT_IN_IMAGE = "/tmp/context"  # noqa: S108 (a path inside the image, not on this host)
 ARCHIVE = Path("build/image.oci.tar")
 PLATFORM_RE = re.compile(r"[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?")
-LOOPBACK_RE = re.compile(r"(localhost|127(\.\d+){3})(:\d+)?/")
 
 
 @dataclass(frozen=True)
@@ -291,9 +329,27 @@ def labels(wheel: Path, env: Mapping[str, str], root: Path) -> dict[str, str]:
         "created": created(env, root),
         "title": metadata.get("Name", ""),
         "description": metadata.get("Summary", ""),
-        "licenses": metadata.get("License-Expression") or metadata.get("License") or "",
+        "licenses": spdx_license(metadata),
     }
-    return {f"org.opencontainers.image.{k}": v for k, v in values.items()}
+    # The OCI annotation holds an SPDX expression: none is better than a license's text.
+    return {f"org.opencontainers.image.{k}": v for k, v in values.items() if v or k != "licenses"}
+
+
+def spdx_license(metadata: Mapping[str, str] | email.message.Message) -> str:
+    """The wheel's license as an SPDX expression (PEP 639's License-Expression, else a
+    License field that is one, canonicalized by packaging), or "" when it has none."""
+    expression = (metadata.get("License-Expression") or "").strip()
+    text = expression or (metadata.get("License") or "").strip()
+    if not text or "\n" in text:
+        return ""
+    try:
+        from packaging.licenses import canonicalize_license_expression
+    except ImportError:  # packaging < 24.2, or none: a License-Expression is SPDX already
+        return expression
+    try:
+        return str(canonicalize_license_expression(text))
+    except ValueError:
+        return ""
 
 
 def local_name(settings: BuildSettings, title: str) -> str:
@@ -350,7 +406,9 @@ def build_args(settings: BuildSettings, context: Path) -> list[str]:
     if settings.pip_options:
         args += ["--build-arg", f"PIP_INSTALL_OPTIONS={settings.pip_options}"]
     elif settings.wheelhouse:
-        args += ["--build-arg", "PIP_INSTALL_OPTIONS=--no-index --find-links=/tmp/wheels"]
+        # The Dockerfile copies the context to CONTEXT_IN_IMAGE: its wheels/ is there.
+        find = f"--find-links={CONTEXT_IN_IMAGE}/wheels"
+        args += ["--build-arg", f"PIP_INSTALL_OPTIONS=--no-index {find}"]
     return [*args, str(context)]
 
 
@@ -552,7 +610,9 @@ def push_commands(record: Mapping[str, Any], dest: str, digest_file: Path) -> li
     The last command writes the pushed manifest's digest to `digest_file`, or prints it.
     """
     engine, name, kind = record["engine"], record["local"], record["kind"]
-    loopback = bool(LOOPBACK_RE.match(dest))
+    loopback = plain_http(
+        dest.split("/", 1)[0], insecure_registries(os.environ.get("INSECURE_REGISTRIES"))
+    )
     digest = f"--digestfile={digest_file}"
     if kind == "oci-archive":
         tls = ["--dest-tls-verify=false"] if loopback else []

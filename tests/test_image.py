@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SCRIPTS, run_bin
+from tests.conftest import ROOT, SCRIPTS, load_script, run_bin
 from tests.kit_checkout import copy_checkout, make
 from tests.peers.engines import Engine
 from tests.peers.git_repos import GitRepo
@@ -104,7 +104,7 @@ def test_a_scratch_image_carries_the_oci_labels(
         "description": "A tiny distribution for the releasekit tests",
         "revision": repo.head(),
         "source": repo.git("remote", "get-url", "origin"),
-        "licenses": "",
+        "licenses": None,  # the wheel names no license: the label is left out
         "created": commit_time(repo),
         **case.expected,
     }
@@ -219,3 +219,54 @@ def test_the_kits_image_runs_its_command_on_the_debian_base(
     )
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.split() == ["build_dist.py", version]
+
+
+# (the wheel's METADATA license fields) -> the org.opencontainers.image.licenses label ("": none)
+LICENSES = [
+    ({"License-Expression": "MIT"}, "MIT"),
+    ({"License-Expression": "apache-2.0 OR mit"}, "Apache-2.0 OR MIT"),  # canonical form
+    ({"License": "BSD-3-Clause"}, "BSD-3-Clause"),  # the old field, when it is SPDX
+    ({"License": "mit"}, "MIT"),
+    ({"License": "Copyright (c) 2010 Someone\n\nPermission is hereby granted..."}, ""),
+    ({"License": "MIT License"}, ""),  # a name, not an SPDX identifier
+    ({}, ""),
+]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "label"), LICENSES, ids=[row[1] or "none" for row in LICENSES]
+)
+def test_the_licenses_label_is_an_spdx_expression(metadata: dict[str, str], label: str) -> None:
+    assert load_script("build_image").spdx_license(metadata) == label
+
+
+def test_an_offline_build_installs_the_dependencies_from_the_wheelhouse(
+    repo: GitRepo, base_image: str, docker_daemon: dict[str, str]
+) -> None:
+    """IMAGE_WHEELHOUSE: pip installs from the wheels it copied into the context, no index."""
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    repo.commit("feat: app", files={"Dockerfile": dockerfile, ".gitignore": "build/\nwheels/\n"})
+    make_wheel(
+        repo.path / "dist",
+        "tiny-app",
+        "1.0.0",
+        headers="Requires-Dist: tiny-dep\nLicense-Expression: MIT\n",
+    )
+    make_wheel(repo.path / "wheels", "tiny-dep", "2.0.0")
+    env = {
+        **docker_daemon,
+        "DOCKER": "docker",
+        "BASE_IMAGE": base_image,
+        "IMAGE_LOCAL": "localhost/tiny-app:offline",
+        "IMAGE_WHEELHOUSE": "wheels",
+    }
+    built = run_bin("image", cwd=repo.path, env=env)
+    assert built.returncode == 0, built.stdout + built.stderr
+    ran = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", "localhost/tiny-app:offline",
+         "python", "-c", "import tiny_app, tiny_dep; print(tiny_app.VERSION, tiny_dep.VERSION)"],
+        env={**os.environ, **docker_daemon}, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert (ran.returncode, ran.stdout.split()) == (0, ["1.0.0", "2.0.0"]), ran.stderr
+    record = json.loads((repo.path / "build" / "image.json").read_text(encoding="utf-8"))
+    assert record["labels"][LABEL + "licenses"] == "MIT"

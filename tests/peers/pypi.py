@@ -192,10 +192,10 @@ def pypi(pypi_server: PypiServer) -> PypiServer:
 # --- tiny real distributions ------------------------------------------------------------------
 
 
-def _metadata(name: str, version: str) -> str:
+def _metadata(name: str, version: str, headers: str = "") -> str:
     return (
         f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-        f"Summary: A tiny distribution for the releasekit tests\n"
+        f"Summary: A tiny distribution for the releasekit tests\n{headers}"
         f"Description-Content-Type: text/plain\n\nA tiny distribution.\n"
     )
 
@@ -205,16 +205,19 @@ def _record_line(arcname: str, data: bytes) -> str:
     return f"{arcname},sha256={digest},{len(data)}"
 
 
-def make_wheel(dest: Path, name: str, version: str, module_text: str | None = None) -> Path:
+def make_wheel(
+    dest: Path, name: str, version: str, module_text: str | None = None, headers: str = ""
+) -> Path:
     """Write `<name>-<version>-py3-none-any.whl` into `dest`: one module named like the project.
 
-    The module defines VERSION = "<version>" unless `module_text` says otherwise.
+    The module defines VERSION = "<version>" unless `module_text` says otherwise; `headers`
+    are more METADATA lines (`Requires-Dist: other\n`, `License-Expression: MIT\n`).
     """
     module = name.replace("-", "_").lower()
     dist_info = f"{module}-{version}.dist-info"
     files = {
         f"{module}/__init__.py": (module_text or f'VERSION = "{version}"\n').encode(),
-        f"{dist_info}/METADATA": _metadata(name, version).encode(),
+        f"{dist_info}/METADATA": _metadata(name, version, headers).encode(),
         f"{dist_info}/WHEEL": (
             b"Wheel-Version: 1.0\nGenerator: releasekit-tests\nRoot-Is-Purelib: true\n"
             b"Tag: py3-none-any\n"

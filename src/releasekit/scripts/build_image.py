@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import email.message
 import email.parser
 import hashlib
 import json
@@ -44,13 +45,15 @@ from typing import Any
 from releasekit.rules.actions import actions_files_problem, write_outputs
 from releasekit.rules.cli import PROG, Parser, fail, yes_no
 from releasekit.rules.commands import FailedError, run
+from releasekit.rules.registries import insecure_registries, plain_http
 from releasekit.rules.worktree import work_tree_problem
 
 RECORD = Path("build/image.json")
 CONTEXT = Path("build/image-context")
+# Where the Dockerfile copies the context (`COPY . /tmp/context/`).
+CONTEXT_IN_IMAGE = "/tmp/context"  # noqa: S108 (a path inside the image, not on this host)
 ARCHIVE = Path("build/image.oci.tar")
 PLATFORM_RE = re.compile(r"[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?")
-LOOPBACK_RE = re.compile(r"(localhost|127(\.\d+){3})(:\d+)?/")
 
 
 @dataclass(frozen=True)
@@ -151,9 +154,27 @@ def labels(wheel: Path, env: Mapping[str, str], root: Path) -> dict[str, str]:
         "created": created(env, root),
         "title": metadata.get("Name", ""),
         "description": metadata.get("Summary", ""),
-        "licenses": metadata.get("License-Expression") or metadata.get("License") or "",
+        "licenses": spdx_license(metadata),
     }
-    return {f"org.opencontainers.image.{k}": v for k, v in values.items()}
+    # The OCI annotation holds an SPDX expression: none is better than a license's text.
+    return {f"org.opencontainers.image.{k}": v for k, v in values.items() if v or k != "licenses"}
+
+
+def spdx_license(metadata: Mapping[str, str] | email.message.Message) -> str:
+    """The wheel's license as an SPDX expression (PEP 639's License-Expression, else a
+    License field that is one, canonicalized by packaging), or "" when it has none."""
+    expression = (metadata.get("License-Expression") or "").strip()
+    text = expression or (metadata.get("License") or "").strip()
+    if not text or "\n" in text:
+        return ""
+    try:
+        from packaging.licenses import canonicalize_license_expression
+    except ImportError:  # packaging < 24.2, or none: a License-Expression is SPDX already
+        return expression
+    try:
+        return str(canonicalize_license_expression(text))
+    except ValueError:
+        return ""
 
 
 def local_name(settings: BuildSettings, title: str) -> str:
@@ -210,7 +231,9 @@ def build_args(settings: BuildSettings, context: Path) -> list[str]:
     if settings.pip_options:
         args += ["--build-arg", f"PIP_INSTALL_OPTIONS={settings.pip_options}"]
     elif settings.wheelhouse:
-        args += ["--build-arg", "PIP_INSTALL_OPTIONS=--no-index --find-links=/tmp/wheels"]
+        # The Dockerfile copies the context to CONTEXT_IN_IMAGE: its wheels/ is there.
+        find = f"--find-links={CONTEXT_IN_IMAGE}/wheels"
+        args += ["--build-arg", f"PIP_INSTALL_OPTIONS=--no-index {find}"]
     return [*args, str(context)]
 
 
@@ -412,7 +435,9 @@ def push_commands(record: Mapping[str, Any], dest: str, digest_file: Path) -> li
     The last command writes the pushed manifest's digest to `digest_file`, or prints it.
     """
     engine, name, kind = record["engine"], record["local"], record["kind"]
-    loopback = bool(LOOPBACK_RE.match(dest))
+    loopback = plain_http(
+        dest.split("/", 1)[0], insecure_registries(os.environ.get("INSECURE_REGISTRIES"))
+    )
     digest = f"--digestfile={digest_file}"
     if kind == "oci-archive":
         tls = ["--dest-tls-verify=false"] if loopback else []
