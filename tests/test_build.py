@@ -402,3 +402,57 @@ def test_bad_input_is_refused_in_one_line(repo: GitRepo, row: BadInput) -> None:
     [line] = result.stderr.strip().splitlines()
     assert row.message in line
     assert not (path / "dist").exists() or not any((path / "dist").iterdir())
+
+
+# ---- reproducible builds: SOURCE_DATE_EPOCH from the commit ---------------------------------
+
+BACKENDS = {
+    "hatchling": ('requires = ["hatchling>=1.24"]', "hatchling.build"),
+    "flit_core": ('requires = ["flit_core>=3.11,<4"]', "flit_core.buildapi"),
+    "setuptools": ('requires = ["setuptools>=70"]', "setuptools.build_meta"),
+}
+# backend -> (the wheel's bytes the same, the sdist's bytes the same), for two builds of one
+# commit made at other times, from files with other modification times.
+REPRODUCIBLE = [
+    ("hatchling", True, True),
+    ("flit_core", True, True),
+    ("setuptools", True, False),  # its sdist keeps each file's own modification time
+]
+
+
+@pytest.mark.parametrize(("backend", "wheel_same", "sdist_same"), REPRODUCIBLE)
+def test_two_builds_of_one_commit(
+    repo: GitRepo, backend: str, wheel_same: bool, sdist_same: bool
+) -> None:
+    requires, api = BACKENDS[backend]
+    pyproject = (
+        f'[build-system]\n{requires}\nbuild-backend = "{api}"\n\n'
+        '[project]\nname = "tiny-repro"\nversion = "1.0.0"\ndescription = "Tiny."\n'
+        'license = "MIT"\nreadme = "README.md"\nrequires-python = ">=3.10"\n'
+    )
+    repo.commit(
+        "feat: tiny",
+        files={
+            "pyproject.toml": pyproject,
+            "tiny_repro/__init__.py": '"""Tiny."""\n',
+            "README.md": "# tiny-repro\n",
+            ".gitignore": "dist/\nbuild/\n",
+        },
+    )
+    built = []
+    for later in (0, 1000):
+        for path in (repo.path / "tiny_repro" / "__init__.py", repo.path / "pyproject.toml"):
+            stat = path.stat()
+            os.utime(path, (stat.st_atime + later, stat.st_mtime + later))
+        result = run_bin("build", cwd=repo.path, env=QUICK)
+        assert result.returncode == 0, result.stdout + result.stderr
+        dist = repo.path / "dist"
+        built.append(
+            {p.suffix: p.read_bytes() for p in dist.iterdir() if p.suffix in (".whl", ".gz")}
+        )
+        subprocess.run(["rm", "-rf", str(dist), str(repo.path / "build")], check=True)
+    first, second = built
+    assert (first[".whl"] == second[".whl"], first[".gz"] == second[".gz"]) == (
+        wheel_same,
+        sdist_same,
+    )

@@ -197,8 +197,10 @@ def check_release_versions(tag: str | None, pattern: str, bumpver: str | None, b
         )
 
 
-def run_step(command: Sequence[str], cwd: Path, what: str) -> None:
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+def run_step(
+    command: Sequence[str], cwd: Path, what: str, env: Mapping[str, str] | None = None
+) -> None:
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, env=env)
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
         raise RefusalError(f"{what} failed (exit {result.returncode}); its output is above")
@@ -307,6 +309,16 @@ def report(built: Built, dist: Path, root: Path) -> None:
 # ---- the core ---------------------------------------------------------------------------------
 
 
+def build_env(settings: Settings) -> dict[str, str]:
+    """The build's environment: SOURCE_DATE_EPOCH is the commit's time unless set, so the
+    backends that honour it (setuptools, flit_core, hatchling: file times in the wheel and
+    the sdist) write the same bytes for the same commit, whenever it is built."""
+    epoch = settings.env.get("SOURCE_DATE_EPOCH") or git(
+        "log", "-1", "--format=%ct", cwd=settings.root
+    )
+    return {**os.environ, **({"SOURCE_DATE_EPOCH": epoch} if epoch else {})}
+
+
 def build(settings: Settings) -> Built:
     root = settings.root
     package_dir = inside(root, settings.package_dir, "PACKAGE_DIR")
@@ -334,7 +346,7 @@ def build(settings: Settings) -> Built:
         command = [sys.executable, "-m", "build", "--outdir", str(staging), str(package_dir)]
         if not settings.isolation:
             command.insert(3, "--no-isolation")
-        run_step(command, root, "python -m build")
+        run_step(command, root, "python -m build", build_env(settings))
         built = built_files(staging)
         run_step(
             [
