@@ -615,6 +615,72 @@ def repository_from_remote(remote: str) -> str:
 # --- end of releasekit/rules/github.py --------------------------------------------------
 
 
+# --- releasekit/rules/manifest.py (assembled; edit the source) --------------------------------
+
+
+SUMS_NAME = "SHA256SUMS"
+
+DIST_SUFFIXES = (".whl", ".tar.gz", ".zip")
+
+_SUM_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)")
+
+
+class ManifestError(Exception):
+    """dist/ is not what SHA256SUMS says: one line, exit 2."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_sums(dist: Path) -> dict[str, str]:
+    """SHA256SUMS as {file name: hex}; `sha256sum` format, binary marker allowed."""
+    path = dist / SUMS_NAME
+    if path.is_symlink() or not path.is_file():
+        raise ManifestError(f"{path}: missing; 'make build' writes it with the dists")
+    sums: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        match = _SUM_LINE.fullmatch(line.strip())
+        if not match:
+            if line.strip():
+                raise ManifestError(f"{path}:{number}: not '<sha256>  <file>'")
+            continue
+        name = match.group(2)
+        if "/" in name or name.startswith(".") or name == SUMS_NAME:
+            raise ManifestError(f"{path}:{number}: {name!r} is not a file name in {dist}")
+        sums[name] = match.group(1).lower()
+    return sums
+
+
+def manifest(dist: Path) -> list[Path]:
+    """The files to publish: those SHA256SUMS lists, each checked; refuse anything else."""
+    if dist.is_symlink() or not dist.is_dir():
+        raise ManifestError(f"{dist}: no such folder; run 'make build' first")
+    sums = read_sums(dist)
+    if not sums:
+        raise ManifestError(f"{dist / SUMS_NAME} lists no file; run 'make build'")
+    for path in sorted(dist.iterdir()):
+        if path.name.endswith(DIST_SUFFIXES) and path.name not in sums:
+            raise ManifestError(f"{path} is not listed in {SUMS_NAME}; rebuild dist/")
+    files = []
+    for name, hexdigest in sorted(sums.items()):
+        path = dist / name
+        if path.is_symlink() or not path.is_file():
+            what = "a symlink" if path.is_symlink() else "no file" if path.exists() else "missing"
+            raise ManifestError(f"{path} is listed in {SUMS_NAME} but is {what}")
+        if file_sha256(path) != hexdigest:
+            raise ManifestError(f"{path} does not match {SUMS_NAME}; rebuild dist/")
+        files.append(path)
+    return files
+
+
+# --- end of releasekit/rules/manifest.py ------------------------------------------------
+
+
 # --- releasekit/rules/versions.py (assembled; edit the source) --------------------------------
 
 
@@ -903,6 +969,32 @@ def find_release(client: Client[Settings], tag: str) -> JSON | None:
     return found[0] if found else None
 
 
+def one_release(
+    client: Client[Settings], tag: str, ours: JSON, payload: JSON, report: Report
+) -> JSON:
+    """One release per tag, whatever ran at once: when another run created one too, keep
+    the published one, else the oldest; delete the other drafts the kit made (its title and
+    body untouched), never one a person edited (one line says so) nor a published one."""
+    found = [r for r in client.pages(client.url("/releases")) if r.get("tag_name") == tag]
+    found.sort(key=lambda r: (bool(r.get("draft")), int(r["id"])))
+    if len(found) < 2:
+        return ours
+    keep, extras = found[0], found[1:]
+    for extra in extras:
+        untouched = extra.get("name") == payload["name"] and (extra.get("body") or "") == (
+            payload["body"] or ""
+        )
+        if not extra.get("draft") or not untouched:
+            warn(f"release {extra['id']} of {tag} was edited by a person: left alone")
+            continue
+        for asset in list_assets(client, extra):
+            delete_asset(client, asset)  # the kept release gets every file below
+        with contextlib.suppress(FatalError):  # a run beside this one deleted it already
+            client.call("DELETE", client.url(f"/releases/{extra['id']}"))
+        report.say(f"deleted the second draft of {tag} (id {extra['id']}); kept id {keep['id']}")
+    return keep
+
+
 def create_draft(client: Client[Settings], payload: JSON) -> JSON:
     """POST a draft release. A POST is retried only once a listing shows it did not land."""
 
@@ -1016,10 +1108,17 @@ def read_assets(settings: Settings) -> list[tuple[Path, bytes]]:
         if not in_work_tree(path).is_file():
             raise FatalError(f"{path}: not a regular file", 2)
         out.append((path, path.read_bytes()))
-    names = [p.name for p, _ in out]
+    names = [stored_name(p.name) for p, _ in out]
     if len(set(names)) != len(names):
-        raise FatalError("two assets share a file name", 2)
+        raise FatalError("two assets share a file name (as GitHub stores names)", 2)
     return out
+
+
+def stored_name(name: str) -> str:
+    """An asset's name as GitHub stores it: it renames uploads, every character outside
+    A-Z a-z 0-9 . _ + - becoming a dot, and leading and trailing dots dropped
+    (`read me.txt` -> `read.me.txt`). Compared so, a re-run finds what it uploaded."""
+    return re.sub(r"[^A-Za-z0-9._+-]", ".", name).strip(".")
 
 
 def publish(settings: Settings) -> int:
@@ -1055,9 +1154,11 @@ def publish(settings: Settings) -> int:
             return 0
         release = create_draft(client, payload)
         report.say(f"created draft release {tag} (id {release['id']})")
+        release = one_release(client, tag, release, payload, report)
     else:
         state = "draft" if release.get("draft") else "published"
         report.say(f"found {state} release {tag} (id {release['id']})")
+        release = one_release(client, tag, release, {"name": tag, "body": notes}, report)
         keep_or_update_notes(client, settings, release, notes, tag, report)
     sync_assets(client, settings, release, files, report)
     if settings.dry_run:
@@ -1112,7 +1213,7 @@ def sync_assets(
     present = {a["name"]: a for a in list_assets(client, release)}
     for path, data in files:
         ours = sha256_of(data)
-        there = present.get(path.name)
+        there = present.get(stored_name(path.name))
         if (
             there is not None
             and there.get("state") == "uploaded"
@@ -1141,7 +1242,7 @@ def check_assets(client: Client[Settings], release: JSON, files: list[tuple[Path
     present = {a["name"]: a for a in list_assets(client, release)}
     problems = []
     for path, data in files:
-        there = present.get(path.name)
+        there = present.get(stored_name(path.name))
         if there is None:
             problems.append(f"{path.name}: not attached to the release")
         elif sha256_of(download(client, there)) != sha256_of(data):
@@ -1285,16 +1386,13 @@ def _bad_usage(message: str) -> NoReturn:
 
 
 def asset_paths(dist: str, changes: str) -> tuple[Path, ...]:
+    """The release's assets: what SHA256SUMS lists, SHA256SUMS, the notes file; no stray."""
     folder = in_work_tree(Path(dist))
-    if not folder.is_dir():
-        raise FatalError(f"{dist}: no such folder; run 'make build' first", 2)
-    files = sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and not p.is_symlink() and not p.name.startswith(".")
-    )
-    if not files:
-        raise FatalError(f"{dist}: nothing to attach; run 'make build' first", 2)
+    try:
+        listed = manifest(folder)
+    except ManifestError as error:
+        raise FatalError(str(error), 2) from None
+    files = [*listed, folder / SUMS_NAME]
     return (*files, Path(changes)) if changes else tuple(files)
 
 

@@ -170,6 +170,72 @@ def pypi_index(upload_url: str) -> Index | None:
 # --- end of releasekit/rules/endpoints.py -----------------------------------------------
 
 
+# --- releasekit/rules/manifest.py (assembled; edit the source) --------------------------------
+
+
+SUMS_NAME = "SHA256SUMS"
+
+DIST_SUFFIXES = (".whl", ".tar.gz", ".zip")
+
+_SUM_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)")
+
+
+class ManifestError(Exception):
+    """dist/ is not what SHA256SUMS says: one line, exit 2."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_sums(dist: Path) -> dict[str, str]:
+    """SHA256SUMS as {file name: hex}; `sha256sum` format, binary marker allowed."""
+    path = dist / SUMS_NAME
+    if path.is_symlink() or not path.is_file():
+        raise ManifestError(f"{path}: missing; 'make build' writes it with the dists")
+    sums: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        match = _SUM_LINE.fullmatch(line.strip())
+        if not match:
+            if line.strip():
+                raise ManifestError(f"{path}:{number}: not '<sha256>  <file>'")
+            continue
+        name = match.group(2)
+        if "/" in name or name.startswith(".") or name == SUMS_NAME:
+            raise ManifestError(f"{path}:{number}: {name!r} is not a file name in {dist}")
+        sums[name] = match.group(1).lower()
+    return sums
+
+
+def manifest(dist: Path) -> list[Path]:
+    """The files to publish: those SHA256SUMS lists, each checked; refuse anything else."""
+    if dist.is_symlink() or not dist.is_dir():
+        raise ManifestError(f"{dist}: no such folder; run 'make build' first")
+    sums = read_sums(dist)
+    if not sums:
+        raise ManifestError(f"{dist / SUMS_NAME} lists no file; run 'make build'")
+    for path in sorted(dist.iterdir()):
+        if path.name.endswith(DIST_SUFFIXES) and path.name not in sums:
+            raise ManifestError(f"{path} is not listed in {SUMS_NAME}; rebuild dist/")
+    files = []
+    for name, hexdigest in sorted(sums.items()):
+        path = dist / name
+        if path.is_symlink() or not path.is_file():
+            what = "a symlink" if path.is_symlink() else "no file" if path.exists() else "missing"
+            raise ManifestError(f"{path} is listed in {SUMS_NAME} but is {what}")
+        if file_sha256(path) != hexdigest:
+            raise ManifestError(f"{path} does not match {SUMS_NAME}; rebuild dist/")
+        files.append(path)
+    return files
+
+
+# --- end of releasekit/rules/manifest.py ------------------------------------------------
+
+
 # --- releasekit/rules/versions.py (assembled; edit the source) --------------------------------
 
 
@@ -450,7 +516,6 @@ def work_tree_problem(top: Path, path: Path) -> str | None:
 
 
 ATTESTATION_SUFFIX = ".publish.attestation"
-SUMS_NAME = "SHA256SUMS"
 
 EXAMPLES = """\
 examples:
@@ -518,14 +583,6 @@ class IndexFile:
 # ---- the dists -------------------------------------------------------------------------------
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def in_work_tree(path: Path) -> Path:
     """`path` when it is inside the work tree (the current folder) and no symlink; else refuse."""
     if work_tree_problem(Path.cwd(), path):
@@ -534,12 +591,12 @@ def in_work_tree(path: Path) -> Path:
 
 
 def dist_files(dist: Path) -> list[Path]:
-    """The wheels and sdists in `dist`: exactly what is uploaded."""
-    if not in_work_tree(dist).is_dir():
-        raise RefusalError(f"{dist}: no such folder; run 'make build' first", 2)
-    files = sorted(
-        p for p in dist.iterdir() if p.name.endswith((".whl", ".tar.gz")) and not p.is_symlink()
-    )
+    """The wheels and sdists SHA256SUMS lists, each checked: exactly what is uploaded."""
+    try:
+        listed = manifest(in_work_tree(dist))
+    except ManifestError as error:
+        raise RefusalError(str(error), 2) from None
+    files = [p for p in listed if p.name.endswith((".whl", ".tar.gz"))]
     if not files:
         raise RefusalError(f"{dist}: no wheel or sdist to upload; run 'make build' first", 2)
     return files
@@ -578,20 +635,12 @@ def project_of(files: list[Path], version: Version | None) -> str:
     return projects.pop()
 
 
-def read_sums(dist: Path) -> dict[str, str]:
-    """SHA256SUMS as {filename: hex}; `sha256sum` format, binary marker allowed."""
-    path = in_work_tree(dist / SUMS_NAME)
-    if not path.is_file():
-        raise RefusalError(f"{path}: missing; 'make build' writes it", 2)
-    sums: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        match = re.fullmatch(r"([0-9a-fA-F]{64}) [ *](.+)", line.strip())
-        if not match:
-            if line.strip():
-                raise RefusalError(f"{path}:{number}: not '<sha256>  <file>'", 2)
-            continue
-        sums[match.group(2)] = match.group(1).lower()
-    return sums
+def listed_sums(dist: Path) -> dict[str, str]:
+    """SHA256SUMS as {file name: hex}, or its one-line refusal."""
+    try:
+        return read_sums(in_work_tree(dist))
+    except ManifestError as error:
+        raise RefusalError(str(error), 2) from None
 
 
 # ---- the index -------------------------------------------------------------------------------
@@ -679,10 +728,10 @@ def plan_upload(settings: Settings, files: list[Path], project: str) -> Plan:
             continue
         if there.sha256 is None:
             raise RefusalError(f"{path.name} is on the index without a sha256; cannot compare it")
-        if there.sha256.lower() != sha256_of(path):
+        if there.sha256.lower() != file_sha256(path):
             raise RefusalError(
                 f"{path.name} is on the index with another sha256 ({there.sha256[:12]}..., "
-                f"ours {sha256_of(path)[:12]}...): refusing to publish over it"
+                f"ours {file_sha256(path)[:12]}...): refusing to publish over it"
             )
         present.append(path)
     return Plan(project, upload, present)
@@ -886,10 +935,6 @@ def publish(settings: Settings) -> int:
     check_outputs_writable()
     files = dist_files(settings.dist)
     project = project_of(files, version)
-    sums = read_sums(settings.dist) if (settings.dist / SUMS_NAME).exists() else {}
-    for path in files:
-        if path.name in sums and sums[path.name] != sha256_of(path):
-            raise RefusalError(f"{path} does not match {SUMS_NAME}; rebuild dist/")
     plan = plan_upload(settings, files, project)
     for path in plan.present:
         print(f"present: {path.name} (same sha256)")
@@ -897,7 +942,7 @@ def publish(settings: Settings) -> int:
         print(f"deploy-pypi: {project} {version}: every file is on the index already")
         summarize(settings, project, version, files, [])
         write_outputs({"project": project, "version": str(version), "uploaded": ""})
-        return check_index(settings, project, {p.name: sha256_of(p) for p in files})
+        return check_index(settings, project, {p.name: file_sha256(p) for p in files})
     if settings.dry_run:
         return dry_run_upload(settings, plan)
     creds = credentials(settings)
@@ -935,12 +980,12 @@ def publish(settings: Settings) -> int:
     )
     sys.stdout.write(run_quiet([*command, *uploads], settings, "twine upload", twine_env))
     for path in plan.upload:
-        print(f"uploaded: {path.name} sha256:{sha256_of(path)}")
+        print(f"uploaded: {path.name} sha256:{file_sha256(path)}")
     print(f"deploy-pypi: {project} {version}: uploaded {len(plan.upload)} file(s)")
     summarize(settings, project, version, files, plan.upload)
     uploaded = " ".join(p.name for p in plan.upload)
     write_outputs({"project": project, "version": str(version), "uploaded": uploaded})
-    return check_index(settings, project, {p.name: sha256_of(p) for p in files})
+    return check_index(settings, project, {p.name: file_sha256(p) for p in files})
 
 
 def check_outputs_writable() -> None:
@@ -954,8 +999,9 @@ def summarize(
     settings: Settings, project: str, version: Version, files: list[Path], uploaded: list[Path]
 ) -> None:
     rows = "".join(
-        f"| `{p.name}` | `{sha256_of(p)}` | {'uploaded' if p in uploaded else 'already there'} |\n"
+        f"| `{p.name}` | `{file_sha256(p)}` | {state} |\n"
         for p in files
+        for state in ["uploaded" if p in uploaded else "already there"]
     )
     text = (
         f"### PyPI: {project} {version}\n\n{settings.shown_repository_url} "
@@ -990,7 +1036,7 @@ def verify(settings: Settings) -> int:
         return skipped("verify-pypi", settings)
     sums = {
         name: hexdigest
-        for name, hexdigest in read_sums(settings.dist).items()
+        for name, hexdigest in listed_sums(settings.dist).items()
         if name.endswith((".whl", ".tar.gz"))
     }
     if not sums:
@@ -1097,7 +1143,7 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     url = str(args.repository_url)
     if not is_http_url(url):
         raise RefusalError(
-            f"--repository-url (PYPI_REPOSITORY_URL) must be an http(s) URL with a host, "
+            f"--repository-url must be an http(s) URL with a host (PYPI_REPOSITORY_URL), "
             f"got {without_userinfo(url)!r}",
             2,
         )
@@ -1105,7 +1151,7 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     simple = simple if simple.endswith("/") else simple + "/"
     if not is_http_url(simple):
         raise RefusalError(
-            f"--simple-url (PYPI_SIMPLE_URL) must be an http(s) URL with a host, "
+            f"--simple-url must be an http(s) URL with a host (PYPI_SIMPLE_URL), "
             f"got {without_userinfo(simple)!r}",
             2,
         )

@@ -598,7 +598,7 @@ SECRET_ROWS = [
         "plan",
         id="pypi-url-that-does-not-parse",
         env={"PYPI_REPOSITORY_URL": "http://[::1/"},
-        says="PYPI_REPOSITORY_URL) must be an http(s) URL",
+        says="must be an http(s) URL with a host",
     ),
     script(
         "pypi_publish.py",

@@ -6,6 +6,7 @@ import hashlib
 import re
 import subprocess
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -379,3 +380,44 @@ def replace_by_hand(
         headers={**headers, "Content-Type": "application/octet-stream"},
         timeout=10,
     ).raise_for_status()
+
+
+# ---- one release per tag, and names as GitHub stores them ----------------------------------
+
+
+def test_two_runs_at_once_leave_one_release(github_api: GitHubStandIn, project: Path) -> None:
+    """Both look, find nothing, and create (the API is slow to answer the POST): the later
+    draft is deleted and both runs complete the one that stays."""
+    github_api.delay(1.0, times=2, method="POST", path_regex=r"/releases$")
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: deploy(github_api, project), range(2)))
+    assert [r.result.returncode for r in runs] == [0, 0], runs[0].out + runs[1].out
+    assert sum("deleted the second draft" in r.out for r in runs) >= 1
+    assert asset_names(github_api) == ASSET_NAMES  # the_release: exactly one
+    again = deploy(github_api, project)
+    assert again.result.returncode == 0 and "several releases" not in again.out
+
+
+def test_a_second_draft_a_person_edited_is_left_alone(
+    github_api: GitHubStandIn, project: Path
+) -> None:
+    first = deploy(github_api, project)
+    assert first.result.returncode == 0, first.out
+    github_api.add_release(TAG, name="Hand-made", body="Someone's own words.", draft=True)
+    again = deploy(github_api, project)
+    assert again.result.returncode == 0, again.out
+    assert "edited by a person: left alone" in again.out
+    assert len([r for r in github_api.releases() if r["tag_name"] == TAG]) == 2
+
+
+def test_an_asset_name_github_rewrites_is_found_again(
+    github_api: GitHubStandIn, project: Path
+) -> None:
+    (project / "read me.txt").write_text("Notes.\n", encoding="utf-8")
+    args = ("publish", "--changes", "read me.txt")
+    first = deploy(github_api, project, *args)
+    assert first.result.returncode == 0, first.out
+    again = deploy(github_api, project, *args)
+    assert again.result.returncode == 0, again.out
+    assert "asset read me.txt: identical, skipped" in again.out
+    assert "read.me.txt" in asset_names(github_api)

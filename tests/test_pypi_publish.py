@@ -118,6 +118,20 @@ def _edit_after_build(pypi: PypiServer, dist: Path) -> None:
     make_wheel(dist, NAME, VERSION, module_text="CHANGED = True\n")
 
 
+def _stray_log(pypi: PypiServer, dist: Path) -> None:
+    (dist / "twine-debug.log").write_text("password=hunter2\n", encoding="utf-8")
+
+
+def _unlisted_wheel(pypi: PypiServer, dist: Path) -> None:
+    make_wheel(dist, NAME, "9.9.9")
+
+
+def _symlinked_wheel(pypi: PypiServer, dist: Path) -> None:
+    real = dist.parent / WHEEL
+    (dist / WHEEL).rename(real)
+    (dist / WHEEL).symlink_to(real)
+
+
 def _attested(pypi: PypiServer, dist: Path) -> None:
     for name in (WHEEL, SDIST):  # made beforehand, as a signing step in Actions leaves them
         (dist / f"{name}.publish.attestation").write_text(
@@ -159,9 +173,35 @@ CASES = [
     Case(
         "dist-changed-after-build",
         prepare=_edit_after_build,
-        status=1,
+        status=2,
         says="does not match SHA256SUMS",
         index_after=(),
+    ),
+    # dist/ is a manifest: SHA256SUMS lists exactly what is published.
+    Case(
+        "a wheel SHA256SUMS does not list",
+        prepare=_unlisted_wheel,
+        status=2,
+        says="is not listed in SHA256SUMS",
+        index_after=(),
+    ),
+    Case(
+        "no SHA256SUMS",
+        prepare=lambda pypi, dist: (dist / "SHA256SUMS").unlink(),
+        status=2,
+        says="SHA256SUMS: missing",
+        index_after=(),
+    ),
+    Case(
+        "a listed wheel that is a symlink",
+        prepare=_symlinked_wheel,
+        status=2,
+        says="is listed in SHA256SUMS but is a symlink",
+        index_after=(),
+    ),
+    Case(
+        "a stray file beside the dists is not published",
+        prepare=_stray_log,
     ),
     Case(
         "branch-push-skips",

@@ -26,6 +26,7 @@ PYPROJECT = '[project]\nname = "demo"\nversion = "1.0.0"\n'
 GITHUB = {"GITHUB_REPOSITORY": "owner/demo", "GITHUB_TOKEN": "not-a-token"}
 TAG = {"REF": "refs/tags/v1.0.0"}
 SUMS = f"{'0' * 64}  demo-1.0.0-py3-none-any.whl\n"
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 # The one form every script says it in (its missing_dependency() copy, after "PROG: error: ").
 ONE_LINE = re.compile(
     r"(?P<prog>\S+): error: needs the '(?P<package>[^']+)' package: pip install "
@@ -54,7 +55,11 @@ ROWS = [
         "draft_release.py",
         ("verify",),
         env={**TAG, **GITHUB},
-        files={"CHANGES.rst": CHANGES, "dist/SHA256SUMS": SUMS},
+        files={
+            "CHANGES.rst": CHANGES,
+            "dist/SHA256SUMS": f"{EMPTY_SHA256}  demo-1.0.0-py3-none-any.whl\n",
+            "dist/demo-1.0.0-py3-none-any.whl": "",
+        },
         repo=True,
     ),
     # A draft needs no package of its own; a project's gitchangelog rules need gitchangelog.

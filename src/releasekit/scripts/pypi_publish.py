@@ -8,9 +8,7 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -26,6 +24,7 @@ from releasekit.rules.actions import (
 )
 from releasekit.rules.cli import PROG, fail, missing_dependency, yes_no
 from releasekit.rules.endpoints import PYPI, Index, pypi_index
+from releasekit.rules.manifest import SUMS_NAME, ManifestError, file_sha256, manifest, read_sums
 from releasekit.rules.refs import (
     checkout_head,
     current_ref,
@@ -43,7 +42,6 @@ from releasekit.rules.versions import Version
 from releasekit.rules.worktree import work_tree_problem
 
 ATTESTATION_SUFFIX = ".publish.attestation"
-SUMS_NAME = "SHA256SUMS"
 
 EXAMPLES = """\
 examples:
@@ -111,14 +109,6 @@ class IndexFile:
 # ---- the dists -------------------------------------------------------------------------------
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def in_work_tree(path: Path) -> Path:
     """`path` when it is inside the work tree (the current folder) and no symlink; else refuse."""
     if work_tree_problem(Path.cwd(), path):
@@ -127,12 +117,12 @@ def in_work_tree(path: Path) -> Path:
 
 
 def dist_files(dist: Path) -> list[Path]:
-    """The wheels and sdists in `dist`: exactly what is uploaded."""
-    if not in_work_tree(dist).is_dir():
-        raise RefusalError(f"{dist}: no such folder; run 'make build' first", 2)
-    files = sorted(
-        p for p in dist.iterdir() if p.name.endswith((".whl", ".tar.gz")) and not p.is_symlink()
-    )
+    """The wheels and sdists SHA256SUMS lists, each checked: exactly what is uploaded."""
+    try:
+        listed = manifest(in_work_tree(dist))
+    except ManifestError as error:
+        raise RefusalError(str(error), 2) from None
+    files = [p for p in listed if p.name.endswith((".whl", ".tar.gz"))]
     if not files:
         raise RefusalError(f"{dist}: no wheel or sdist to upload; run 'make build' first", 2)
     return files
@@ -171,20 +161,12 @@ def project_of(files: list[Path], version: Version | None) -> str:
     return projects.pop()
 
 
-def read_sums(dist: Path) -> dict[str, str]:
-    """SHA256SUMS as {filename: hex}; `sha256sum` format, binary marker allowed."""
-    path = in_work_tree(dist / SUMS_NAME)
-    if not path.is_file():
-        raise RefusalError(f"{path}: missing; 'make build' writes it", 2)
-    sums: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        match = re.fullmatch(r"([0-9a-fA-F]{64}) [ *](.+)", line.strip())
-        if not match:
-            if line.strip():
-                raise RefusalError(f"{path}:{number}: not '<sha256>  <file>'", 2)
-            continue
-        sums[match.group(2)] = match.group(1).lower()
-    return sums
+def listed_sums(dist: Path) -> dict[str, str]:
+    """SHA256SUMS as {file name: hex}, or its one-line refusal."""
+    try:
+        return read_sums(in_work_tree(dist))
+    except ManifestError as error:
+        raise RefusalError(str(error), 2) from None
 
 
 # ---- the index -------------------------------------------------------------------------------
@@ -272,10 +254,10 @@ def plan_upload(settings: Settings, files: list[Path], project: str) -> Plan:
             continue
         if there.sha256 is None:
             raise RefusalError(f"{path.name} is on the index without a sha256; cannot compare it")
-        if there.sha256.lower() != sha256_of(path):
+        if there.sha256.lower() != file_sha256(path):
             raise RefusalError(
                 f"{path.name} is on the index with another sha256 ({there.sha256[:12]}..., "
-                f"ours {sha256_of(path)[:12]}...): refusing to publish over it"
+                f"ours {file_sha256(path)[:12]}...): refusing to publish over it"
             )
         present.append(path)
     return Plan(project, upload, present)
@@ -479,10 +461,6 @@ def publish(settings: Settings) -> int:
     check_outputs_writable()
     files = dist_files(settings.dist)
     project = project_of(files, version)
-    sums = read_sums(settings.dist) if (settings.dist / SUMS_NAME).exists() else {}
-    for path in files:
-        if path.name in sums and sums[path.name] != sha256_of(path):
-            raise RefusalError(f"{path} does not match {SUMS_NAME}; rebuild dist/")
     plan = plan_upload(settings, files, project)
     for path in plan.present:
         print(f"present: {path.name} (same sha256)")
@@ -490,7 +468,7 @@ def publish(settings: Settings) -> int:
         print(f"deploy-pypi: {project} {version}: every file is on the index already")
         summarize(settings, project, version, files, [])
         write_outputs({"project": project, "version": str(version), "uploaded": ""})
-        return check_index(settings, project, {p.name: sha256_of(p) for p in files})
+        return check_index(settings, project, {p.name: file_sha256(p) for p in files})
     if settings.dry_run:
         return dry_run_upload(settings, plan)
     creds = credentials(settings)
@@ -528,12 +506,12 @@ def publish(settings: Settings) -> int:
     )
     sys.stdout.write(run_quiet([*command, *uploads], settings, "twine upload", twine_env))
     for path in plan.upload:
-        print(f"uploaded: {path.name} sha256:{sha256_of(path)}")
+        print(f"uploaded: {path.name} sha256:{file_sha256(path)}")
     print(f"deploy-pypi: {project} {version}: uploaded {len(plan.upload)} file(s)")
     summarize(settings, project, version, files, plan.upload)
     uploaded = " ".join(p.name for p in plan.upload)
     write_outputs({"project": project, "version": str(version), "uploaded": uploaded})
-    return check_index(settings, project, {p.name: sha256_of(p) for p in files})
+    return check_index(settings, project, {p.name: file_sha256(p) for p in files})
 
 
 def check_outputs_writable() -> None:
@@ -547,8 +525,9 @@ def summarize(
     settings: Settings, project: str, version: Version, files: list[Path], uploaded: list[Path]
 ) -> None:
     rows = "".join(
-        f"| `{p.name}` | `{sha256_of(p)}` | {'uploaded' if p in uploaded else 'already there'} |\n"
+        f"| `{p.name}` | `{file_sha256(p)}` | {state} |\n"
         for p in files
+        for state in ["uploaded" if p in uploaded else "already there"]
     )
     text = (
         f"### PyPI: {project} {version}\n\n{settings.shown_repository_url} "
@@ -583,7 +562,7 @@ def verify(settings: Settings) -> int:
         return skipped("verify-pypi", settings)
     sums = {
         name: hexdigest
-        for name, hexdigest in read_sums(settings.dist).items()
+        for name, hexdigest in listed_sums(settings.dist).items()
         if name.endswith((".whl", ".tar.gz"))
     }
     if not sums:
@@ -690,7 +669,7 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     url = str(args.repository_url)
     if not is_http_url(url):
         raise RefusalError(
-            f"--repository-url (PYPI_REPOSITORY_URL) must be an http(s) URL with a host, "
+            f"--repository-url must be an http(s) URL with a host (PYPI_REPOSITORY_URL), "
             f"got {without_userinfo(url)!r}",
             2,
         )
@@ -698,7 +677,7 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     simple = simple if simple.endswith("/") else simple + "/"
     if not is_http_url(simple):
         raise RefusalError(
-            f"--simple-url (PYPI_SIMPLE_URL) must be an http(s) URL with a host, "
+            f"--simple-url must be an http(s) URL with a host (PYPI_SIMPLE_URL), "
             f"got {without_userinfo(simple)!r}",
             2,
         )
