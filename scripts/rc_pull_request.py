@@ -745,6 +745,10 @@ def find_by_head(client: Client[Config], head: str) -> Pull | None:
     return pulls[0] if pulls else None
 
 
+# GitHub's 422 where a plan has no draft pull requests (docs.github.com: create a pull request).
+NO_DRAFTS = "Draft pull requests are not supported in this repository."
+
+
 def create_pull(client: Client[Config], head: str, title: str, body: str) -> tuple[Pull, bool]:
     """POST a draft PR. A POST is retried only once a GET shows it did not land."""
     payload: dict[str, Any] = {
@@ -762,6 +766,11 @@ def create_pull(client: Client[Config], head: str, title: str, body: str) -> tup
         try:
             return client.send_once("POST", client.url("/pulls"), json=payload).json(), True
         except FatalError as failure:
+            if payload["draft"] and NO_DRAFTS in str(failure):
+                # Private repositories on GitHub Free and Pro have no draft pull requests.
+                warn(f"{NO_DRAFTS.rstrip('.')}: opening a normal pull request titled 'Draft: ...'")
+                payload.update(draft=False, title=f"Draft: {title}")
+                return attempt(n)
             if "already exists" not in str(failure):
                 raise
             # Another run won the race: update that PR instead of opening a second.

@@ -912,3 +912,25 @@ def test_the_process_refuses_a_malformed_repository() -> None:
     assert result.returncode == 2
     assert "owner/name" in result.stderr
     assert result.stdout == ""
+
+
+def test_a_workflow_dispatch_is_answered_as_described(
+    api: Api, github_server: GitHubStandIn
+) -> None:
+    """POST .../actions/workflows/{file}/dispatches: 204 and the run recorded; a workflow
+    the repository lacks is GitHub's 404."""
+    done = api.post("/actions/workflows/ci.yml/dispatches", json={"ref": "refs/tags/v1.0.0"})
+    assert done.status_code == 204
+    assert github_server.dispatches == [("ci.yml", "refs/tags/v1.0.0")]
+    assert (
+        api.post("/actions/workflows/nope.yml/dispatches", json={"ref": "main"}).status_code == 404
+    )
+
+
+def test_no_draft_pull_requests_is_a_422_basic_error(
+    api: Api, github_server: GitHubStandIn
+) -> None:
+    github_server.drafts_supported = False
+    done = api.post("/pulls", json={"title": "t", "head": "topic", "base": "main", "draft": True})
+    assert done.status_code == 422
+    assert done.json()["message"] == "Draft pull requests are not supported in this repository."

@@ -130,6 +130,26 @@ def test_open_creates_one_draft_pr_with_the_checklist(
     assert post.headers["User-Agent"]
 
 
+def test_without_draft_pull_requests_a_normal_one_is_titled_draft(
+    github_api: GitHubStandIn, tmp_path: Path
+) -> None:
+    """A private repository on GitHub Free answers 422 to a draft: one line, a normal PR
+    titled `Draft: ...`, and a re-run finds it and opens no second one."""
+    github_api.drafts_supported = False
+    result = rc(github_api, "open", "--head", HEAD, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [pull] = github_api.pulls()
+    assert (pull["title"], pull["draft"]) == (f"Draft: chore({HEAD})", False)
+    said = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert said == [
+        "rc_pull_request.py: warning: Draft pull requests are not supported in this "
+        "repository: opening a normal pull request titled 'Draft: ...'"
+    ]
+    again = rc(github_api, "open", "--head", HEAD, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert [p["number"] for p in github_api.pulls()] == [pull["number"]]
+
+
 def test_open_again_changes_nothing(github_api: GitHubStandIn, tmp_path: Path) -> None:
     assert rc(github_api, "open", "--head", HEAD, cwd=tmp_path).returncode == 0
     before = github_api.pulls()

@@ -291,6 +291,8 @@ class GitHubStandIn:
             self._next_release_id = 1001
             self._next_asset_id = 9001
             self._rate_used = 0
+            # False plays a private repository on GitHub Free or Pro: no draft pull requests.
+            self.drafts_supported = True
             # Workflow files by name: whether each has a workflow_dispatch trigger.
             self.workflows: dict[str, bool] = {"ci.yml": True}
             self.origin: Path | None = None  # a bare repo: refs to dispatch on must exist there
@@ -950,6 +952,8 @@ def _create_pull(gh: GitHubStandIn, call: _Call) -> _Response:
                 {"resource": "PullRequest", "code": "missing_field", "field": name},
                 doc=_PULL_DOC,
             )
+    if payload.get("draft") and not gh.drafts_supported:
+        return _error(422, "Draft pull requests are not supported in this repository.", _PULL_DOC)
     owner, _, ref = str(payload["head"]).rpartition(":")
     owner, base = owner or gh.owner, str(payload["base"])
     if owner == gh.owner and ref == base:
