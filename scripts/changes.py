@@ -85,6 +85,8 @@ RELEASABLE = re.compile(
     r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?"
 )
 
+MAX_LENGTH = 256
+
 
 class InvalidVersion(ValueError):  # noqa: N818 - the name packaging gives it
     """The text is not a PEP 440 version."""
@@ -96,6 +98,8 @@ class Version:
     __slots__ = ("dev", "epoch", "local", "post", "pre", "release")
 
     def __init__(self, text: str) -> None:
+        if len(text) > MAX_LENGTH:  # int() refuses 4,300 digits and more: no version is so long
+            raise InvalidVersion(f"Invalid version: {text[:20]!r}... ({len(text)} characters)")
         match = re.fullmatch(_VERSION, text.strip(), re.VERBOSE | re.IGNORECASE)
         if not match:
             raise InvalidVersion(f"Invalid version: {text!r}")

@@ -147,6 +147,8 @@ _PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
 
 _PRE_RANK = {"a": 0, "b": 1, "rc": 2}
 
+MAX_LENGTH = 256
+
 
 class InvalidVersion(ValueError):  # noqa: N818 - the name packaging gives it
     """The text is not a PEP 440 version."""
@@ -158,6 +160,8 @@ class Version:
     __slots__ = ("dev", "epoch", "local", "post", "pre", "release")
 
     def __init__(self, text: str) -> None:
+        if len(text) > MAX_LENGTH:  # int() refuses 4,300 digits and more: no version is so long
+            raise InvalidVersion(f"Invalid version: {text[:20]!r}... ({len(text)} characters)")
         match = re.fullmatch(_VERSION, text.strip(), re.VERBOSE | re.IGNORECASE)
         if not match:
             raise InvalidVersion(f"Invalid version: {text!r}")

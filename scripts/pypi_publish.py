@@ -14,6 +14,7 @@ import argparse
 import hashlib
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -130,6 +131,20 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
         f"needs the {named!r} package: pip install {' '.join(names)} "
         "(or run it with uv run, which reads the script's header)"
     )
+
+
+class TerminatedError(Exception):
+    """SIGTERM arrived: unwind (each `finally` cleans up; subprocess.run kills its child),
+    then exit 143 with one line."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise TerminatedError
+
+
+def unwind_on_sigterm() -> None:
+    """Turn SIGTERM into TerminatedError, as Python turns SIGINT into KeyboardInterrupt."""
+    signal.signal(signal.SIGTERM, _terminated)
 
 
 # --- end of releasekit/rules/cli.py -----------------------------------------------------
@@ -257,6 +272,8 @@ _PRE_LETTERS |= {"preview": "rc", "rc": "rc"}
 
 _PRE_RANK = {"a": 0, "b": 1, "rc": 2}
 
+MAX_LENGTH = 256
+
 
 class InvalidVersion(ValueError):  # noqa: N818 - the name packaging gives it
     """The text is not a PEP 440 version."""
@@ -268,6 +285,8 @@ class Version:
     __slots__ = ("dev", "epoch", "local", "post", "pre", "release")
 
     def __init__(self, text: str) -> None:
+        if len(text) > MAX_LENGTH:  # int() refuses 4,300 digits and more: no version is so long
+            raise InvalidVersion(f"Invalid version: {text[:20]!r}... ({len(text)} characters)")
         match = re.fullmatch(_VERSION, text.strip(), re.VERBOSE | re.IGNORECASE)
         if not match:
             raise InvalidVersion(f"Invalid version: {text!r}")
@@ -1194,6 +1213,7 @@ def _bad_usage(message: str) -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> int:
     secrets = [os.environ.get("TWINE_PASSWORD", "")]
+    unwind_on_sigterm()  # twine is killed with this process (subprocess.run's cleanup)
     try:
         settings = settings_from(argv)
         secrets = list(settings.secrets)
@@ -1204,7 +1224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
         fail(missing_dependency(missing), 1)
     except KeyboardInterrupt:
-        fail("interrupted", 1)
+        fail("interrupted: run it again, it uploads only what the index lacks", 130)
+    except TerminatedError:
+        fail("terminated: run it again, it uploads only what the index lacks", 143)
 
 
 if __name__ == "__main__":

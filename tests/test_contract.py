@@ -122,6 +122,7 @@ VERSION_OF_TAG = [
     ("v", "v*", None),
     ("other-v1.0.0", "pkg-v*", None),
     ("pkg-v2.0.0rc1", "pkg-v*", "2.0.0rc1"),
+    ("v" + "1" * 5000, "v*", None),  # past int()'s 4,300 digits: no version, no traceback
 ]
 
 # (full ref, GITHUB_EVENT_NAME, BASE_BRANCH, TAG_PATTERN) -> kind

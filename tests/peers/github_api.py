@@ -24,6 +24,8 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 import pytest
 from requests.structures import CaseInsensitiveDict
 
+from tests.peers.wire import request_body
+
 JSON = dict[str, Any]
 
 DOCS = "https://docs.github.com/rest"
@@ -1288,15 +1290,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: tests inspect `requests`, not a log."""
 
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                pass
-            return b"".join(chunks)
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        return request_body(self)
 
     def _handle(self) -> None:
         split = urlsplit(self.path)

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.peers.wire import request_body
+
 # -- the test CA ---------------------------------------------------------------------------
 
 
@@ -288,15 +290,7 @@ class _Forward(BaseHTTPRequestHandler):
         """Quiet: the tests read `seen`."""
 
     def _body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                pass
-            return b"".join(chunks)
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        return request_body(self)
 
     def _handle(self) -> None:
         exchange = Exchange(

@@ -22,7 +22,14 @@ from releasekit.rules.actions import (
     write_outputs,
     write_summary,
 )
-from releasekit.rules.cli import PROG, fail, missing_dependency, yes_no
+from releasekit.rules.cli import (
+    PROG,
+    TerminatedError,
+    fail,
+    missing_dependency,
+    unwind_on_sigterm,
+    yes_no,
+)
 from releasekit.rules.endpoints import PYPI, Index, pypi_index
 from releasekit.rules.manifest import SUMS_NAME, ManifestError, file_sha256, manifest, read_sums
 from releasekit.rules.refs import (
@@ -720,6 +727,7 @@ def _bad_usage(message: str) -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> int:
     secrets = [os.environ.get("TWINE_PASSWORD", "")]
+    unwind_on_sigterm()  # twine is killed with this process (subprocess.run's cleanup)
     try:
         settings = settings_from(argv)
         secrets = list(settings.secrets)
@@ -730,7 +738,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
         fail(missing_dependency(missing), 1)
     except KeyboardInterrupt:
-        fail("interrupted", 1)
+        fail("interrupted: run it again, it uploads only what the index lacks", 130)
+    except TerminatedError:
+        fail("terminated: run it again, it uploads only what the index lacks", 143)
 
 
 if __name__ == "__main__":
