@@ -18,13 +18,14 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import BIN
 from tests.peers.git_repos import GitRepo
-from tests.peers.real_addresses import Answer, Exchange, RealAddresses, Service
+from tests.peers.real_addresses import Answer, Exchange, RealAddresses, Service, TokenFlow
 from tests.peers.registry import Registries
 from tests.test_deploy_images import RELEASE_TAGS, Project, oci_release, one_line
 
@@ -36,11 +37,27 @@ NAMES = [
 ]
 
 
+@dataclass
+class Flows:
+    hub: TokenFlow
+    ghcr: TokenFlow
+
+
 @pytest.fixture
-def proxy(registries: Registries, tmp_path: Path) -> Iterator[RealAddresses]:
+def flows(registries: Registries) -> Flows:
+    """Docker Hub's token flow (realm auth.docker.io) and GHCR's (realm ghcr.io/token)."""
+    hub, ghcr = registries.dockerhub, registries.ghcr
+    return Flows(
+        TokenFlow("https://auth.docker.io/token", "registry.docker.io", hub.username, hub.password),
+        TokenFlow("https://ghcr.io/token", "ghcr.io", ghcr.username, ghcr.password),
+    )
+
+
+@pytest.fixture
+def proxy(registries: Registries, flows: Flows, tmp_path: Path) -> Iterator[RealAddresses]:
     services = {
-        "registry-1.docker.io": Service(registries.dockerhub.url),
-        "ghcr.io": Service(registries.ghcr.url),
+        **flows.hub.services("registry-1.docker.io", registries.dockerhub.url),
+        **flows.ghcr.services("ghcr.io", registries.ghcr.url),
     }
     proxy = RealAddresses(tmp_path / "proxy", services)
     try:
@@ -51,7 +68,13 @@ def proxy(registries: Registries, tmp_path: Path) -> Iterator[RealAddresses]:
 
 @pytest.mark.parametrize(("hub", "ghcr", "stored"), NAMES, ids=[row[0] for row in NAMES])
 def test_the_image_targets_reach_the_registries_api_hosts(
-    hub: str, ghcr: str, stored: str, registries: Registries, proxy: RealAddresses, repo: GitRepo
+    hub: str,
+    ghcr: str,
+    stored: str,
+    registries: Registries,
+    flows: Flows,
+    proxy: RealAddresses,
+    repo: GitRepo,
 ) -> None:
     name = f"rk-{uuid.uuid4().hex[:10]}"
     env = {
@@ -74,12 +97,11 @@ def test_the_image_targets_reach_the_registries_api_hosts(
         assert registries.dockerhub.password not in done.stdout + done.stderr
         steps[step] = set(proxy.hosts())
 
-    assert steps == {
-        # It looks for the built image under every planned tag first (copy, don't push).
-        "dockerhub": {"registry-1.docker.io", "ghcr.io"},
-        "ghcr": {"registry-1.docker.io", "ghcr.io"},  # copied from Docker Hub by digest
-        "verify": {"registry-1.docker.io", "ghcr.io"},
-    }
+    # Every step looks at both registries (the built image under any planned tag: copy,
+    # don't push; GHCR copies from Docker Hub by digest), each through its token flow.
+    every = {"registry-1.docker.io", "auth.docker.io", "ghcr.io"}
+    assert steps == {"dockerhub": every, "ghcr": every, "verify": every}
+    assert flows.hub.issued and flows.ghcr.issued
     assert proxy.refused == []
     assert registries.dockerhub.tags(stored.format(n=name)) == RELEASE_TAGS
     assert registries.ghcr.tags(f"acme/{name}") == RELEASE_TAGS

@@ -166,6 +166,7 @@ class Service:
     rewrite: tuple[tuple[str, str], ...] = ()  # path prefixes: the service's -> the stand-in's
     front: Front | None = None
     back: Back | None = None
+    upstream_auth: str = ""  # an Authorization the stand-in takes, sent instead of the client's
 
     def path_for(self, path: str) -> str:
         for theirs, ours in self.rewrite:
@@ -265,9 +266,12 @@ class RealAddresses:
                 skip_host=True,
                 skip_accept_encoding=True,
             )
+            replaced = hop | ({"authorization"} if service.upstream_auth else set())
             for name, value in exchange.header_lines or tuple(exchange.headers.items()):
-                if name.lower() not in hop:
+                if name.lower() not in replaced:
                     connection.putheader(name, value)
+            if service.upstream_auth:
+                connection.putheader("Authorization", service.upstream_auth)
             connection.putheader("X-Forwarded-Proto", "https")
             connection.putheader("Content-Length", str(len(exchange.body)))
             connection.endheaders(exchange.body)
@@ -490,3 +494,63 @@ def actions_token_service(identity: ActionsIdentity) -> Iterator[dict[str, str]]
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- a registry's token flow (Docker Hub's, GHCR's) in front of a Basic-auth registry ----------
+
+
+@dataclass
+class TokenFlow:
+    """The distribution token flow as Docker Hub runs it: the registry answers 401 with
+    `WWW-Authenticate: Bearer realm="https://REALM_HOST/token",service=...,scope=...`; the
+    client asks the realm for a token with its Basic credentials; then sends it as Bearer
+    (docs.docker.com/registry/spec/auth/token). Behind it, the loopback registry takes Basic."""
+
+    realm: str  # https://auth.docker.io/token, https://ghcr.io/token
+    service: str  # registry.docker.io, ghcr.io
+    username: str
+    password: str
+    token: str = field(default_factory=lambda: f"tok-{secrets.token_hex(12)}")
+    issued: int = 0
+
+    def basic(self) -> str:
+        pair = f"{self.username}:{self.password}".encode()
+        return "Basic " + base64.b64encode(pair).decode()
+
+    def realm_front(self, exchange: Exchange) -> Answer | None:
+        """The token service: a token for the right Basic credentials, 401 otherwise."""
+        if urlsplit(exchange.path).path != urlsplit(self.realm).path:
+            return None
+        if exchange.headers.get("Authorization") != self.basic():
+            return Answer.json(401, {"details": "incorrect username or password"})
+        self.issued += 1
+        return Answer.json(200, {"token": self.token, "access_token": self.token})
+
+    def registry_front(self, exchange: Exchange) -> Answer | None:
+        """The registry: nothing without the Bearer token but the challenge."""
+        if exchange.host == urlsplit(self.realm).hostname:  # GHCR: the realm is its own host
+            early = self.realm_front(exchange)
+            if early is not None:
+                return early
+        if exchange.headers.get("Authorization") == f"Bearer {self.token}":
+            return None
+        challenge = f'Bearer realm="{self.realm}",service="{self.service}"'
+        return Answer(
+            401,
+            b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+            {"Content-Type": "application/json", "WWW-Authenticate": challenge},
+        )
+
+    def realm_only(self, exchange: Exchange) -> Answer:
+        """A host that is the token service alone (auth.docker.io)."""
+        return self.realm_front(exchange) or Answer(404, b"404 page not found")
+
+    def services(self, registry_host: str, upstream: str) -> dict[str, Service]:
+        """The registry's name and, when it is another host, its token service's."""
+        table = {
+            registry_host: Service(upstream, front=self.registry_front, upstream_auth=self.basic())
+        }
+        realm_host = str(urlsplit(self.realm).hostname)
+        if realm_host != registry_host:
+            table[realm_host] = Service(upstream, front=self.realm_only)
+        return table
