@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,7 +30,7 @@ from tests.peers.registry import serve_registries  # noqa: E402
 from tests.test_deploy_images import write_oci_archive  # noqa: E402
 
 
-def push_image_module() -> object:
+def push_image_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location("push_image", ROOT / "scripts" / "push_image.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
