@@ -64,11 +64,7 @@ def main() -> int:
             check=True,
         )  # fmt: skip
         module = push_image_module()
-        registry = module.Registry(  # type: ignore[attr-defined]
-            hub.host,
-            module.Credentials(hub.username, hub.password),
-            True,  # type: ignore[attr-defined]
-        )
+        registry = module.Registry(hub.host, module.Credentials(hub.username, hub.password), True)
         ours = timed(lambda: registry.manifest("bench/app", "v1", method="GET"), args.reads)
         command = ["skopeo", "inspect", "--raw", "--tls-verify=false", "--creds", creds,
                    f"docker://{ref}"]  # fmt: skip
