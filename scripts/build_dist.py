@@ -4,6 +4,8 @@
 # dependencies = [
 #   "build>=1.0",
 #   "packaging>=23.0",
+#   "pypi-simple>=1.5",
+#   "requests>=2.28",
 #   "twine>=5.0",
 #   "tomli>=2.0; python_version<'3.11'",
 # ]
@@ -23,7 +25,9 @@ Steps, in order; the first that fails stops the run and leaves DIST as it was:
   3. `twine check --strict` on both
   4. on a release tag (TAG_PATTERN + a version), the tag's version, the [tool.bumpver]
      version and the built files' version must be one version
-  5. SHA256SUMS (`<hex>  <name>`, the sha256sum format) written, then the files replace
+  5. on a release tag, with PYPI_SIMPLE_URL or PYPI_REPOSITORY_URL set: a built file that
+     the index already holds with another sha256 is refused (a published dist is final)
+  6. SHA256SUMS (`<hex>  <name>`, the sha256sum format) written, then the files replace
      the previous sdist, wheel and SHA256SUMS in DIST, with the inputs' sha256 beside them
 
 The ref comes from GITHUB_REF_TYPE/GITHUB_REF_NAME (or GITHUB_REF) when set, else from
@@ -47,6 +51,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import urlsplit, urlunsplit
 
 # --- releasekit/rules/actions.py (assembled; edit the source) ---------------------------------
 
@@ -166,6 +171,105 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
 
 
 # --- end of releasekit/rules/cli.py -----------------------------------------------------
+
+
+# --- releasekit/rules/endpoints.py (assembled; edit the source) -------------------------------
+
+
+@dataclass(frozen=True)
+class Index:
+    """A package index PyPI runs: where uploads go (the legacy upload API) and where its
+    simple pages are read (PEP 503/691). Trusted publishing and PEP 740 attestations exist
+    only here; twine and warehouse ask the upload host for the OIDC audience and the token
+    (`https://UPLOAD_HOST/_/oidc/audience`, `/_/oidc/mint-token`)."""
+
+    name: str
+    upload_url: str
+    simple_url: str
+
+    @property
+    def upload_host(self) -> str:
+        return self.upload_url.split("/")[2]
+
+
+PYPI = Index("PyPI", "https://upload.pypi.org/legacy/", "https://pypi.org/simple/")
+
+TESTPYPI = Index("TestPyPI", "https://test.pypi.org/legacy/", "https://test.pypi.org/simple/")
+
+INDEXES = (PYPI, TESTPYPI)
+
+
+def pypi_index(upload_url: str) -> Index | None:
+    """PyPI or TestPyPI when `upload_url` is one of their upload URLs, else None (a private
+    index, pypiserver). twine's own test (auth.py is_pypi) is the same prefix match."""
+    return next((index for index in INDEXES if upload_url.startswith(index.upload_url)), None)
+
+
+# --- end of releasekit/rules/endpoints.py -----------------------------------------------
+
+
+# --- releasekit/rules/index.py (assembled; edit the source) -----------------------------------
+
+
+def simple_url_for(repository_url: str) -> str:
+    """The simple index that serves what `repository_url` receives."""
+    known = pypi_index(repository_url)
+    if known:
+        return known.simple_url
+    parts = urlsplit(repository_url)
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    path = path[: -len("legacy/")] if path.endswith("/legacy/") else path
+    return urlunsplit((parts.scheme, parts.netloc, path + "simple/", "", ""))
+
+
+class IndexReadError(Exception):
+    """The index could not be read; the message is one line."""
+
+
+class _ElsewhereError(Exception):
+    """The index sent the read to another host: it does not hold the project."""
+
+
+def _stay_on_index(response: Any, *args: object, **kwargs: object) -> Any:
+    """Never follow a redirect to another host: pypiserver answers a project it does not hold
+    with a redirect to pypi.org (its --fallback-url), and the files there are not this index's."""
+    from urllib.parse import urljoin
+
+    location = response.headers.get("Location") if response.is_redirect else None
+    if location and urlsplit(urljoin(response.url, location))[:2] != urlsplit(response.url)[:2]:
+        raise _ElsewhereError(location)
+    return response
+
+
+def index_digests(
+    simple_url: str, project: str, auth: tuple[str, str] | None = None
+) -> dict[str, tuple[str | None, str]]:
+    """{file name: (sha256 or None, url)} of what the index holds for `project` (PEP 503 HTML
+    or PEP 691 JSON); empty when it holds nothing. IndexReadError when it cannot be read."""
+    import requests
+    from pypi_simple import NoSuchProjectError, PyPISimple
+
+    session = requests.Session()
+    session.headers["User-Agent"] = "releasekit"
+    session.hooks["response"].append(_stay_on_index)
+    if auth:
+        session.auth = auth  # a private index's reads
+    try:
+        with PyPISimple(simple_url, session=session) as client:
+            page = client.get_project_page(project, timeout=30)
+    except (NoSuchProjectError, _ElsewhereError):
+        return {}
+    except requests.HTTPError as error:
+        status = error.response.status_code if error.response is not None else "?"
+        raise IndexReadError(f"cannot read {simple_url}{project}/: HTTP {status}") from None
+    except requests.RequestException as error:
+        raise IndexReadError(
+            f"cannot read {simple_url}{project}/: {type(error).__name__}"
+        ) from None
+    return {pkg.filename: (pkg.digests.get("sha256"), pkg.url) for pkg in page.packages}
+
+
+# --- end of releasekit/rules/index.py ---------------------------------------------------
 
 
 # --- releasekit/rules/versions.py (assembled; edit the source) --------------------------------
@@ -321,6 +425,21 @@ def version_of_tag(tag: str, pattern: str) -> Version | None:
 
 
 # --- end of releasekit/rules/refs.py ----------------------------------------------------
+
+
+# --- releasekit/rules/secrets.py (assembled; edit the source) ---------------------------------
+
+
+# scheme://userinfo@ (RFC 3986): the userinfo never holds `/`, `@` or white space.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+
+
+def without_userinfo(text: str) -> str:
+    """`text` with the credentials of every URL in it shown as ***."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
+# --- end of releasekit/rules/secrets.py -------------------------------------------------
 
 
 # --- releasekit/rules/worktree.py (assembled; edit the source) --------------------------------
@@ -489,6 +608,43 @@ def check_release_versions(tag: str | None, pattern: str, bumpver: str | None, b
         )
 
 
+def index_url(env: Mapping[str, str]) -> str | None:
+    """The simple index a release goes to, when PYPI_SIMPLE_URL or PYPI_REPOSITORY_URL says."""
+    simple = env.get("PYPI_SIMPLE_URL") or ""
+    if not simple and env.get("PYPI_REPOSITORY_URL"):
+        simple = simple_url_for(env["PYPI_REPOSITORY_URL"])
+    if not simple:
+        return None
+    return simple if simple.endswith("/") else simple + "/"
+
+
+def check_published(env: Mapping[str, str], tag: str | None, built: Built) -> None:
+    """On a release tag, a built file the index holds with other bytes is refused: what was
+    published is final, and DIST keeps what the index serves."""
+    simple = index_url(env)
+    if tag is None or simple is None:
+        return
+    from packaging.utils import parse_wheel_filename
+
+    project = str(parse_wheel_filename(built.wheel.name)[0])
+    auth = None
+    if env.get("TWINE_USERNAME") and env.get("TWINE_PASSWORD"):
+        auth = (env["TWINE_USERNAME"], env["TWINE_PASSWORD"])
+    try:
+        published = index_digests(simple, project, auth)
+    except IndexReadError as error:
+        shown = without_userinfo(str(error))
+        raise RefusalError(f"{shown}; cannot check {tag} against what was published") from None
+    for path in (built.sdist, built.wheel):
+        there = published.get(path.name)
+        ours = hashlib.sha256(path.read_bytes()).hexdigest()
+        if there is not None and (there[0] or "").lower() != ours:
+            raise RefusalError(
+                f"{path.name} is published with another sha256 ({(there[0] or 'none')[:12]}..., "
+                f"this build {ours[:12]}...): a published dist is final; DIST is unchanged"
+            )
+
+
 def run_step(
     command: Sequence[str], cwd: Path, what: str, env: Mapping[str, str] | None = None
 ) -> None:
@@ -654,6 +810,7 @@ def build(settings: Settings) -> Built:
             "twine check --strict",
         )
         check_release_versions(tag, settings.tag_pattern, bumpver_version(pyproject), built.version)
+        check_published(settings.env, tag, built)
         sums = staging / SUMS
         sums.write_text(sha256sums([built.sdist, built.wheel]), encoding="utf-8")
         sdist, wheel, _ = replace_dist(dist, [built.sdist, built.wheel, sums])

@@ -6,6 +6,7 @@ import configparser
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -20,6 +21,7 @@ import pytest
 from tests.conftest import ROOT, load_script, run_bin
 from tests.kit_checkout import copy_checkout, make
 from tests.peers.git_repos import GitRepo, run_git
+from tests.peers.pypi import PypiServer, make_wheel
 
 # ---- the kit's own distributions --------------------------------------------------------------
 
@@ -456,3 +458,75 @@ def test_two_builds_of_one_commit(
         wheel_same,
         sdist_same,
     )
+
+
+# ---- a published dist is final ------------------------------------------------------------
+
+
+def backend_project(repo: GitRepo, backend: str) -> Path:
+    requires, module, *extra = {
+        "hatchling": ("hatchling>=1.24", "hatchling.build"),
+        "setuptools": ("setuptools>=61", "setuptools.build_meta"),
+        "flit-core": ("flit_core>=3.9", "flit_core.buildapi"),
+        "setuptools-scm": ('setuptools>=61", "setuptools_scm>=8', "setuptools.build_meta", "scm"),
+    }[backend]
+    version = 'dynamic = ["version"]' if extra else 'version = "1.2.0"'
+    pyproject = (
+        f'[build-system]\nrequires = ["{requires}"]\nbuild-backend = "{module}"\n\n'
+        f'[project]\nname = "tiny-thing"\n{version}\ndescription = "A tiny package to build."\n'
+        'readme = "README.md"\nrequires-python = ">=3.10"\n'
+    )
+    if extra:
+        pyproject += "\n[tool.setuptools_scm]\n"
+    if backend.startswith("setuptools"):
+        pyproject += '\n[tool.setuptools]\npackages = ["tiny_thing"]\n'
+    repo.commit(
+        "feat: tiny",
+        files={
+            "pyproject.toml": pyproject,
+            "README.md": "# tiny-thing\n\nA tiny package.\n",
+            "tiny_thing/__init__.py": '"""Tiny."""\n\n__version__ = "1.2.0"\n',
+            ".gitignore": "dist/\nbuild/\n*.egg-info/\n",
+        },
+    )
+    repo.tag("v1.2.0", message="release v1.2.0")
+    return repo.path
+
+
+def built_bytes(path: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((path / "dist").iterdir())}
+
+
+@pytest.mark.parametrize("published", ["other bytes", "the same bytes", "nothing"])
+def test_a_rebuild_that_differs_from_the_published_files_is_refused(
+    repo: GitRepo, pypi: PypiServer, published: str, tmp_path: Path
+) -> None:
+    path = backend_project(repo, "hatchling")
+    env = {"BUILD_NO_ISOLATION": "1", "PYPI_SIMPLE_URL": pypi.simple_url}
+    first = run_bin("build", cwd=path, env=env)
+    assert first.returncode == 0, first.stderr
+    [wheel] = (path / "dist").glob("*.whl")
+    if published == "other bytes":
+        make_wheel(pypi.packages_dir, "tiny-thing", "1.2.0")
+        assert (pypi.packages_dir / wheel.name).exists()
+    elif published == "the same bytes":
+        shutil.copy(wheel, pypi.packages_dir / wheel.name)
+    previous = snapshot(path / "dist")
+    (path / "dist" / ".SHA256SUMS.inputs").write_text("stale\n")  # so that it rebuilds
+    result = run_bin("build", cwd=path, env=env)
+    if published == "other bytes":
+        assert result.returncode == 1, result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert f"{wheel.name} is published with another sha256" in line
+        assert built_bytes(path)[wheel.name] == previous[wheel.name][0]
+    else:
+        assert result.returncode == 0, result.stderr
+        assert built_bytes(path)[wheel.name] == previous[wheel.name][0]
+
+
+def test_make_image_never_rebuilds_dist(kit: Path) -> None:
+    """`make image` reads DIST as it is: no `build` step runs for it."""
+    result = make(kit, "-n", "image")
+    assert result.returncode == 0, result.stderr
+    assert "RELEASEKIT_BIN/image" in result.stdout
+    assert "RELEASEKIT_BIN/build" not in result.stdout

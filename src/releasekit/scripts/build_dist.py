@@ -4,6 +4,8 @@
 # dependencies = [
 #   "build>=1.0",
 #   "packaging>=23.0",
+#   "pypi-simple>=1.5",
+#   "requests>=2.28",
 #   "twine>=5.0",
 #   "tomli>=2.0; python_version<'3.11'",
 # ]
@@ -20,7 +22,9 @@ Steps, in order; the first that fails stops the run and leaves DIST as it was:
   3. `twine check --strict` on both
   4. on a release tag (TAG_PATTERN + a version), the tag's version, the [tool.bumpver]
      version and the built files' version must be one version
-  5. SHA256SUMS (`<hex>  <name>`, the sha256sum format) written, then the files replace
+  5. on a release tag, with PYPI_SIMPLE_URL or PYPI_REPOSITORY_URL set: a built file that
+     the index already holds with another sha256 is refused (a published dist is final)
+  6. SHA256SUMS (`<hex>  <name>`, the sha256sum format) written, then the files replace
      the previous sdist, wheel and SHA256SUMS in DIST, with the inputs' sha256 beside them
 
 The ref comes from GITHUB_REF_TYPE/GITHUB_REF_NAME (or GITHUB_REF) when set, else from
@@ -49,7 +53,9 @@ from releasekit.rules.actions import (
     write_summary,
 )
 from releasekit.rules.cli import PROG, Parser, fail, missing_dependency, yes_no
+from releasekit.rules.index import IndexReadError, index_digests, simple_url_for
 from releasekit.rules.refs import version_of_tag
+from releasekit.rules.secrets import without_userinfo
 from releasekit.rules.versions import InvalidVersion, Version
 from releasekit.rules.worktree import work_tree_problem
 
@@ -195,6 +201,43 @@ def check_release_versions(tag: str | None, pattern: str, bumpver: str | None, b
             f"{bumpver or 'not set'}, the built files are version {built}; "
             "nothing was written to the dist folder"
         )
+
+
+def index_url(env: Mapping[str, str]) -> str | None:
+    """The simple index a release goes to, when PYPI_SIMPLE_URL or PYPI_REPOSITORY_URL says."""
+    simple = env.get("PYPI_SIMPLE_URL") or ""
+    if not simple and env.get("PYPI_REPOSITORY_URL"):
+        simple = simple_url_for(env["PYPI_REPOSITORY_URL"])
+    if not simple:
+        return None
+    return simple if simple.endswith("/") else simple + "/"
+
+
+def check_published(env: Mapping[str, str], tag: str | None, built: Built) -> None:
+    """On a release tag, a built file the index holds with other bytes is refused: what was
+    published is final, and DIST keeps what the index serves."""
+    simple = index_url(env)
+    if tag is None or simple is None:
+        return
+    from packaging.utils import parse_wheel_filename
+
+    project = str(parse_wheel_filename(built.wheel.name)[0])
+    auth = None
+    if env.get("TWINE_USERNAME") and env.get("TWINE_PASSWORD"):
+        auth = (env["TWINE_USERNAME"], env["TWINE_PASSWORD"])
+    try:
+        published = index_digests(simple, project, auth)
+    except IndexReadError as error:
+        shown = without_userinfo(str(error))
+        raise RefusalError(f"{shown}; cannot check {tag} against what was published") from None
+    for path in (built.sdist, built.wheel):
+        there = published.get(path.name)
+        ours = hashlib.sha256(path.read_bytes()).hexdigest()
+        if there is not None and (there[0] or "").lower() != ours:
+            raise RefusalError(
+                f"{path.name} is published with another sha256 ({(there[0] or 'none')[:12]}..., "
+                f"this build {ours[:12]}...): a published dist is final; DIST is unchanged"
+            )
 
 
 def run_step(
@@ -362,6 +405,7 @@ def build(settings: Settings) -> Built:
             "twine check --strict",
         )
         check_release_versions(tag, settings.tag_pattern, bumpver_version(pyproject), built.version)
+        check_published(settings.env, tag, built)
         sums = staging / SUMS
         sums.write_text(sha256sums([built.sdist, built.wheel]), encoding="utf-8")
         sdist, wheel, _ = replace_dist(dist, [built.sdist, built.wheel, sums])

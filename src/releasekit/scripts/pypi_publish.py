@@ -14,8 +14,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NoReturn
-from urllib.parse import urlsplit, urlunsplit
+from typing import NoReturn
+from urllib.parse import urlsplit
 
 from releasekit.rules.actions import (
     actions_files_problem,
@@ -31,6 +31,7 @@ from releasekit.rules.cli import (
     yes_no,
 )
 from releasekit.rules.endpoints import PYPI, Index, pypi_index
+from releasekit.rules.index import IndexReadError, index_digests, simple_url_for
 from releasekit.rules.manifest import SUMS_NAME, ManifestError, file_sha256, manifest, read_sums
 from releasekit.rules.refs import (
     checkout_head,
@@ -188,59 +189,16 @@ def is_http_url(url: str) -> bool:
         return False
 
 
-def simple_url_for(repository_url: str) -> str:
-    """The simple index that serves what `repository_url` receives."""
-    known = pypi_index(repository_url)
-    if known:
-        return known.simple_url
-    parts = urlsplit(repository_url)
-    path = parts.path if parts.path.endswith("/") else parts.path + "/"
-    path = path[: -len("legacy/")] if path.endswith("/legacy/") else path
-    return urlunsplit((parts.scheme, parts.netloc, path + "simple/", "", ""))
-
-
-class _ElsewhereError(Exception):
-    """The index sent the read to another host: it does not hold the project."""
-
-
-def _stay_on_index(response: Any, *args: object, **kwargs: object) -> Any:
-    """Never follow a redirect to another host: pypiserver answers a project it does not hold
-    with a redirect to pypi.org (its --fallback-url), and the files there are not this index's."""
-    from urllib.parse import urljoin
-
-    location = response.headers.get("Location") if response.is_redirect else None
-    if location and urlsplit(urljoin(response.url, location))[:2] != urlsplit(response.url)[:2]:
-        raise _ElsewhereError(location)
-    return response
-
-
 def index_files(settings: Settings, project: str) -> dict[str, IndexFile]:
     """What the index holds for `project` (PEP 503 HTML or PEP 691 JSON), by file name."""
-    import requests
-    from pypi_simple import NoSuchProjectError, PyPISimple
-
-    session = requests.Session()
-    session.headers["User-Agent"] = "releasekit-pypi-publish"
-    session.hooks["response"].append(_stay_on_index)
+    auth = None
     if settings.username and settings.password and settings.index is None:
-        session.auth = (settings.username, settings.password)  # a private index's reads
+        auth = (settings.username, settings.password)  # a private index's reads
     try:
-        with PyPISimple(settings.simple_url, session=session) as client:
-            page = client.get_project_page(project, timeout=30)
-    except (NoSuchProjectError, _ElsewhereError):
-        return {}
-    except requests.HTTPError as error:
-        status = error.response.status_code if error.response is not None else "?"
-        where = f"{settings.shown_simple_url}{project}/"
-        raise RefusalError(f"cannot read {where}: HTTP {status}") from None
-    except requests.RequestException as error:
-        raise RefusalError(
-            f"cannot read {settings.shown_simple_url}{project}/: {type(error).__name__}"
-        ) from None
-    return {
-        pkg.filename: IndexFile(pkg.filename, pkg.digests.get("sha256"), pkg.url)
-        for pkg in page.packages
-    }
+        held = index_digests(settings.simple_url, project, auth)
+    except IndexReadError as error:
+        raise RefusalError(without_userinfo(str(error))) from None
+    return {name: IndexFile(name, sha256, url) for name, (sha256, url) in held.items()}
 
 
 @dataclass(frozen=True)
