@@ -9,6 +9,7 @@ GITHUB_REPOSITORY, else the URL of --remote ($REMOTE, default origin).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -158,6 +159,8 @@ def checkout(tmp_path: Path) -> Path:
     """A checkout after `make build`, with a tag to release and the notes of its release."""
     repo = make_repo(tmp_path, with_origin=False)
     repo.write("dist/rk_demo-1.2.0-py3-none-any.whl", "a wheel\n")
+    wheel = hashlib.sha256(b"a wheel\n").hexdigest()
+    repo.write("dist/SHA256SUMS", f"{wheel}  rk_demo-1.2.0-py3-none-any.whl\n")
     repo.write("notes.md", "- Add the remote's repository.\n")
     repo.write("CHANGES.rst", "Changelog\n=========\n")
     return repo.path

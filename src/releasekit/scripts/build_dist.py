@@ -22,8 +22,9 @@ Steps, in order; the first that fails stops the run and leaves DIST as it was:
   3. `twine check --strict` on both
   4. on a release tag (TAG_PATTERN + a version), the tag's version, the [tool.bumpver]
      version and the built files' version must be one version
-  5. on a release tag, with PYPI_SIMPLE_URL or PYPI_REPOSITORY_URL set: a built file that
-     the index already holds with another sha256 is refused (a published dist is final)
+  5. on a release tag, with PYPI_SIMPLE_URL set (in Actions: or the index of
+     PYPI_REPOSITORY_URL): a built file that the index already holds with another sha256 is
+     refused (a published dist is final)
   6. SHA256SUMS (`<hex>  <name>`, the sha256sum format) written, then the files replace
      the previous sdist, wheel and SHA256SUMS in DIST, with the inputs' sha256 beside them
 
@@ -204,9 +205,12 @@ def check_release_versions(tag: str | None, pattern: str, bumpver: str | None, b
 
 
 def index_url(env: Mapping[str, str]) -> str | None:
-    """The simple index a release goes to, when PYPI_SIMPLE_URL or PYPI_REPOSITORY_URL says."""
+    """The simple index a release goes to: PYPI_SIMPLE_URL when set; in Actions, else the one
+    PYPI_REPOSITORY_URL's index serves (releasekit.mk's default is PyPI's). Off Actions
+    without PYPI_SIMPLE_URL none is read: a laptop's build works offline."""
     simple = env.get("PYPI_SIMPLE_URL") or ""
-    if not simple and env.get("PYPI_REPOSITORY_URL"):
+    in_actions = env.get("GITHUB_ACTIONS") == "true"
+    if not simple and in_actions and env.get("PYPI_REPOSITORY_URL"):
         simple = simple_url_for(env["PYPI_REPOSITORY_URL"])
     if not simple:
         return None
