@@ -108,7 +108,7 @@ version = "{version}"
 """
 
 PSR_TOML = """[tool.semantic_release]
-tag_format = "v{{version}}"
+tag_format = "v{version}"
 version_variables = []
 
 [tool.semantic_release.changelog.default_templates]
