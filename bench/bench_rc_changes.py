@@ -97,6 +97,12 @@ def make_repo(where: Path, commits: int, tags: int) -> Path:
         check=True,
     )
     subprocess.run(["git", "checkout", "--quiet", "main"], cwd=repo, check=True)
+    # python-semantic-release reads the remote's URL (never fetched here)
+    subprocess.run(
+        ["git", "remote", "add", "origin", "https://github.com/example/big.git"],
+        cwd=repo,
+        check=True,
+    )
     print(f"generated {commits} commits, {tags} tags in {time.perf_counter() - begin:.1f}s")
     return repo
 

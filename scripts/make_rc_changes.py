@@ -1756,16 +1756,23 @@ def add_to_draft(job: Job, changes: Changes, draft: Section, entries: Sequence[E
     changes.lines[draft.marker] = marker_line(job.repo.head, changes.markdown) + ending
 
 
-def new_draft(changes: Changes, version: Version, head: str, entries: Sequence[Entry]) -> None:
+def new_draft(
+    changes: Changes, version: Version, head: str, entries: Sequence[Entry]
+) -> list[range]:
+    """Insert the draft section; the lines to check: the title and the new section (the file
+    is not read again to find them)."""
     style = changes.style
     text = section_text(str(version), "unreleased", head, entries, changes.newline, style)
     top = changes.top()
     block = split_lines(text)
     if top is None:
         ensure_block_end(changes.lines, changes.newline)
+        start = len(changes.lines)
         changes.lines.extend(block[:-1])  # no blank line at the end of the file
-    else:
-        changes.lines[top.first : top.first] = block
+        return [range(0, start), range(start, len(changes.lines))]
+    title_end = changes.sections[0].first
+    changes.lines[top.first : top.first] = block
+    return [range(0, title_end), range(top.first, top.first + len(block))]
 
 
 def draft(
@@ -1778,6 +1785,7 @@ def draft(
     base = job.last.version if job.last else None
     since = job.last.name if job.last else "the start of history"
     fallback = None
+    regions: list[range] | None = None
     if base is None and existing is None:
         fallback = release_commit(job, changes)
         if fallback:
@@ -1813,7 +1821,7 @@ def draft(
         entries = job.entries(commits_after(start))
         version = str(wanted or propose_version(base, entries))
         if entries:
-            new_draft(changes, Version(version), job.repo.head, entries)
+            regions = new_draft(changes, Version(version), job.repo.head, entries)
     message = summary_line(version, len(entries), since, existing is not None)
     written = {version} if entries else set()
     generated = {entry.line() for entry in entries}
@@ -1823,6 +1831,8 @@ def draft(
     if existing is not None and not adopted:  # the sections above the draft did not move
         title_end = changes.sections[0].first
         outcome.regions = [range(0, title_end), range(existing.first, existing.end)]
+    elif regions is not None:
+        outcome.regions = regions
     return outcome
 
 
