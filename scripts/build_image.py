@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # /// script
 # requires-python = ">=3.10"
-# dependencies = []
+# dependencies = ["packaging>=24.2"]
 # ///
 # Assembled by tools/assemble.py (`make scripts`) from src/releasekit/scripts/build_image.py
 # and the rule modules it uses: edit those, never this file. Copy this one file to use it
@@ -133,6 +133,25 @@ def yes_no(name: str, value: str | None) -> bool:
         return False
     raise ValueError(
         f"{name}={value!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)"
+    )
+
+
+def missing_dependency(error: ModuleNotFoundError) -> str:
+    """The one line for a run without a package: it names the missing one and every package
+    of the PEP 723 header above, read from this file so that the header stays the one list."""
+    header = re.search(r"(?ms)^# /// script$(.*?)^# ///$", Path(__file__).read_text("utf-8"))
+    toml = re.sub(r"(?m)^# ?", "", header[1] if header else "")
+    array = re.search(r"""(?m)^dependencies\s*=\s*\[((?:\s|,|#.*|"[^"]*"|'[^']*')*)\]""", toml)
+    specs = re.findall(r"""#.*|"([^"]*)"|'([^']*)'""", array[1] if array else "")
+    names = [re.split(r"[^\w.-]", (a or b).strip(), maxsplit=1)[0] for a, b in specs if a or b]
+    module = (error.name or "").partition(".")[0]
+    key = re.sub(r"[-_.]+", "_", module).lower()  # pypi_simple is the package pypi-simple
+    # ... and markdown_it the package markdown-it-py
+    normal = {re.sub(r"[-_.]+", "_", n).lower(): n for n in names}
+    named = normal.get(key) or normal.get(f"{key}_py") or module
+    return (
+        f"needs the {named!r} package: pip install {' '.join(names)} "
+        "(or run it with uv run, which reads the script's header)"
     )
 
 
@@ -342,10 +361,8 @@ def spdx_license(metadata: Mapping[str, str] | email.message.Message) -> str:
     text = expression or (metadata.get("License") or "").strip()
     if not text or "\n" in text:
         return ""
-    try:
-        from packaging.licenses import canonicalize_license_expression
-    except ImportError:  # packaging < 24.2, or none: a License-Expression is SPDX already
-        return expression
+    from packaging.licenses import canonicalize_license_expression
+
     try:
         return str(canonicalize_license_expression(text))
     except ValueError:
@@ -769,6 +786,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         record = build(build_settings)
     except FailedError as failure:
         fail(str(failure), failure.status)
+    except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
+        fail(missing_dependency(missing), 1)
     except KeyboardInterrupt:
         fail("interrupted", 1)
     write_outputs(

@@ -20,6 +20,7 @@ from packaging.requirements import Requirement
 
 from tests.conftest import SCRIPTS, declared_dependencies
 from tests.peers.git_repos import make_repo
+from tests.peers.pypi import make_wheel
 
 CHANGES = "Changelog\n=========\n\n1.0.0 (2026-01-01)\n------------------\n\n- First.\n"
 PYPROJECT = '[project]\nname = "demo"\nversion = "1.0.0"\n'
@@ -43,12 +44,20 @@ class Alone:
     repo: bool = False  # run in a git checkout (one commit, a bare origin) instead
     beside: tuple[str, ...] = ()  # sibling scripts it runs, copied beside it
     said_by: str = ""  # the script whose line the user sees (default: this one)
+    licensed_wheel: bool = False  # dist/ holds a wheel whose METADATA names a license
 
 
 ROWS = [
     Alone("base_image.py", ("--engine", "no-such-engine", "--cache-dir", "cache")),
     Alone("build_dist.py", (), files={"pyproject.toml": PYPROJECT}, repo=True),
-    Alone("build_image.py", ("build",), env={"DRY_RUN": "1"}),
+    # The licenses label is read from the wheel with packaging's SPDX parser.
+    Alone(
+        "build_image.py",
+        ("build",),
+        env={"DRY_RUN": "1"},
+        files={"Dockerfile": "FROM scratch\n"},
+        licensed_wheel=True,
+    ),
     Alone("changes.py", ("check",), files={"CHANGES.rst": CHANGES}, repo=True),
     Alone("docker_tags.py", (), env={"IMAGES_EVERY_BUILD": "docker.io/owner/demo"}, repo=True),
     Alone(
@@ -128,6 +137,8 @@ def run_alone(
     for name, text in row.files.items():
         (where / name).parent.mkdir(parents=True, exist_ok=True)
         (where / name).write_text(text, encoding="utf-8")
+    if row.licensed_wheel:
+        make_wheel(where / "dist", "tiny-thing", "1.0.0", headers="License: MIT\n")
     return subprocess.run(
         [str(python), str(alone / row.script), *args],
         cwd=where,

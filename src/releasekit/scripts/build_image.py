@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # /// script
 # requires-python = ">=3.10"
-# dependencies = []
+# dependencies = ["packaging>=24.2"]
 # ///
 """Build the project's image from the built wheel, once, with OCI labels; or push it.
 
@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.rules.actions import actions_files_problem, write_outputs
-from releasekit.rules.cli import PROG, Parser, fail, yes_no
+from releasekit.rules.cli import PROG, Parser, fail, missing_dependency, yes_no
 from releasekit.rules.commands import FailedError, run
 from releasekit.rules.registries import insecure_registries, plain_http
 from releasekit.rules.worktree import work_tree_problem
@@ -167,10 +167,8 @@ def spdx_license(metadata: Mapping[str, str] | email.message.Message) -> str:
     text = expression or (metadata.get("License") or "").strip()
     if not text or "\n" in text:
         return ""
-    try:
-        from packaging.licenses import canonicalize_license_expression
-    except ImportError:  # packaging < 24.2, or none: a License-Expression is SPDX already
-        return expression
+    from packaging.licenses import canonicalize_license_expression
+
     try:
         return str(canonicalize_license_expression(text))
     except ValueError:
@@ -594,6 +592,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         record = build(build_settings)
     except FailedError as failure:
         fail(str(failure), failure.status)
+    except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
+        fail(missing_dependency(missing), 1)
     except KeyboardInterrupt:
         fail("interrupted", 1)
     write_outputs(
