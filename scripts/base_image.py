@@ -73,6 +73,8 @@ def output_lines(values: Mapping[str, str]) -> str:
         if "\n" not in value and "\r" not in value:
             text += f"{name}={value}\n"
             continue
+        import hashlib  # here: most steps write no multi-line value
+
         delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
         while delimiter in value:
             delimiter += "_"

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 if TYPE_CHECKING:
     from docutils import nodes
@@ -273,12 +273,12 @@ def is_markdown(name: str) -> bool:
     return name.lower().endswith((".md", ".markdown"))
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(NamedTuple):
     """A section title. `index` is the 0-based line of its text; `style` is (adornment
-    character, 1 with an overline else 0) in reST, ("#", level) in Markdown."""
+    character, 1 with an overline else 0) in reST, ("#", level) in Markdown. A NamedTuple, not
+    a dataclass: the drafter starts in tens of milliseconds, a dataclass costs one each."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the line, not tuple.index
     title: str
     style: tuple[str, int]
     markdown: bool = False
@@ -353,8 +353,7 @@ def md_headings(lines: Sequence[str]) -> list[Heading]:
     return found
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     """Where the sections are: `first` is the first version heading; the sections are the
     headings at its level from there on, each with the line it ends before; `above` holds
     the other headings at that level above it (the file's title aside)."""
@@ -408,9 +407,8 @@ MD_DATE_LINE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class DateLine:
-    index: int
+class DateLine(NamedTuple):
+    index: int  # type: ignore[assignment]  # the line, not tuple.index
     date: str
     before: str  # what the project writes around the date: `Released `, `*` ...
     after: str
@@ -511,8 +509,7 @@ def version_of_tag(tag: str, pattern: str) -> Version | None:
         return None
 
 
-@dataclass(frozen=True)
-class LastRelease:
+class LastRelease(NamedTuple):
     """The last release: the highest version tag reachable from the branch being released
     (`tag` None: none is). `elsewhere` is a higher version tag that is not in its history
     (a release made from another branch): named in a warning, never compared with."""

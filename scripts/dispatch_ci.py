@@ -19,7 +19,6 @@ and this says so and does nothing.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -72,6 +71,8 @@ def output_lines(values: Mapping[str, str]) -> str:
         if "\n" not in value and "\r" not in value:
             text += f"{name}={value}\n"
             continue
+        import hashlib  # here: most steps write no multi-line value
+
         delimiter = f"RELEASEKIT_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
         while delimiter in value:
             delimiter += "_"

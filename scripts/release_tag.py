@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn, Protocol
+from typing import Any, NamedTuple, NoReturn, Protocol
 
 # --- releasekit/rules/actions.py (assembled; edit the source) ---------------------------------
 
@@ -396,8 +396,7 @@ def version_of_tag(tag: str, pattern: str) -> Version | None:
         return None
 
 
-@dataclass(frozen=True)
-class LastRelease:
+class LastRelease(NamedTuple):
     """The last release: the highest version tag reachable from the branch being released
     (`tag` None: none is). `elsewhere` is a higher version tag that is not in its history
     (a release made from another branch): named in a warning, never compared with."""

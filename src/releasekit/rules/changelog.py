@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from releasekit.rules.versions import InvalidVersion, Version
 
@@ -72,12 +72,12 @@ def is_markdown(name: str) -> bool:
     return name.lower().endswith((".md", ".markdown"))
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(NamedTuple):
     """A section title. `index` is the 0-based line of its text; `style` is (adornment
-    character, 1 with an overline else 0) in reST, ("#", level) in Markdown."""
+    character, 1 with an overline else 0) in reST, ("#", level) in Markdown. A NamedTuple, not
+    a dataclass: the drafter starts in tens of milliseconds, a dataclass costs one each."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the line, not tuple.index
     title: str
     style: tuple[str, int]
     markdown: bool = False
@@ -152,8 +152,7 @@ def md_headings(lines: Sequence[str]) -> list[Heading]:
     return found
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     """Where the sections are: `first` is the first version heading; the sections are the
     headings at its level from there on, each with the line it ends before; `above` holds
     the other headings at that level above it (the file's title aside)."""
@@ -209,9 +208,8 @@ MD_DATE_LINE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class DateLine:
-    index: int
+class DateLine(NamedTuple):
+    index: int  # type: ignore[assignment]  # the line, not tuple.index
     date: str
     before: str  # what the project writes around the date: `Released `, `*` ...
     after: str
@@ -266,8 +264,7 @@ def marker_line(sha: str, markdown: bool, body_hash: str | None = None) -> str:
 # ---- writing a section in the file's own style -----------------------------------------------
 
 
-@dataclass(frozen=True)
-class HeadingStyle:
+class HeadingStyle(NamedTuple):
     """How the project writes a section heading: the text around the version and the date,
     and, in reST, the adornment character and whether it has an overline; in Markdown, the
     heading level and, where the date stands on the line below (`Released DATE`, `*DATE*`),
@@ -296,15 +293,15 @@ class HeadingStyle:
             return base
         before, closing = title[: match.start("version")], title[match.end("version") :]
         if date is not None:  # the title holds the version only; the date is on its own line
-            return replace(
-                base, before=before, between="", after=closing,
+            return base._replace(
+                before=before, between="", after=closing,
                 date_before=date.before, date_after=date.after,
             )  # fmt: skip
         group = "paren" if match["paren"] is not None else "dash"
         if match[group] is None:  # no date in the project's headings: the draft adds one
-            return replace(base, before=before, between=f"{closing} (", after=")")
+            return base._replace(before=before, between=f"{closing} (", after=")")
         between = title[match.end("version") : match.start(group)]
-        return replace(base, before=before, between=between, after=title[match.end(group) :])
+        return base._replace(before=before, between=between, after=title[match.end(group) :])
 
     def title(self, version: str, when: str) -> str:
         if self.date_before is not None:

@@ -7,8 +7,8 @@ import os
 import re
 import subprocess
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from releasekit.rules.versions import InvalidVersion, Version
 
@@ -95,8 +95,7 @@ def checkout_head(pattern: str, cwd: Path | None = None) -> tuple[list[str], str
     return tags, git_output(cwd, "symbolic-ref", "--quiet", "--short", "HEAD") or ""
 
 
-@dataclass(frozen=True)
-class LastRelease:
+class LastRelease(NamedTuple):
     """The last release: the highest version tag reachable from the branch being released
     (`tag` None: none is). `elsewhere` is a higher version tag that is not in its history
     (a release made from another branch): named in a warning, never compared with."""
