@@ -100,6 +100,11 @@ class Version:
     def __init__(self, text: str) -> None:
         if len(text) > MAX_LENGTH:  # int() refuses 4,300 digits and more: no version is so long
             raise InvalidVersion(f"Invalid version: {text[:20]!r}... ({len(text)} characters)")
+        parts = text.split(".")
+        if all(part.isascii() and part.isdigit() for part in parts):  # X.Y.Z: no regex needed
+            self.epoch, self.release = 0, tuple(int(part) for part in parts)
+            self.pre = self.post = self.dev = self.local = None
+            return
         match = re.fullmatch(_VERSION, text.strip(), re.VERBOSE | re.IGNORECASE)
         if not match:
             raise InvalidVersion(f"Invalid version: {text!r}")
@@ -1272,7 +1277,12 @@ def propose_version(last: Version | None, entries: Sequence[Entry]) -> Version:
 
 def split_lines(text: str) -> list[str]:
     """Lines with their own endings (only \\n and \\r\\n count, unlike str.splitlines)."""
-    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+    lines = [line + "\n" for line in text.split("\n")]
+    if lines[-1] == "\n":
+        lines.pop()  # the text ends with a newline, or is empty
+    else:
+        lines[-1] = lines[-1][:-1]
+    return lines
 
 
 def bare(line: str) -> str:

@@ -45,6 +45,11 @@ class Version:
     def __init__(self, text: str) -> None:
         if len(text) > MAX_LENGTH:  # int() refuses 4,300 digits and more: no version is so long
             raise InvalidVersion(f"Invalid version: {text[:20]!r}... ({len(text)} characters)")
+        parts = text.split(".")
+        if all(part.isascii() and part.isdigit() for part in parts):  # X.Y.Z: no regex needed
+            self.epoch, self.release = 0, tuple(int(part) for part in parts)
+            self.pre = self.post = self.dev = self.local = None
+            return
         match = re.fullmatch(_VERSION, text.strip(), re.VERBOSE | re.IGNORECASE)
         if not match:
             raise InvalidVersion(f"Invalid version: {text!r}")

@@ -629,7 +629,12 @@ def propose_version(last: Version | None, entries: Sequence[Entry]) -> Version:
 
 def split_lines(text: str) -> list[str]:
     """Lines with their own endings (only \\n and \\r\\n count, unlike str.splitlines)."""
-    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+    lines = [line + "\n" for line in text.split("\n")]
+    if lines[-1] == "\n":
+        lines.pop()  # the text ends with a newline, or is empty
+    else:
+        lines[-1] = lines[-1][:-1]
+    return lines
 
 
 def bare(line: str) -> str:
