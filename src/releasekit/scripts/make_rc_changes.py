@@ -17,7 +17,8 @@ import re
 import stat
 import subprocess
 import sys
-from collections.abc import Callable, Collection, Iterable, Sequence
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -159,10 +160,7 @@ class Commit(NamedTuple):
     author: str
     subject: str
     body: str
-
-    @property
-    def is_merge(self) -> bool:
-        return len(self.parents) > 1
+    is_merge: bool  # more than one parent: asked of every commit, several times
 
 
 def literal_prefix(pattern: str) -> str:
@@ -215,15 +213,47 @@ def unmatched_tags_hint(repo: Repo, pattern: str) -> str:
     )
 
 
-def parse_log(out: str) -> list[Commit]:
+def parse_log(records: Iterable[str]) -> list[Commit]:
     commits = []
-    for record in out.split("\x1e"):
+    for record in records:
         record = record.lstrip("\n")
         if not record:
             continue
         short, sha, parents, author, subject, body = record.split("\x1f", 5)
-        commits.append(Commit(short, sha, tuple(parents.split()), author, subject, body))
+        parent_shas = tuple(parents.split())
+        commits.append(Commit(short, sha, parent_shas, author, subject, body, len(parent_shas) > 1))
     return commits
+
+
+def log_records(repo: Repo, args: Sequence[str]) -> Iterator[str]:
+    """git log's records (LOG_FORMAT) as git writes them: a long history is parsed while git
+    is still walking it, and read without communicate()'s poll per pipe write."""
+    try:
+        proc = subprocess.Popen(
+            ["git", *args],
+            cwd=repo.cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            bufsize=0,  # unbuffered: read(n) returns what one pipe read gives
+        )
+    except FileNotFoundError as exc:
+        raise FailureError("git is not installed or not on PATH") from exc
+    assert proc.stdout is not None and proc.stderr is not None
+    errors = proc.stderr
+    said: list[bytes] = []  # read beside stdout: a full stderr pipe would stall git
+    reader = threading.Thread(target=lambda: said.append(errors.read()), daemon=True)
+    reader.start()
+    with proc:
+        pending = b""
+        while chunk := proc.stdout.read(1 << 16):
+            done, separator, pending = (pending + chunk).rpartition(b"\x1e")
+            if separator:  # cut at a record's end: never inside a UTF-8 sequence
+                yield from done.decode("utf-8", "replace").split("\x1e")
+        reader.join()
+    if proc.returncode != 0:
+        reason = (b"".join(said).decode("utf-8", "replace").strip().splitlines() or [""])[-1]
+        raise FailureError(f"git {args[0]} failed: {reason or 'no output'}")
+    yield pending.decode("utf-8", "replace")
 
 
 def log(repo: Repo, revisions: Sequence[str], path: str | None, merges: bool) -> list[Commit]:
@@ -234,7 +264,7 @@ def log(repo: Repo, revisions: Sequence[str], path: str | None, merges: bool) ->
     args += [*revisions, "--"]
     if path:
         args.append(path)
-    return parse_log(git(repo.cwd, *args).stdout)
+    return parse_log(log_records(repo, args))
 
 
 def notes_edits(repo: Repo, revisions: Sequence[str], notes: Path) -> set[str]:
