@@ -109,11 +109,20 @@ def test_the_image_targets_reach_the_registries_api_hosts(
     assert "verify-images" in one_line(project.deploy("verify"))
 
 
-def test_sigterm_mid_push_leaves_no_credential_behind(
-    registries: Registries, repo: GitRepo, tmp_path: Path
+FOLDER_REMOVED = "the private credentials folder is removed; run it again"
+# (signal, exit status, the one line): Ctrl-C at a terminal, or a runner cancelling the job
+INTERRUPTIONS = [
+    (signal.SIGTERM, 143, f"push_image.py: error: terminated: {FOLDER_REMOVED}"),
+    (signal.SIGINT, 130, f"push_image.py: error: interrupted: {FOLDER_REMOVED}"),
+]
+
+
+@pytest.mark.parametrize(("sig", "status", "line"), INTERRUPTIONS, ids=["term", "int"])
+def test_a_signal_mid_push_leaves_no_credential_behind(
+    registries: Registries, repo: GitRepo, tmp_path: Path, sig: int, status: int, line: str
 ) -> None:
-    """SIGTERM while skopeo pushes: one line, exit 143, and the private credentials folder is
-    gone; a re-run finishes the job. The manifest PUT is held until the signal has landed."""
+    """A signal while skopeo pushes: one line, its exit status, and the private credentials
+    folder is gone; a re-run finishes the job. The manifest PUT is held until it has landed."""
     arrived, released = threading.Event(), threading.Event()
 
     def hold_manifest(exchange: Exchange) -> Answer | None:
@@ -152,14 +161,12 @@ def test_sigterm_mid_push_leaves_no_credential_behind(
         )
         assert arrived.wait(60), "the push never reached the manifest PUT"
         assert [p.name for p in temp.iterdir() if p.name.startswith("push-image-")]
-        running.send_signal(signal.SIGTERM)
+        running.send_signal(sig)
         _out, err = running.communicate(timeout=60)
     finally:
         released.set()
-    assert running.returncode == 143, err
-    assert err.strip().splitlines() == [
-        "push_image.py: error: terminated: the private credentials folder is removed; run it again"
-    ]
+    assert running.returncode == status, err
+    assert err.strip().splitlines() == [line]
     assert list(temp.iterdir()) == []
     assert (config / "config.json").read_text(encoding="utf-8") == "{}"
 
