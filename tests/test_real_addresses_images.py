@@ -110,16 +110,28 @@ def test_the_image_targets_reach_the_registries_api_hosts(
 
 
 FOLDER_REMOVED = "the private credentials folder is removed; run it again"
-# (signal, exit status, the one line): Ctrl-C at a terminal, or a runner cancelling the job
+TERMINATED = f"push_image.py: error: terminated: {FOLDER_REMOVED}"
+INTERRUPTED = f"push_image.py: error: interrupted: {FOLDER_REMOVED}"
+# (signal, to the whole process group, exit status, the one line): a runner cancelling the
+# job; Ctrl-C at a terminal (the group: skopeo gets it too) or sent to the step alone
 INTERRUPTIONS = [
-    (signal.SIGTERM, 143, f"push_image.py: error: terminated: {FOLDER_REMOVED}"),
-    (signal.SIGINT, 130, f"push_image.py: error: interrupted: {FOLDER_REMOVED}"),
+    (signal.SIGTERM, False, 143, TERMINATED),
+    (signal.SIGINT, False, 130, INTERRUPTED),
+    (signal.SIGINT, True, 130, INTERRUPTED),
 ]
 
 
-@pytest.mark.parametrize(("sig", "status", "line"), INTERRUPTIONS, ids=["term", "int"])
+@pytest.mark.parametrize(
+    ("sig", "group", "status", "line"), INTERRUPTIONS, ids=["term", "int", "int-group"]
+)
 def test_a_signal_mid_push_leaves_no_credential_behind(
-    registries: Registries, repo: GitRepo, tmp_path: Path, sig: int, status: int, line: str
+    registries: Registries,
+    repo: GitRepo,
+    tmp_path: Path,
+    sig: int,
+    group: bool,
+    status: int,
+    line: str,
 ) -> None:
     """A signal while skopeo pushes: one line, its exit status, and the private credentials
     folder is gone; a re-run finishes the job. The manifest PUT is held until it has landed."""
@@ -158,10 +170,14 @@ def test_a_signal_mid_push_leaves_no_credential_behind(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=group,
         )
         assert arrived.wait(60), "the push never reached the manifest PUT"
         assert [p.name for p in temp.iterdir() if p.name.startswith("push-image-")]
-        running.send_signal(sig)
+        if group:
+            os.killpg(running.pid, sig)
+        else:
+            running.send_signal(sig)
         _out, err = running.communicate(timeout=60)
     finally:
         released.set()
