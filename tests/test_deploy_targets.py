@@ -355,6 +355,10 @@ REFUSED = [
         for target in DEPLOYING
         for ref in ("v1.3", "v1.3.0", "v01.3.0.0")
     ),
+    *(
+        Refused(f"{target}-dry-run-REF=v1.3", (target, "DRY_RUN=1", "REF=v1.3"), f"{NO_TAG} v1.3")
+        for target in TARGETS
+    ),
     Refused("plan-REF=v01.3.0.0", ("plan", "REF=v01.3.0.0"), "the tag of 1.3.0.0 is v1.3.0.0"),
     Refused("plan-REF=v1.02", ("plan", "REF=v1.02"), "the tag of 1.2 is v1.2"),
     Refused(
