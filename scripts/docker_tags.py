@@ -273,6 +273,12 @@ class Version:
 # --- releasekit/rules/refs.py (assembled; edit the source) ------------------------------------
 
 
+def tag_for(version: str, pattern: str) -> str:
+    """The tag for `version` under TAG_PATTERN: the pattern's text before its first `*`, then
+    the version's PEP 440 normal form (`v*`, 1.2.3 -> v1.2.3; `pkg-v*` -> pkg-v1.2.3)."""
+    return pattern.split("*", 1)[0] + str(Version(version))
+
+
 def version_of_tag(tag: str, pattern: str) -> Version | None:
     """The version a tag names under TAG_PATTERN; None without the prefix or a PEP 440 rest."""
     prefix = pattern.split("*", 1)[0]
@@ -325,6 +331,25 @@ def current_ref(
     if versions:
         return f"refs/tags/{max(versions)[1]}"
     return f"refs/heads/{branch}" if branch else "HEAD"
+
+
+def unmade_tag(env: Mapping[str, str], pattern: str, planning: bool) -> str | None:
+    """The one-line refusal for a REF naming a version tag that is not in git, else None.
+
+    Deploy and verify publish or check what a tag released, so it must exist (`REF=v1.3` must
+    not publish the 1.3.0 files). A plan may be for a tag not made yet, but only under the
+    name the version's tag gets (`v01.3.0.0` is no name `make release-tag` ever makes)."""
+    name = env.get("REF", "")
+    ref = full_ref(name, pattern) if name else ""
+    tag = ref.removeprefix("refs/tags/")
+    version = version_of_tag(tag, pattern) if ref.startswith("refs/tags/") else None
+    if version is None or git_output(None, "rev-parse", "--verify", "--quiet", ref) is not None:
+        return None
+    canonical = tag_for(str(version), pattern)
+    if planning and tag == canonical:
+        return None
+    named = f"the tag of {version} is {canonical}" if tag != canonical else "make it first"
+    return f"REF={name}: there is no tag {tag} in this repository ({named})"
 
 
 def git_output(cwd: Path | None, *args: str) -> str | None:
@@ -624,6 +649,9 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 def _check_image_name(name: str) -> str:
+    port = name.split("/", 1)[0].partition(":")[2]
+    if port and not (port.isdigit() and 0 < int(port) < 65536):  # urllib would raise on it
+        raise BadInputError(f"image {name!r}: port {port!r} is not a number from 1 to 65535")
     if not re.fullmatch(r"[a-z0-9]+(?:[._:-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)+", name):
         raise BadInputError(f"image {name!r} is not host/path in lower case without a tag")
     return name
@@ -650,6 +678,9 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
         version_tags = _words(args.version_tags)
     elif kind == "release-tag":
         version_tags = version_tags_from_git(pattern)
+        unmade = unmade_tag(given, pattern, args.plan)  # a REF naming a tag git does not have
+        if unmade:
+            raise BadInputError(unmade)
     else:
         version_tags = ()
     labels: dict[str, str] = {}
@@ -778,6 +809,12 @@ def build_parser(env: dict[str, str]) -> argparse.ArgumentParser:
         help="images that get release tags only; 'none' for none "
         "(default: $IMAGES_RELEASE_ONLY, else ghcr.io/$GITHUB_REPOSITORY, else ghcr.io/ "
         "+ owner/name of the remote's URL)",
+    )
+    parser.add_argument(
+        "--plan",
+        action="store_true",
+        help="for `make plan`: --ref may name a version tag not made yet (under its own name); "
+        "else a version tag must be in git, unless --version-tags stands in for git",
     )
     parser.add_argument(
         "--format",

@@ -160,6 +160,21 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
 GITHUB_API_URL = "https://api.github.com"
 
 
+def is_http_url(url: str) -> bool:
+    """An http(s) URL with a host and port that parse (`http://[::1/`, `http://h:abc/` do
+    not) and no white space: what a setting naming a service must be, refused up front."""
+    try:
+        parts = urlsplit(url)
+        return (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and parts.port != -1
+            and not any(c.isspace() for c in url)
+        )
+    except ValueError:
+        return False
+
+
 # --- end of releasekit/rules/endpoints.py -----------------------------------------------
 
 
@@ -280,15 +295,18 @@ def retry_delay(
     return None
 
 
-def limit_kind(status: int, headers: Mapping[str, str]) -> str:
-    """Which of GitHub's rate limits a 403 or 429 is, for its one line: the primary limit is
-    the one whose x-ratelimit-remaining is 0 (and no retry-after says otherwise); any other
-    is a secondary limit."""
+def limit_kind(status: int, headers: Mapping[str, str], message: str = "") -> str:
+    """Which of GitHub's rate limits a 403 or 429 is, for its one line. GitHub's docs: a
+    secondary limit's message says "secondary rate limit" (and x-ratelimit-remaining may be 0
+    with it, when both are hit); otherwise the primary limit is the one whose
+    x-ratelimit-remaining is 0 (and no retry-after says otherwise); any other is secondary."""
     seen = {name.lower(): value.strip() for name, value in headers.items()}
     if seen.get("retry-after", "").isdigit():
         return f"secondary rate limit ({status}, retry-after {seen['retry-after']} s)"
+    secondary = "secondary rate limit" in message.lower()
     if seen.get("x-ratelimit-remaining") == "0":
-        return f"primary rate limit ({status}, until its reset)"
+        name = "secondary rate limit" if secondary else "primary rate limit"
+        return f"{name} ({status}, until its reset)"
     return f"secondary rate limit ({status}, no retry-after)"
 
 
@@ -414,10 +432,14 @@ def without_userinfo(text: str) -> str:
     return _USERINFO.sub(r"\1***@", text)
 
 
-def short_secret(name: str, value: str | None) -> str | None:
-    """The one-line refusal for a secret too short to be real, else None."""
+def bad_secret(name: str, value: str | None) -> str | None:
+    """The one-line refusal for a secret no service issues, else None: one too short to be
+    real, or one with a character outside printable ASCII (a pasted `é` or a line break),
+    which an HTTP header cannot carry: the HTTP client would fail on it mid-request."""
     if value and len(value.strip()) < MIN_SECRET:
         return f"{name} is shorter than {MIN_SECRET} characters: that is no real token"
+    if value and not all(" " < c < "\x7f" for c in value.strip()):
+        return f"{name} holds a character that is not printable ASCII: that is no real token"
     return None
 
 
@@ -494,9 +516,9 @@ class Client(Generic[S]):
     ) -> None:
         import requests
 
-        too_short = short_secret("GITHUB_TOKEN", settings.token)
-        if too_short:
-            raise FatalError(too_short, 2)
+        bad = bad_secret("GITHUB_TOKEN", settings.token)
+        if bad:
+            raise FatalError(bad, 2)
         self.settings = settings
         self.secondary_wait = secondary_wait
         self.deadline = deadline or Deadline(settings.max_wait, secondary_wait=secondary_wait)
@@ -534,6 +556,9 @@ class Client(Generic[S]):
         except requests.RequestException as exc:
             raise FatalError(f"{method} {_bare(url)}: {type(exc).__name__}") from None
         check_response(response, self.secondary_wait)
+        accept = {**self.session.headers, **kwargs.get("headers", {})}.get("Accept", "")
+        if "json" in str(accept):
+            check_json(response)
         return response
 
     def call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
@@ -563,7 +588,8 @@ def check_response(response: requests.Response, secondary_wait: float = 60.0) ->
     headers, message = response.headers, api_message(response.content, response.reason or "")
     delay = retry_delay(status, headers, message, 0, time.time(), secondary_wait)
     if status < 500 and delay is not None:
-        raise TransientError(f"{where}: {limit_kind(status, headers)}", status, headers, message)
+        kind = limit_kind(status, headers, message)
+        raise TransientError(f"{where}: {kind}", status, headers, message)
     if status >= 500:
         raise TransientError(f"{where}: server error {status}", status, headers, message)
     if status == 404:
@@ -571,6 +597,23 @@ def check_response(response: requests.Response, secondary_wait: float = 60.0) ->
             f"{where}: 404 not found: check GITHUB_REPOSITORY and that the token may see it"
         )
     raise FatalError(f"{where}: {status} {message}")
+
+
+def check_json(response: requests.Response) -> None:
+    """A success that should be JSON and is not (a captive portal's or a web server's HTML
+    page at GITHUB_API_URL): one line, status 2, instead of a decoding traceback later."""
+    if response.status_code == 204 or not response.content:
+        return
+    try:
+        json.loads(response.content)
+    except ValueError:
+        kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0]
+        where = f"{response.request.method} {_bare(str(response.url))}"
+        raise FatalError(
+            f"{where}: answered {response.status_code} with {kind}, not JSON: "
+            "check GITHUB_API_URL (GitHub Enterprise: https://HOST/api/v3)",
+            2,
+        ) from None
 
 
 def add_repository_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
@@ -829,6 +872,12 @@ class Version:
 # --- releasekit/rules/refs.py (assembled; edit the source) ------------------------------------
 
 
+def tag_for(version: str, pattern: str) -> str:
+    """The tag for `version` under TAG_PATTERN: the pattern's text before its first `*`, then
+    the version's PEP 440 normal form (`v*`, 1.2.3 -> v1.2.3; `pkg-v*` -> pkg-v1.2.3)."""
+    return pattern.split("*", 1)[0] + str(Version(version))
+
+
 def version_of_tag(tag: str, pattern: str) -> Version | None:
     """The version a tag names under TAG_PATTERN; None without the prefix or a PEP 440 rest."""
     prefix = pattern.split("*", 1)[0]
@@ -881,6 +930,25 @@ def current_ref(
     if versions:
         return f"refs/tags/{max(versions)[1]}"
     return f"refs/heads/{branch}" if branch else "HEAD"
+
+
+def unmade_tag(env: Mapping[str, str], pattern: str, planning: bool) -> str | None:
+    """The one-line refusal for a REF naming a version tag that is not in git, else None.
+
+    Deploy and verify publish or check what a tag released, so it must exist (`REF=v1.3` must
+    not publish the 1.3.0 files). A plan may be for a tag not made yet, but only under the
+    name the version's tag gets (`v01.3.0.0` is no name `make release-tag` ever makes)."""
+    name = env.get("REF", "")
+    ref = full_ref(name, pattern) if name else ""
+    tag = ref.removeprefix("refs/tags/")
+    version = version_of_tag(tag, pattern) if ref.startswith("refs/tags/") else None
+    if version is None or git_output(None, "rev-parse", "--verify", "--quiet", ref) is not None:
+        return None
+    canonical = tag_for(str(version), pattern)
+    if planning and tag == canonical:
+        return None
+    named = f"the tag of {version} is {canonical}" if tag != canonical else "make it first"
+    return f"REF={name}: there is no tag {tag} in this repository ({named})"
 
 
 def release_tag_of(ref: str, pattern: str) -> str | None:
@@ -1355,7 +1423,12 @@ def build_parser() -> argparse.ArgumentParser:
         spent_on="requests, uploads, time-outs, retries and rate-limit waits",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("version", help="print the version of the tag being released, or nothing")
+    versioner = sub.add_parser(
+        "version", help="print the version of the tag being released, or nothing"
+    )
+    versioner.add_argument(
+        "--notes", help="the Markdown file the notes will be written to: refused if it may not be"
+    )
     sub.add_parser(
         "plan",
         help="print one TAB-separated row for `make plan`: target, destination, what, tag "
@@ -1411,7 +1484,7 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     parser = build_parser()
     parser.error = _bad_usage  # type: ignore[method-assign]
     args = parser.parse_args(argv)
-    if not str(args.api_url).startswith(("http://", "https://")):
+    if not is_http_url(str(args.api_url)):
         raise FatalError(f"--api-url must be an http(s) URL, got {args.api_url!r}", 2)
     pattern = str(args.tag_pattern)
     if "*" not in pattern:
@@ -1421,6 +1494,9 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
         if args.tag
         else current_ref(os.environ, pattern, lambda: checkout_head(pattern, Path.cwd()))
     )
+    unmade = None if args.tag else unmade_tag(os.environ, pattern, args.command == "plan")
+    if unmade:
+        raise FatalError(unmade, 2)
     tag = args.tag or release_tag_of(ref, pattern)
     # A ref that releases nothing is skipped before what only a release needs is checked.
     releasing = args.command in ("publish", "verify") and tag is not None
@@ -1428,6 +1504,9 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     dry_run = bool(getattr(args, "dry_run", False))
     if releasing and not token and not dry_run:
         raise FatalError("GITHUB_TOKEN is not set", 2)
+    bad = bad_secret("GITHUB_TOKEN", token) if releasing else None
+    if bad:  # before bin/deploy-github-release writes the notes
+        raise FatalError(bad, 2)
     repository = (args.repository or "").strip()
     if releasing and repository and not valid_repository(repository):
         raise FatalError(
@@ -1440,6 +1519,8 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
             repository = repository_from_remote(args.remote)
     assets = asset_paths(args.dist, args.changes) if releasing else ()
     notes = getattr(args, "notes", None)
+    if notes:  # before bin/deploy-github-release writes it (`version --notes`)
+        in_work_tree(Path(notes))
     return Settings(
         command=args.command,
         api_url=str(args.api_url),

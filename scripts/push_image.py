@@ -161,6 +161,26 @@ def insecure_registries(value: str | None) -> tuple[str, ...]:
 # --- end of releasekit/rules/registries.py ----------------------------------------------
 
 
+# --- releasekit/rules/secrets.py (assembled; edit the source) ---------------------------------
+
+
+MIN_SECRET = 4
+
+
+def bad_secret(name: str, value: str | None) -> str | None:
+    """The one-line refusal for a secret no service issues, else None: one too short to be
+    real, or one with a character outside printable ASCII (a pasted `é` or a line break),
+    which an HTTP header cannot carry: the HTTP client would fail on it mid-request."""
+    if value and len(value.strip()) < MIN_SECRET:
+        return f"{name} is shorter than {MIN_SECRET} characters: that is no real token"
+    if value and not all(" " < c < "\x7f" for c in value.strip()):
+        return f"{name} holds a character that is not printable ASCII: that is no real token"
+    return None
+
+
+# --- end of releasekit/rules/secrets.py -------------------------------------------------
+
+
 # --- releasekit/scripts/push_image.py: the script's own code ----------------------
 
 
@@ -312,6 +332,9 @@ def credentials_from(env: dict[str, str]) -> dict[str, Credentials]:
     found = {}
     for target, (_role, prefix, _make) in TARGETS.items():
         username, token = env.get(f"{prefix}_USERNAME", ""), env.get(f"{prefix}_TOKEN", "")
+        bad = bad_secret(f"{prefix}_TOKEN", token)
+        if bad:
+            raise BadInputError(bad)
         if username and token:
             found[target] = Credentials(username, token)
     return found

@@ -155,6 +155,21 @@ def unwind_on_sigterm() -> None:
 # --- releasekit/rules/endpoints.py (assembled; edit the source) -------------------------------
 
 
+def is_http_url(url: str) -> bool:
+    """An http(s) URL with a host and port that parse (`http://[::1/`, `http://h:abc/` do
+    not) and no white space: what a setting naming a service must be, refused up front."""
+    try:
+        parts = urlsplit(url)
+        return (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and parts.port != -1
+            and not any(c.isspace() for c in url)
+        )
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True)
 class Index:
     """A package index PyPI runs: where uploads go (the legacy upload API) and where its
@@ -463,6 +478,12 @@ class Version:
 # --- releasekit/rules/refs.py (assembled; edit the source) ------------------------------------
 
 
+def tag_for(version: str, pattern: str) -> str:
+    """The tag for `version` under TAG_PATTERN: the pattern's text before its first `*`, then
+    the version's PEP 440 normal form (`v*`, 1.2.3 -> v1.2.3; `pkg-v*` -> pkg-v1.2.3)."""
+    return pattern.split("*", 1)[0] + str(Version(version))
+
+
 def version_of_tag(tag: str, pattern: str) -> Version | None:
     """The version a tag names under TAG_PATTERN; None without the prefix or a PEP 440 rest."""
     prefix = pattern.split("*", 1)[0]
@@ -517,6 +538,25 @@ def current_ref(
     return f"refs/heads/{branch}" if branch else "HEAD"
 
 
+def unmade_tag(env: Mapping[str, str], pattern: str, planning: bool) -> str | None:
+    """The one-line refusal for a REF naming a version tag that is not in git, else None.
+
+    Deploy and verify publish or check what a tag released, so it must exist (`REF=v1.3` must
+    not publish the 1.3.0 files). A plan may be for a tag not made yet, but only under the
+    name the version's tag gets (`v01.3.0.0` is no name `make release-tag` ever makes)."""
+    name = env.get("REF", "")
+    ref = full_ref(name, pattern) if name else ""
+    tag = ref.removeprefix("refs/tags/")
+    version = version_of_tag(tag, pattern) if ref.startswith("refs/tags/") else None
+    if version is None or git_output(None, "rev-parse", "--verify", "--quiet", ref) is not None:
+        return None
+    canonical = tag_for(str(version), pattern)
+    if planning and tag == canonical:
+        return None
+    named = f"the tag of {version} is {canonical}" if tag != canonical else "make it first"
+    return f"REF={name}: there is no tag {tag} in this repository ({named})"
+
+
 def release_tag_of(ref: str, pattern: str) -> str | None:
     """The version tag a ref releases, or None: then every deploy target but Docker Hub's
     every-build images skips it (reason: `not a release tag: <ref>`)."""
@@ -565,10 +605,14 @@ def url_secrets(url: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in (password, unquote(password or "")) if p))
 
 
-def short_secret(name: str, value: str | None) -> str | None:
-    """The one-line refusal for a secret too short to be real, else None."""
+def bad_secret(name: str, value: str | None) -> str | None:
+    """The one-line refusal for a secret no service issues, else None: one too short to be
+    real, or one with a character outside printable ASCII (a pasted `é` or a line break),
+    which an HTTP header cannot carry: the HTTP client would fail on it mid-request."""
     if value and len(value.strip()) < MIN_SECRET:
         return f"{name} is shorter than {MIN_SECRET} characters: that is no real token"
+    if value and not all(" " < c < "\x7f" for c in value.strip()):
+        return f"{name} holds a character that is not printable ASCII: that is no real token"
     return None
 
 
@@ -734,15 +778,6 @@ def listed_sums(dist: Path) -> dict[str, str]:
 
 
 # ---- the index -------------------------------------------------------------------------------
-
-
-def is_http_url(url: str) -> bool:
-    """An http(s) URL with a host that parses (`http://[::1/` does not)."""
-    try:
-        parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != -1
-    except ValueError:
-        return False
 
 
 def index_files(settings: Settings, project: str) -> dict[str, IndexFile]:
@@ -931,19 +966,63 @@ def attest(settings: Settings, files: list[Path], trusted: bool) -> bool:
     return True
 
 
+def run_tool(
+    command: list[str], settings: Settings, env: Mapping[str, str] | None = None
+) -> tuple[int, str]:
+    """Run a tool: its status and its output with every secret masked."""
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    return done.returncode, redact(done.stdout + done.stderr, settings.secrets)
+
+
+def tool_failed(what: str, status: int, output: str) -> RefusalError:
+    """Pass a failed tool's output on (never its traceback); the refusal's line is its last."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    shown = lines[: next((i for i, x in enumerate(lines) if x.startswith("Traceback")), None)]
+    sys.stderr.writelines(line + "\n" for line in shown)
+    last = lines[-1].strip() if lines else "no output"
+    return RefusalError(f"{what} failed (exit {status}): {last}")
+
+
 def run_quiet(
     command: list[str], settings: Settings, what: str, env: Mapping[str, str] | None = None
 ) -> str:
     """Run a tool; pass its output on with every secret masked; one line when it fails."""
-    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
-    output = redact(done.stdout + done.stderr, settings.secrets)
-    if done.returncode != 0:
-        lines = [line for line in output.splitlines() if line.strip()]
-        shown = lines[: next((i for i, x in enumerate(lines) if x.startswith("Traceback")), None)]
-        sys.stderr.writelines(line + "\n" for line in shown)  # a tool's traceback is not shown
-        last = lines[-1].strip() if lines else "no output"
-        raise RefusalError(f"{what} failed (exit {done.returncode}): {last}")
+    status, output = run_tool(command, settings, env)
+    if status != 0:
+        raise tool_failed(what, status, output)
     return output
+
+
+def upload_missing(
+    settings: Settings, twine: list[str], plan: Plan, files: list[Path], env: Mapping[str, str]
+) -> list[Path]:
+    """twine upload of what the index lacks; the files the last twine run uploaded. Another
+    run at once (same dist, same index) makes the index refuse a file it put there first (400
+    on pypiserver): the index is read again, a file now there with our sha256 is published,
+    one with another sha256 is refused in one line, and what is still missing is uploaded
+    again. A failure after which the index holds nothing more is twine's own, said as such."""
+    todo = plan.upload
+    while todo:
+        status, output = run_tool([*twine, *upload_arguments(todo, twine)], settings, env)
+        if status == 0:
+            sys.stdout.write(output)
+            return todo
+        again = plan_upload(settings, files, plan.project)
+        landed = [p for p in todo if p not in again.upload]
+        if not landed:
+            raise tool_failed("twine upload", status, output)
+        for path in landed:
+            print(f"present: {path.name} (same sha256, published meanwhile by another run)")
+        todo = [p for p in todo if p in again.upload]
+    return []
+
+
+def upload_arguments(todo: list[Path], twine: list[str]) -> list[str]:
+    """The files for twine: each dist, then its attestation when they are sent."""
+    paths = [str(p) for p in todo]
+    if "--attestations" in twine:
+        paths += [str(attestation_of(p)) for p in todo]
+    return paths
 
 
 def dry_run_upload(settings: Settings, plan: Plan) -> int:
@@ -1007,9 +1086,6 @@ def publish(settings: Settings) -> int:
     ]
     if with_attestations:
         command.append("--attestations")
-    uploads = [str(p) for p in plan.upload]
-    if with_attestations:
-        uploads += [str(attestation_of(p)) for p in plan.upload]
     # twine gets the credentials chosen here, and none of the job's own: an empty variable
     # would be a password to twine (and keep it off its trusted-publishing path).
     twine_env = {k: v for k, v in os.environ.items() if not k.startswith("TWINE_")}
@@ -1025,12 +1101,13 @@ def publish(settings: Settings) -> int:
         f"deploy-pypi: uploading {len(plan.upload)} file(s) to "
         f"{settings.shown_repository_url} with {how}"
     )
-    sys.stdout.write(run_quiet([*command, *uploads], settings, "twine upload", twine_env))
-    for path in plan.upload:
+    sent = upload_missing(settings, command, plan, files, twine_env)
+    for path in sent:
         print(f"uploaded: {path.name} sha256:{file_sha256(path)}")
-    print(f"deploy-pypi: {project} {version}: uploaded {len(plan.upload)} file(s)")
-    summarize(settings, project, version, files, plan.upload)
-    uploaded = " ".join(p.name for p in plan.upload)
+    done = f"uploaded {len(sent)} file(s)" if sent else "already published"
+    print(f"deploy-pypi: {project} {version}: {done}")
+    summarize(settings, project, version, files, sent)
+    uploaded = " ".join(p.name for p in sent)
     write_outputs({"project": project, "version": str(version), "uploaded": uploaded})
     return check_index(settings, project, {p.name: file_sha256(p) for p in files})
 
@@ -1210,12 +1287,15 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
         if args.tag
         else current_ref(os.environ, pattern, lambda: checkout_head(pattern, Path.cwd()))
     )
+    unmade = None if args.tag else unmade_tag(os.environ, pattern, args.command == "plan")
+    if unmade:
+        raise RefusalError(unmade, 2)
     # Actions passes a secret that is not set as an empty string: empty is "not set".
     username = os.environ.get("TWINE_USERNAME") or ""
     password = os.environ.get("TWINE_PASSWORD") or ""
-    too_short = short_secret("TWINE_PASSWORD", password)
-    if too_short:
-        raise RefusalError(too_short, 2)
+    bad = bad_secret("TWINE_PASSWORD", password)
+    if bad:
+        raise RefusalError(bad, 2)
     named = (password, username if len(username) >= MIN_SECRET else "")
     secrets = tuple(v for v in named if v and v != "__token__") + url_secrets(url)
     secrets += url_secrets(simple)

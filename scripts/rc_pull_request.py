@@ -160,6 +160,21 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
 GITHUB_API_URL = "https://api.github.com"
 
 
+def is_http_url(url: str) -> bool:
+    """An http(s) URL with a host and port that parse (`http://[::1/`, `http://h:abc/` do
+    not) and no white space: what a setting naming a service must be, refused up front."""
+    try:
+        parts = urlsplit(url)
+        return (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and parts.port != -1
+            and not any(c.isspace() for c in url)
+        )
+    except ValueError:
+        return False
+
+
 # --- end of releasekit/rules/endpoints.py -----------------------------------------------
 
 
@@ -280,15 +295,18 @@ def retry_delay(
     return None
 
 
-def limit_kind(status: int, headers: Mapping[str, str]) -> str:
-    """Which of GitHub's rate limits a 403 or 429 is, for its one line: the primary limit is
-    the one whose x-ratelimit-remaining is 0 (and no retry-after says otherwise); any other
-    is a secondary limit."""
+def limit_kind(status: int, headers: Mapping[str, str], message: str = "") -> str:
+    """Which of GitHub's rate limits a 403 or 429 is, for its one line. GitHub's docs: a
+    secondary limit's message says "secondary rate limit" (and x-ratelimit-remaining may be 0
+    with it, when both are hit); otherwise the primary limit is the one whose
+    x-ratelimit-remaining is 0 (and no retry-after says otherwise); any other is secondary."""
     seen = {name.lower(): value.strip() for name, value in headers.items()}
     if seen.get("retry-after", "").isdigit():
         return f"secondary rate limit ({status}, retry-after {seen['retry-after']} s)"
+    secondary = "secondary rate limit" in message.lower()
     if seen.get("x-ratelimit-remaining") == "0":
-        return f"primary rate limit ({status}, until its reset)"
+        name = "secondary rate limit" if secondary else "primary rate limit"
+        return f"{name} ({status}, until its reset)"
     return f"secondary rate limit ({status}, no retry-after)"
 
 
@@ -414,10 +432,14 @@ def without_userinfo(text: str) -> str:
     return _USERINFO.sub(r"\1***@", text)
 
 
-def short_secret(name: str, value: str | None) -> str | None:
-    """The one-line refusal for a secret too short to be real, else None."""
+def bad_secret(name: str, value: str | None) -> str | None:
+    """The one-line refusal for a secret no service issues, else None: one too short to be
+    real, or one with a character outside printable ASCII (a pasted `é` or a line break),
+    which an HTTP header cannot carry: the HTTP client would fail on it mid-request."""
     if value and len(value.strip()) < MIN_SECRET:
         return f"{name} is shorter than {MIN_SECRET} characters: that is no real token"
+    if value and not all(" " < c < "\x7f" for c in value.strip()):
+        return f"{name} holds a character that is not printable ASCII: that is no real token"
     return None
 
 
@@ -494,9 +516,9 @@ class Client(Generic[S]):
     ) -> None:
         import requests
 
-        too_short = short_secret("GITHUB_TOKEN", settings.token)
-        if too_short:
-            raise FatalError(too_short, 2)
+        bad = bad_secret("GITHUB_TOKEN", settings.token)
+        if bad:
+            raise FatalError(bad, 2)
         self.settings = settings
         self.secondary_wait = secondary_wait
         self.deadline = deadline or Deadline(settings.max_wait, secondary_wait=secondary_wait)
@@ -534,6 +556,9 @@ class Client(Generic[S]):
         except requests.RequestException as exc:
             raise FatalError(f"{method} {_bare(url)}: {type(exc).__name__}") from None
         check_response(response, self.secondary_wait)
+        accept = {**self.session.headers, **kwargs.get("headers", {})}.get("Accept", "")
+        if "json" in str(accept):
+            check_json(response)
         return response
 
     def call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
@@ -563,7 +588,8 @@ def check_response(response: requests.Response, secondary_wait: float = 60.0) ->
     headers, message = response.headers, api_message(response.content, response.reason or "")
     delay = retry_delay(status, headers, message, 0, time.time(), secondary_wait)
     if status < 500 and delay is not None:
-        raise TransientError(f"{where}: {limit_kind(status, headers)}", status, headers, message)
+        kind = limit_kind(status, headers, message)
+        raise TransientError(f"{where}: {kind}", status, headers, message)
     if status >= 500:
         raise TransientError(f"{where}: server error {status}", status, headers, message)
     if status == 404:
@@ -571,6 +597,23 @@ def check_response(response: requests.Response, secondary_wait: float = 60.0) ->
             f"{where}: 404 not found: check GITHUB_REPOSITORY and that the token may see it"
         )
     raise FatalError(f"{where}: {status} {message}")
+
+
+def check_json(response: requests.Response) -> None:
+    """A success that should be JSON and is not (a captive portal's or a web server's HTML
+    page at GITHUB_API_URL): one line, status 2, instead of a decoding traceback later."""
+    if response.status_code == 204 or not response.content:
+        return
+    try:
+        json.loads(response.content)
+    except ValueError:
+        kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0]
+        where = f"{response.request.method} {_bare(str(response.url))}"
+        raise FatalError(
+            f"{where}: answered {response.status_code} with {kind}, not JSON: "
+            "check GITHUB_API_URL (GitHub Enterprise: https://HOST/api/v3)",
+            2,
+        ) from None
 
 
 def add_repository_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
@@ -1041,12 +1084,7 @@ def make_config(args: argparse.Namespace, settings: Settings) -> Config | None:
     if not token:
         raise FatalError("GITHUB_TOKEN is not set", status=2)
     repository = settings.repository or repository_from_remote(args.remote)
-    parts = urlsplit(args.api_url)
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or any(c.isspace() for c in args.api_url)
-    ):
+    if not is_http_url(args.api_url):
         raise FatalError(f"--api-url must be an http(s) URL, got {args.api_url!r}", status=2)
     return Config(
         args.api_url,

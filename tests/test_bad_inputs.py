@@ -621,6 +621,26 @@ SECRET_ROWS = [
         env={"GITHUB_TOKEN": "x"},
         says="GITHUB_TOKEN is shorter than 4 characters",
     ),
+    script(
+        "rc_pull_request.py",
+        "find",
+        id="github-token-not-ascii",
+        env={"GITHUB_TOKEN": "ghp_abc€123"},
+        says="GITHUB_TOKEN holds a character that is not printable ASCII",
+    ),
+    script(
+        "rc_pull_request.py",
+        "find",
+        id="github-api-url-answering-html",
+        setup=lambda project: project.gh.html_page(),
+        says="answered 200 with text/html, not JSON: check GITHUB_API_URL",
+    ),
+    make(
+        "rc",
+        id="make-rc-github-api-url-answering-html",
+        setup=lambda project: project.gh.html_page(times=5),
+        says="answered 200 with text/html, not JSON",
+    ),
 ]
 
 ROWS: list[Row] = [

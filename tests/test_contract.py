@@ -82,7 +82,7 @@ RULES: dict[str, set[str]] = {
     f"{RULES_DIR}/commands.py": {"run"},
     f"{RULES_DIR}/rc.py": {"rc_branch", "is_rc_branch"},
     f"{RULES_DIR}/registries.py": {"api_host", "api_path", "is_loopback", "plain_http"},
-    f"{RULES_DIR}/secrets.py": {"redact", "short_secret"},
+    f"{RULES_DIR}/secrets.py": {"redact", "bad_secret"},
 }
 # sourced bash file -> rule -> its function there (`is_true NAME`: status 0 yes, 1 no, else
 # one line and exit 2)
@@ -1585,19 +1585,25 @@ def test_redact(path: str, text: str, secrets: list[str], shown: str) -> None:
 
 
 # (name, value) -> refused (a secret too short to be real would mangle every line)
-SHORT_SECRET = [
-    ("TWINE_PASSWORD", "p", True),
-    ("TWINE_PASSWORD", "abc", True),
-    ("TWINE_PASSWORD", " ab ", True),
-    ("TWINE_PASSWORD", "abcd", False),
-    ("TWINE_PASSWORD", "", False),  # not set: no secret
-    ("GITHUB_TOKEN", None, False),
+SHORT = "is shorter than 4 characters"
+NOT_ASCII = "holds a character that is not printable ASCII"
+# (name, value, the refusal's text after the name, or None: accepted)
+BAD_SECRET = [
+    ("TWINE_PASSWORD", "p", SHORT),
+    ("TWINE_PASSWORD", "abc", SHORT),
+    ("TWINE_PASSWORD", " ab ", SHORT),
+    ("TWINE_PASSWORD", "abcd", None),
+    ("TWINE_PASSWORD", "", None),  # not set: no secret
+    ("GITHUB_TOKEN", None, None),
+    ("GITHUB_TOKEN", "ghp_abcdé123", NOT_ASCII),  # latin-1: requests would send it as is
+    ("GITHUB_TOKEN", "ghp_abc€123", NOT_ASCII),  # not latin-1: http.client raises
+    ("DOCKERHUB_TOKEN", "abc\ndef", NOT_ASCII),
+    ("GHCR_TOKEN", "ghp_abc def", NOT_ASCII),
+    ("GITHUB_TOKEN", " ghp_abcdef\n", None),  # the line break a pasted file ends with
 ]
 
 
-@pytest.mark.parametrize(("path", "name", "value", "refused"), _rows("short_secret", SHORT_SECRET))
-def test_short_secret(path: str, name: str, value: str | None, refused: bool) -> None:
-    said = _rule(path, "short_secret")(name, value)
-    assert (said is not None) is refused
-    if said:
-        assert said.startswith(f"{name} is shorter than 4 characters")
+@pytest.mark.parametrize(("path", "name", "value", "says"), _rows("bad_secret", BAD_SECRET))
+def test_bad_secret(path: str, name: str, value: str | None, says: str | None) -> None:
+    said = _rule(path, "bad_secret")(name, value)
+    assert said == (None if says is None else f"{name} {says}: that is no real token")

@@ -6,7 +6,10 @@ pypiserver, the two registries and the GitHub API stand-in:
 - a ref a target does not publish: exactly one line `<target>: skipped (<reason>)`, exit 0,
   nothing published anywhere, and `make plan`'s cell for it is `skip: <the same reason>`;
 - REF (else GITHUB_REF, else the checkout) picks the ref of every row of `make plan`;
-- a planner that fails stops `make plan` with its own one line and no table.
+- a planner that fails stops `make plan` with its own one line and no table;
+- a bad value or a REF naming a version tag that is not in git: one line, exit 2, nothing
+  published, no file written (REFUSED: a new case is a new row).
+Races (two targets at once) are in tests/test_deploy_races.py.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -308,3 +311,156 @@ def test_a_failing_planner_stops_make_plan_with_its_own_line(setting: Setting, r
     assert planned.stdout == ""
     assert len(lines) == 1, planned.stderr
     assert lines[0].startswith(row.says), planned.stderr
+
+
+# ---- a bad value or an odd ref: one line, exit 2, before any work --------------------------------
+
+
+@dataclass(frozen=True)
+class Refused:
+    """`make ARGS` with `env` (and `setup` done first) refused in one line naming `says`."""
+
+    id: str
+    args: tuple[str, ...]
+    says: str
+    env: dict[str, str] = field(default_factory=dict)
+    setup: Callable[[Setting], None] | None = None
+
+
+def dist_entry_is_a_folder(listed: bool) -> Callable[[Setting], None]:
+    def setup(setting: Setting) -> None:
+        dist = setting.project.path / "dist"
+        (dist / "x.whl").mkdir()
+        if listed:
+            with (dist / "SHA256SUMS").open("a", encoding="utf-8") as sums:
+                sums.write(f"{'0' * 64}  x.whl\n")
+
+    return setup
+
+
+def api_answers_html(setting: Setting) -> None:
+    setting.gh.html_page(times=10)
+
+
+NO_TAG = "there is no tag"
+DEPLOYING = (*TARGETS, "verify")
+NOT_ASCII = "holds a character that is not printable ASCII"
+RELEASED = "REF=v1.2.0"  # the project's one tag
+
+REFUSED = [
+    # A version tag that is not in git: nothing is published for it, nor planned under a name
+    # its version's tag never has (a plan for a tag not made yet is fine: PLANS above).
+    *(
+        Refused(f"{target}-REF={ref}", (target, f"REF={ref}"), f"REF={ref}: {NO_TAG} {ref}")
+        for target in DEPLOYING
+        for ref in ("v1.3", "v1.3.0", "v01.3.0.0")
+    ),
+    *(
+        Refused(f"{target}-dry-run-REF=v1.3", (target, "DRY_RUN=1", "REF=v1.3"), f"{NO_TAG} v1.3")
+        for target in TARGETS
+    ),
+    Refused("plan-REF=v01.3.0.0", ("plan", "REF=v01.3.0.0"), "the tag of 1.3.0.0 is v1.3.0.0"),
+    Refused("plan-REF=v1.02", ("plan", "REF=v1.02"), "the tag of 1.2 is v1.2"),
+    Refused(
+        "release-notes-outside-the-work-tree",
+        ("deploy-github-release", RELEASED, "RELEASE_NOTES=../outside/notes.md"),
+        "../outside/notes.md: outside the work tree",
+    ),
+    Refused(
+        "api-url-answering-html",
+        ("deploy-github-release", RELEASED),
+        "answered 200 with text/html, not JSON: check GITHUB_API_URL",
+        setup=api_answers_html,
+    ),
+    Refused(
+        "api-url-answering-html-verify",
+        ("verify-github-release", RELEASED),
+        "answered 200 with text/html, not JSON",
+        setup=api_answers_html,
+    ),
+    *(
+        Refused(f"{name}-not-ascii-{slug}", (target, RELEASED), f"{name} {NOT_ASCII}", {name: v})
+        for target, name in (
+            ("deploy-github-release", "GITHUB_TOKEN"),
+            ("deploy-pypi", "TWINE_PASSWORD"),
+            ("deploy-dockerhub", "DOCKERHUB_TOKEN"),
+            ("deploy-ghcr", "GHCR_TOKEN"),
+        )
+        for slug, v in (("latin-1", "secret-é-token"), ("euro", "secret-€-token"))
+    ),
+    *(
+        Refused(
+            f"{target}-{name}-port-{port}",
+            (target, RELEASED),
+            f"port '{port}' is not a number from 1 to 65535",
+            {name: f"127.0.0.1:{port}/acme/demo"},
+        )
+        for target, name in (
+            ("deploy-dockerhub", "IMAGES_EVERY_BUILD"),
+            ("deploy-ghcr", "IMAGES_RELEASE_ONLY"),
+            ("plan", "IMAGES_EVERY_BUILD"),
+            ("plan", "IMAGES_RELEASE_ONLY"),
+        )
+        for port in ("abc", "99999", "0")
+    ),
+    *(
+        Refused(f"{target}-{name}-{slug}", (target, RELEASED), says, {name: url})
+        for target, name, says in (
+            ("deploy-pypi", "PYPI_REPOSITORY_URL", "--repository-url must be an http(s) URL"),
+            ("plan", "PYPI_REPOSITORY_URL", "--repository-url must be an http(s) URL"),
+            ("deploy-github-release", "GITHUB_API_URL", "--api-url must be an http(s) URL"),
+            ("plan", "GITHUB_API_URL", "--api-url must be an http(s) URL"),
+        )
+        for slug, url in (
+            ("broken-ipv6-host", "http://[::1/"),
+            ("port-abc", "http://127.0.0.1:abc/"),
+            ("space", "http://index example/"),
+            ("no-host", "http:///simple/"),
+        )
+    ),
+    Refused("plan-image-in-capitals", ("plan",), "is not host/path", {"IMAGES_EVERY_BUILD": "A/B"}),
+    *(
+        Refused(f"{target}-dist-entry-a-folder-{slug}", (target, RELEASED), says, setup=setup)
+        for target in ("deploy-pypi", "deploy-github-release")
+        for slug, setup, says in (
+            ("not-listed", dist_entry_is_a_folder(False), "dist/x.whl is not listed in SHA256SUMS"),
+            ("listed", dist_entry_is_a_folder(True), "x.whl"),
+        )
+    ),
+]
+
+
+def tree(setting: Setting) -> dict[str, str]:
+    """Every file beside and in the checkout (but .git, origin and build/, the kit's own
+    scratch), by digest, and the checkout's refs."""
+    root = setting.project.tmp
+    seen = {}
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if {".git", "build"} & set(parts) or parts[0].endswith(".git"):
+            continue
+        seen[str(path.relative_to(root))] = (
+            hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "dir"
+        )
+    seen["refs"] = setting.project.repo.git("for-each-ref", "--format=%(refname) %(objectname)")
+    return seen
+
+
+@pytest.mark.parametrize("row", REFUSED, ids=[row.id for row in REFUSED])
+def test_a_bad_value_or_an_odd_ref_is_one_line_before_any_work(
+    setting: Setting, row: Refused
+) -> None:
+    if row.setup is not None:
+        row.setup(setting)
+    before = tree(setting)
+
+    done = setting.make(*row.args, env=row.env)
+
+    output = done.stdout + done.stderr
+    lines = [line for line in done.stderr.splitlines() if not MAKE_ERROR.fullmatch(line)]
+    assert done.returncode == 2, output
+    assert len(lines) == 1, output
+    assert row.says in lines[0], output
+    assert "Traceback" not in output
+    assert setting.published() == []
+    assert tree(setting) == before

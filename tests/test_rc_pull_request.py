@@ -286,6 +286,17 @@ RETRIES = [
         last_line="secondary rate limit (403, no retry-after); waiting 60.0 s more would "
         "pass --max-wait 5 s",
     ),
+    # A secondary limit hit with the primary one spent: GitHub's message names it, so the line
+    # does too, and the wait is until x-ratelimit-reset.
+    Retry(
+        "secondary-with-the-primary-spent-is-named-secondary",
+        lambda gh: gh.rate_limit("secondary", retry_after=None, exhausted=True, reset_in=3600),
+        ("--max-wait", "5", "find"),
+        1,
+        waits=0,
+        requests=1,
+        last_line="secondary rate limit (403, until its reset); waiting 3",
+    ),
     Retry(
         "attempts-are-bounded",
         lambda gh: gh.rate_limit("secondary", times=50, retry_after=0),

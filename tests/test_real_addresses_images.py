@@ -109,11 +109,32 @@ def test_the_image_targets_reach_the_registries_api_hosts(
     assert "verify-images" in one_line(project.deploy("verify"))
 
 
-def test_sigterm_mid_push_leaves_no_credential_behind(
-    registries: Registries, repo: GitRepo, tmp_path: Path
+FOLDER_REMOVED = "the private credentials folder is removed; run it again"
+TERMINATED = f"push_image.py: error: terminated: {FOLDER_REMOVED}"
+INTERRUPTED = f"push_image.py: error: interrupted: {FOLDER_REMOVED}"
+# (signal, to the whole process group, exit status, the one line): a runner cancelling the
+# job; Ctrl-C at a terminal (the group: skopeo gets it too) or sent to the step alone
+INTERRUPTIONS = [
+    (signal.SIGTERM, False, 143, TERMINATED),
+    (signal.SIGINT, False, 130, INTERRUPTED),
+    (signal.SIGINT, True, 130, INTERRUPTED),
+]
+
+
+@pytest.mark.parametrize(
+    ("sig", "group", "status", "line"), INTERRUPTIONS, ids=["term", "int", "int-group"]
+)
+def test_a_signal_mid_push_leaves_no_credential_behind(
+    registries: Registries,
+    repo: GitRepo,
+    tmp_path: Path,
+    sig: int,
+    group: bool,
+    status: int,
+    line: str,
 ) -> None:
-    """SIGTERM while skopeo pushes: one line, exit 143, and the private credentials folder is
-    gone; a re-run finishes the job. The manifest PUT is held until the signal has landed."""
+    """A signal while skopeo pushes: one line, its exit status, and the private credentials
+    folder is gone; a re-run finishes the job. The manifest PUT is held until it has landed."""
     arrived, released = threading.Event(), threading.Event()
 
     def hold_manifest(exchange: Exchange) -> Answer | None:
@@ -149,17 +170,19 @@ def test_sigterm_mid_push_leaves_no_credential_behind(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=group,
         )
         assert arrived.wait(60), "the push never reached the manifest PUT"
         assert [p.name for p in temp.iterdir() if p.name.startswith("push-image-")]
-        running.send_signal(signal.SIGTERM)
+        if group:
+            os.killpg(running.pid, sig)
+        else:
+            running.send_signal(sig)
         _out, err = running.communicate(timeout=60)
     finally:
         released.set()
-    assert running.returncode == 143, err
-    assert err.strip().splitlines() == [
-        "push_image.py: error: terminated: the private credentials folder is removed; run it again"
-    ]
+    assert running.returncode == status, err
+    assert err.strip().splitlines() == [line]
     assert list(temp.iterdir()) == []
     assert (config / "config.json").read_text(encoding="utf-8") == "{}"
 

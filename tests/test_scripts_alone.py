@@ -45,6 +45,7 @@ class Alone:
     beside: tuple[str, ...] = ()  # sibling scripts it runs, copied beside it
     said_by: str = ""  # the script whose line the user sees (default: this one)
     licensed_wheel: bool = False  # dist/ holds a wheel whose METADATA names a license
+    tag: str = ""  # a tag made at HEAD of the checkout (a REF naming a version tag needs it)
 
 
 ROWS = [
@@ -70,6 +71,7 @@ ROWS = [
             "dist/demo-1.0.0-py3-none-any.whl": "",
         },
         repo=True,
+        tag="v1.0.0",
     ),
     # A draft needs no package of its own; a project's gitchangelog rules need gitchangelog.
     Alone(
@@ -82,7 +84,14 @@ ROWS = [
     Alone("project_config.py", ("show",), files={"pyproject.toml": PYPROJECT}),
     Alone("push_image.py", ("--target", "dockerhub", "--tags", "tags.json")),
     # `plan` needs no package: the project's name is read from the files' names (packaging).
-    Alone("pypi_publish.py", ("verify",), env=TAG, files={"dist/SHA256SUMS": SUMS}, repo=True),
+    Alone(
+        "pypi_publish.py",
+        ("verify",),
+        env=TAG,
+        files={"dist/SHA256SUMS": SUMS},
+        repo=True,
+        tag="v1.0.0",
+    ),
     Alone("rc_pull_request.py", ("find",), env=GITHUB),
     # It runs its siblings with its own interpreter: their one line is the user's.
     Alone(
@@ -133,7 +142,10 @@ def run_alone(
     alone.mkdir(exist_ok=True)
     for script in (row.script, *row.beside):
         shutil.copy(SCRIPTS / script, alone / script)
-    where = make_repo(tmp_path).path if row.repo else alone
+    repo = make_repo(tmp_path) if row.repo else None
+    if repo is not None and row.tag:
+        repo.tag(row.tag)
+    where = repo.path if repo is not None else alone
     for name, text in row.files.items():
         (where / name).parent.mkdir(parents=True, exist_ok=True)
         (where / name).write_text(text, encoding="utf-8")

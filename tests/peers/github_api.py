@@ -76,7 +76,7 @@ class RecordedRequest:
 
 @dataclass
 class _Fault:
-    kind: str  # "status" | "drop" | "delay" | "primary" | "secondary"
+    kind: str  # "status" | "drop" | "delay" | "primary" | "secondary" | "html"
     remaining: int
     method: str | None
     path_regex: str | None
@@ -85,6 +85,7 @@ class _Fault:
     seconds: float = 0.0
     reset_in: int = 1
     retry_after: int | None = 1  # None: a secondary limit that gives no retry-after
+    exhausted: bool = False  # a secondary limit hit with the primary one spent too
     after: bool = False  # "status": carry the request out, then answer with the error
 
     def matches(self, method: str, path: str) -> bool:
@@ -386,6 +387,13 @@ class GitHubStandIn:
             _Fault("status", times, method, path_regex, status=status, body=body, after=after)
         )
 
+    def html_page(
+        self, times: int = 1, method: str | None = None, path_regex: str | None = None
+    ) -> None:
+        """Answer the next `times` matching requests 200 with an HTML page, as a captive portal,
+        a login proxy or a web server at a wrong GITHUB_API_URL does."""
+        self._add_fault(_Fault("html", times, method, path_regex))
+
     def drop(
         self, times: int = 1, method: str | None = None, path_regex: str | None = None
     ) -> None:
@@ -411,11 +419,13 @@ class GitHubStandIn:
         retry_after: int | None = 1,
         method: str | None = None,
         path_regex: str | None = None,
+        exhausted: bool = False,
     ) -> None:
         """Refuse the next `times` matching requests with a primary or secondary rate limit.
 
         A secondary limit says `retry-after: N`, or nothing when `retry_after` is None (GitHub
-        then asks clients to wait at least a minute)."""
+        then asks clients to wait at least a minute); `exhausted` adds
+        `x-ratelimit-remaining: 0` and the reset `reset_in` s away, as when both are hit."""
         if kind not in ("primary", "secondary"):
             raise ValueError(f"kind must be 'primary' or 'secondary', not {kind!r}")
         if status not in (403, 429):
@@ -429,6 +439,7 @@ class GitHubStandIn:
                 status=status,
                 reset_in=reset_in,
                 retry_after=retry_after,
+                exhausted=exhausted,
             )
         )
 
@@ -484,6 +495,9 @@ class GitHubStandIn:
     def _fault_response(self, fault: _Fault) -> _Response | None:
         if fault.kind == "drop":
             return None
+        if fault.kind == "html":
+            page = "<!DOCTYPE html>\n<html><body><h1>Sign in to continue</h1></body></html>\n"
+            return _Response(200, page, {"Content-Type": "text/html; charset=utf-8"})
         if fault.kind == "status":
             if fault.body is not None:
                 return _Response(fault.status, fault.body)
@@ -513,7 +527,17 @@ class GitHubStandIn:
                     "#about-secondary-rate-limits"
                 ),
             },
-            {} if fault.retry_after is None else {"retry-after": str(fault.retry_after)},
+            {
+                **({} if fault.retry_after is None else {"retry-after": str(fault.retry_after)}),
+                **(
+                    {
+                        "x-ratelimit-remaining": "0",
+                        "x-ratelimit-reset": str(int(time.time()) + fault.reset_in),
+                    }
+                    if fault.exhausted
+                    else {}
+                ),
+            },
         )
 
     def _refusal(self, request: RecordedRequest) -> _Response | None:

@@ -7,12 +7,28 @@ docs/configuration.md lists them; tests/test_contract.py holds this table to tha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 # GitHub's REST API (https://docs.github.com/en/rest); GitHub Enterprise Server sets
 # GITHUB_API_URL to https://HOST/api/v3 in its runners. Release assets go to the release's
 # own `upload_url` (uploads.github.com on github.com).
 GITHUB_API_URL = "https://api.github.com"
 GITHUB_UPLOADS_HOST = "uploads.github.com"
+
+
+def is_http_url(url: str) -> bool:
+    """An http(s) URL with a host and port that parse (`http://[::1/`, `http://h:abc/` do
+    not) and no white space: what a setting naming a service must be, refused up front."""
+    try:
+        parts = urlsplit(url)
+        return (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and parts.port != -1
+            and not any(c.isspace() for c in url)
+        )
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

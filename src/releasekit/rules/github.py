@@ -17,7 +17,7 @@ from releasekit.rules.cli import PROG, info
 from releasekit.rules.endpoints import GITHUB_API_URL
 from releasekit.rules.repository import repository_of_url
 from releasekit.rules.retries import Deadline, FatalError, TransientError, limit_kind, retry_delay
-from releasekit.rules.secrets import short_secret, without_userinfo
+from releasekit.rules.secrets import bad_secret, without_userinfo
 
 if TYPE_CHECKING:
     import requests
@@ -81,9 +81,9 @@ class Client(Generic[S]):
     ) -> None:
         import requests
 
-        too_short = short_secret("GITHUB_TOKEN", settings.token)
-        if too_short:
-            raise FatalError(too_short, 2)
+        bad = bad_secret("GITHUB_TOKEN", settings.token)
+        if bad:
+            raise FatalError(bad, 2)
         self.settings = settings
         self.secondary_wait = secondary_wait
         self.deadline = deadline or Deadline(settings.max_wait, secondary_wait=secondary_wait)
@@ -121,6 +121,9 @@ class Client(Generic[S]):
         except requests.RequestException as exc:
             raise FatalError(f"{method} {_bare(url)}: {type(exc).__name__}") from None
         check_response(response, self.secondary_wait)
+        accept = {**self.session.headers, **kwargs.get("headers", {})}.get("Accept", "")
+        if "json" in str(accept):
+            check_json(response)
         return response
 
     def call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
@@ -150,7 +153,8 @@ def check_response(response: requests.Response, secondary_wait: float = 60.0) ->
     headers, message = response.headers, api_message(response.content, response.reason or "")
     delay = retry_delay(status, headers, message, 0, time.time(), secondary_wait)
     if status < 500 and delay is not None:
-        raise TransientError(f"{where}: {limit_kind(status, headers)}", status, headers, message)
+        kind = limit_kind(status, headers, message)
+        raise TransientError(f"{where}: {kind}", status, headers, message)
     if status >= 500:
         raise TransientError(f"{where}: server error {status}", status, headers, message)
     if status == 404:
@@ -158,6 +162,23 @@ def check_response(response: requests.Response, secondary_wait: float = 60.0) ->
             f"{where}: 404 not found: check GITHUB_REPOSITORY and that the token may see it"
         )
     raise FatalError(f"{where}: {status} {message}")
+
+
+def check_json(response: requests.Response) -> None:
+    """A success that should be JSON and is not (a captive portal's or a web server's HTML
+    page at GITHUB_API_URL): one line, status 2, instead of a decoding traceback later."""
+    if response.status_code == 204 or not response.content:
+        return
+    try:
+        json.loads(response.content)
+    except ValueError:
+        kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0]
+        where = f"{response.request.method} {_bare(str(response.url))}"
+        raise FatalError(
+            f"{where}: answered {response.status_code} with {kind}, not JSON: "
+            "check GITHUB_API_URL (GitHub Enterprise: https://HOST/api/v3)",
+            2,
+        ) from None
 
 
 def add_repository_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:

@@ -73,6 +73,25 @@ def current_ref(
     return f"refs/heads/{branch}" if branch else "HEAD"
 
 
+def unmade_tag(env: Mapping[str, str], pattern: str, planning: bool) -> str | None:
+    """The one-line refusal for a REF naming a version tag that is not in git, else None.
+
+    Deploy and verify publish or check what a tag released, so it must exist (`REF=v1.3` must
+    not publish the 1.3.0 files). A plan may be for a tag not made yet, but only under the
+    name the version's tag gets (`v01.3.0.0` is no name `make release-tag` ever makes)."""
+    name = env.get("REF", "")
+    ref = full_ref(name, pattern) if name else ""
+    tag = ref.removeprefix("refs/tags/")
+    version = version_of_tag(tag, pattern) if ref.startswith("refs/tags/") else None
+    if version is None or git_output(None, "rev-parse", "--verify", "--quiet", ref) is not None:
+        return None
+    canonical = tag_for(str(version), pattern)
+    if planning and tag == canonical:
+        return None
+    named = f"the tag of {version} is {canonical}" if tag != canonical else "make it first"
+    return f"REF={name}: there is no tag {tag} in this repository ({named})"
+
+
 def release_tag_of(ref: str, pattern: str) -> str | None:
     """The version tag a ref releases, or None: then every deploy target but Docker Hub's
     every-build images skips it (reason: `not a release tag: <ref>`)."""

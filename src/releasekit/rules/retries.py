@@ -74,15 +74,18 @@ def retry_delay(
     return None
 
 
-def limit_kind(status: int, headers: Mapping[str, str]) -> str:
-    """Which of GitHub's rate limits a 403 or 429 is, for its one line: the primary limit is
-    the one whose x-ratelimit-remaining is 0 (and no retry-after says otherwise); any other
-    is a secondary limit."""
+def limit_kind(status: int, headers: Mapping[str, str], message: str = "") -> str:
+    """Which of GitHub's rate limits a 403 or 429 is, for its one line. GitHub's docs: a
+    secondary limit's message says "secondary rate limit" (and x-ratelimit-remaining may be 0
+    with it, when both are hit); otherwise the primary limit is the one whose
+    x-ratelimit-remaining is 0 (and no retry-after says otherwise); any other is secondary."""
     seen = {name.lower(): value.strip() for name, value in headers.items()}
     if seen.get("retry-after", "").isdigit():
         return f"secondary rate limit ({status}, retry-after {seen['retry-after']} s)"
+    secondary = "secondary rate limit" in message.lower()
     if seen.get("x-ratelimit-remaining") == "0":
-        return f"primary rate limit ({status}, until its reset)"
+        name = "secondary rate limit" if secondary else "primary rate limit"
+        return f"{name} ({status}, until its reset)"
     return f"secondary rate limit ({status}, no retry-after)"
 
 

@@ -1,9 +1,10 @@
 """Secrets: never shown, whatever a step prints.
 
 A URL may carry credentials (`https://user:PASS@host/`): every URL a step prints is shown
-without them (`https://***@host/`). A secret shorter than MIN_SECRET characters is refused
-as bad input before any work: no real token is that short, and hiding one would mangle every
-line (a password `p` would turn `http` into `htt***`)."""
+without them (`https://***@host/`). A secret shorter than MIN_SECRET characters, or one
+holding anything but printable ASCII, is refused as bad input before any work: no real token
+is like that, and hiding a short one would mangle every line (a password `p` would turn
+`http` into `htt***`)."""
 
 from __future__ import annotations
 
@@ -30,10 +31,14 @@ def url_secrets(url: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in (password, unquote(password or "")) if p))
 
 
-def short_secret(name: str, value: str | None) -> str | None:
-    """The one-line refusal for a secret too short to be real, else None."""
+def bad_secret(name: str, value: str | None) -> str | None:
+    """The one-line refusal for a secret no service issues, else None: one too short to be
+    real, or one with a character outside printable ASCII (a pasted `é` or a line break),
+    which an HTTP header cannot carry: the HTTP client would fail on it mid-request."""
     if value and len(value.strip()) < MIN_SECRET:
         return f"{name} is shorter than {MIN_SECRET} characters: that is no real token"
+    if value and not all(" " < c < "\x7f" for c in value.strip()):
+        return f"{name} holds a character that is not printable ASCII: that is no real token"
     return None
 
 

@@ -43,6 +43,7 @@ from releasekit.rules.refs import (
     current_ref,
     git_output,
     ref_kind,
+    unmade_tag,
     version_of_tag,
 )
 from releasekit.rules.repository import repository_of_url
@@ -273,6 +274,9 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 def _check_image_name(name: str) -> str:
+    port = name.split("/", 1)[0].partition(":")[2]
+    if port and not (port.isdigit() and 0 < int(port) < 65536):  # urllib would raise on it
+        raise BadInputError(f"image {name!r}: port {port!r} is not a number from 1 to 65535")
     if not re.fullmatch(r"[a-z0-9]+(?:[._:-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)+", name):
         raise BadInputError(f"image {name!r} is not host/path in lower case without a tag")
     return name
@@ -299,6 +303,9 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
         version_tags = _words(args.version_tags)
     elif kind == "release-tag":
         version_tags = version_tags_from_git(pattern)
+        unmade = unmade_tag(given, pattern, args.plan)  # a REF naming a tag git does not have
+        if unmade:
+            raise BadInputError(unmade)
     else:
         version_tags = ()
     labels: dict[str, str] = {}
@@ -427,6 +434,12 @@ def build_parser(env: dict[str, str]) -> argparse.ArgumentParser:
         help="images that get release tags only; 'none' for none "
         "(default: $IMAGES_RELEASE_ONLY, else ghcr.io/$GITHUB_REPOSITORY, else ghcr.io/ "
         "+ owner/name of the remote's URL)",
+    )
+    parser.add_argument(
+        "--plan",
+        action="store_true",
+        help="for `make plan`: --ref may name a version tag not made yet (under its own name); "
+        "else a version tag must be in git, unless --version-tags stands in for git",
     )
     parser.add_argument(
         "--format",

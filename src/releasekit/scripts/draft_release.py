@@ -24,19 +24,21 @@ from releasekit.rules.actions import (
     write_summary,
 )
 from releasekit.rules.cli import PROG, fail, missing_dependency, warn, yes_no
+from releasekit.rules.endpoints import is_http_url
 from releasekit.rules.github import JSON, Client, add_repository_options, repository_from_remote
 from releasekit.rules.manifest import SUMS_NAME, ManifestError, manifest
 from releasekit.rules.refs import (
     checkout_head,
     current_ref,
     release_tag_of,
+    unmade_tag,
     version_of_tag,
 )
 from releasekit.rules.repository import (
     valid_repository,
 )
 from releasekit.rules.retries import MAX_ATTEMPTS, FatalError, TransientError, add_deadline_options
-from releasekit.rules.secrets import redact, without_userinfo
+from releasekit.rules.secrets import bad_secret, redact, without_userinfo
 from releasekit.rules.worktree import work_tree_problem
 
 if TYPE_CHECKING:  # requests is imported lazily: --help must work without it.
@@ -464,7 +466,12 @@ def build_parser() -> argparse.ArgumentParser:
         spent_on="requests, uploads, time-outs, retries and rate-limit waits",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("version", help="print the version of the tag being released, or nothing")
+    versioner = sub.add_parser(
+        "version", help="print the version of the tag being released, or nothing"
+    )
+    versioner.add_argument(
+        "--notes", help="the Markdown file the notes will be written to: refused if it may not be"
+    )
     sub.add_parser(
         "plan",
         help="print one TAB-separated row for `make plan`: target, destination, what, tag "
@@ -520,7 +527,7 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     parser = build_parser()
     parser.error = _bad_usage  # type: ignore[method-assign]
     args = parser.parse_args(argv)
-    if not str(args.api_url).startswith(("http://", "https://")):
+    if not is_http_url(str(args.api_url)):
         raise FatalError(f"--api-url must be an http(s) URL, got {args.api_url!r}", 2)
     pattern = str(args.tag_pattern)
     if "*" not in pattern:
@@ -530,6 +537,9 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
         if args.tag
         else current_ref(os.environ, pattern, lambda: checkout_head(pattern, Path.cwd()))
     )
+    unmade = None if args.tag else unmade_tag(os.environ, pattern, args.command == "plan")
+    if unmade:
+        raise FatalError(unmade, 2)
     tag = args.tag or release_tag_of(ref, pattern)
     # A ref that releases nothing is skipped before what only a release needs is checked.
     releasing = args.command in ("publish", "verify") and tag is not None
@@ -537,6 +547,9 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
     dry_run = bool(getattr(args, "dry_run", False))
     if releasing and not token and not dry_run:
         raise FatalError("GITHUB_TOKEN is not set", 2)
+    bad = bad_secret("GITHUB_TOKEN", token) if releasing else None
+    if bad:  # before bin/deploy-github-release writes the notes
+        raise FatalError(bad, 2)
     repository = (args.repository or "").strip()
     if releasing and repository and not valid_repository(repository):
         raise FatalError(
@@ -549,6 +562,8 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
             repository = repository_from_remote(args.remote)
     assets = asset_paths(args.dist, args.changes) if releasing else ()
     notes = getattr(args, "notes", None)
+    if notes:  # before bin/deploy-github-release writes it (`version --notes`)
+        in_work_tree(Path(notes))
     return Settings(
         command=args.command,
         api_url=str(args.api_url),

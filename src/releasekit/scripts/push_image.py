@@ -41,6 +41,7 @@ from pathlib import Path
 
 from releasekit.rules.cli import PROG, Parser, TerminatedError, fail, unwind_on_sigterm, yes_no
 from releasekit.rules.registries import api_host, api_path, insecure_registries, plain_http
+from releasekit.rules.secrets import bad_secret
 
 EXAMPLE = """\
 examples:
@@ -190,6 +191,9 @@ def credentials_from(env: dict[str, str]) -> dict[str, Credentials]:
     found = {}
     for target, (_role, prefix, _make) in TARGETS.items():
         username, token = env.get(f"{prefix}_USERNAME", ""), env.get(f"{prefix}_TOKEN", "")
+        bad = bad_secret(f"{prefix}_TOKEN", token)
+        if bad:
+            raise BadInputError(bad)
         if username and token:
             found[target] = Credentials(username, token)
     return found

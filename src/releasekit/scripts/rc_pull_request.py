@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
-from urllib.parse import urlsplit
 
 from releasekit.rules.actions import (
     actions_files_problem,
@@ -25,6 +24,7 @@ from releasekit.rules.actions import (
     write_summary,
 )
 from releasekit.rules.cli import PROG, fail, info, missing_dependency, warn, yes_no
+from releasekit.rules.endpoints import is_http_url
 from releasekit.rules.github import Client, add_repository_options, repository_from_remote
 from releasekit.rules.rc import RC_BRANCH_PREFIX, is_rc_branch, rc_branch
 from releasekit.rules.repository import (
@@ -428,12 +428,7 @@ def make_config(args: argparse.Namespace, settings: Settings) -> Config | None:
     if not token:
         raise FatalError("GITHUB_TOKEN is not set", status=2)
     repository = settings.repository or repository_from_remote(args.remote)
-    parts = urlsplit(args.api_url)
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or any(c.isspace() for c in args.api_url)
-    ):
+    if not is_http_url(args.api_url):
         raise FatalError(f"--api-url must be an http(s) URL, got {args.api_url!r}", status=2)
     return Config(
         args.api_url,
