@@ -53,7 +53,7 @@ ROWS = [
     ),
     Machine(
         "docker-ce installed but its command not on PATH: docker.io is not put beside it",
-        frozenset(EVERY_COMMAND - {"docker"}),
+        frozenset(EVERY_COMMAND - {"dockerd"}),
         frozenset({"docker-ce", "containerd.io"}),
         (),
         noted="docker.io is not installed beside docker-ce, containerd.io",
@@ -65,8 +65,14 @@ ROWS = [
         tuple(need.package for need in SETUP.NEEDS),
     ),
     Machine(
+        "a lone docker client (no dockerd behind it): Debian's docker.io",
+        frozenset((EVERY_COMMAND | {"docker"}) - {"dockerd"}),
+        frozenset(),
+        ("docker.io",),
+    ),
+    Machine(
         "podman alone, no Docker: Debian's docker.io",
-        frozenset(EVERY_COMMAND - {"docker"}),
+        frozenset(EVERY_COMMAND - {"dockerd"}),
         frozenset({"podman"}),
         ("docker.io",),
     ),

@@ -25,8 +25,13 @@ class Need:
 
 
 NEEDS = [
+    # The engine, not the client: a machine may carry a lone `docker` client binary with no
+    # daemon behind it, which meets none of the tests' needs.
     Need(
-        "a Docker engine", ("docker",), "docker.io", ("docker-ce", "containerd.io", "moby-engine")
+        "a Docker engine",
+        ("dockerd",),
+        "docker.io",
+        ("docker-ce", "containerd.io", "moby-engine"),
     ),
     Need("podman", ("podman",), "podman"),
     Need("the distribution registry", ("docker-registry",), "docker-registry"),
