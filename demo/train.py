@@ -59,6 +59,7 @@ class Sandbox:
     pypi: PypiServer | None = None
     registries: Registries | None = None
     engine: str = "docker"
+    wanted_engine: str = ""  # $ENGINE: docker or podman; empty: the first that can run
     engine_env: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     log: Path = Path()
@@ -293,8 +294,19 @@ def as_actions_would(sandbox: Sandbox, ref: str, sha: str) -> dict[str, str]:
 # ---- the peers -----------------------------------------------------------------------------
 
 
-def choose_engine() -> str:
-    if shutil.which("dockerd") and shutil.which("docker") and os.geteuid() == 0:
+ENGINES = ("docker", "podman")
+
+
+def choose_engine(wanted: str = "") -> str:
+    """$ENGINE when set; else a private dockerd when root can start one, else podman."""
+    can_docker = bool(shutil.which("dockerd") and shutil.which("docker") and os.geteuid() == 0)
+    if wanted == "docker" and not can_docker:
+        raise DemoError("ENGINE=docker needs dockerd and docker (Debian's docker.io) and root")
+    if wanted == "podman" and not shutil.which("podman"):
+        raise DemoError("ENGINE=podman needs podman (Debian's podman)")
+    if wanted:
+        return wanted
+    if can_docker:
         return "docker"
     if shutil.which("podman"):
         return "podman"
@@ -323,7 +335,7 @@ def peers(sandbox: Sandbox) -> Iterator[None]:
         sandbox.pypi = stack.enter_context(serve_pypi(sandbox.root / "pypi"))
         token_user(sandbox.root / "pypi" / "htpasswd", sandbox.index.password)
         sandbox.registries = stack.enter_context(serve_registries(sandbox.root / "registries"))
-        sandbox.engine = choose_engine()
+        sandbox.engine = choose_engine(sandbox.wanted_engine)
         if sandbox.engine == "docker":
             base = stack.enter_context(private_dockerd())
             config = sandbox.root / "docker-config"
@@ -840,6 +852,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--keep", action="store_true", default=keep, help="keep the sandbox (default: $KEEP)"
     )
+    engine = os.environ.get("ENGINE", "")
+    if engine not in ("", *ENGINES):
+        parser.exit(2, f"demo: error: ENGINE={engine!r}: say docker or podman\n")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=engine,
+        help="the container engine (default: $ENGINE, else docker as root, else podman)",
+    )
     return parser.parse_args(argv)
 
 
@@ -853,7 +874,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.reconfigure(line_buffering=True)  # one line per stage, as it happens
     signal.signal(signal.SIGTERM, _interrupt)
     root = Path(tempfile.mkdtemp(prefix="releasekit-demo-"))
-    sandbox = Sandbox(root=root, keep=args.keep)
+    sandbox = Sandbox(root=root, keep=args.keep, wanted_engine=args.engine)
     sandbox.log = root / "demo.log"
     gitconfig = root / "gitconfig"
     gitconfig.write_text(

@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -232,6 +233,30 @@ def _registries_conf(registries: Registries) -> str:
     return "\n".join(lines)
 
 
+def _own_ulimits() -> str:
+    """containers.conf's default_ulimits within what this process may set. A container
+    started as root asks for RLIMIT_NOFILE and RLIMIT_NPROC at 1048576, which a machine
+    without CAP_SYS_RESOURCE refuses ("error setting rlimit type 7"). Measured on such a
+    machine: nofile up to this process's own hard limit starts, and nproc up to
+    kernel.pid_max (32768 started, 32769 was refused, with 96363 as the hard limit)."""
+    limits = []
+    for name, which in (("nofile", resource.RLIMIT_NOFILE), ("nproc", resource.RLIMIT_NPROC)):
+        soft, hard = resource.getrlimit(which)
+        if name == "nproc" and (cap := _pid_max()):
+            soft, hard = (cap if n == resource.RLIM_INFINITY else min(n, cap) for n in (soft, hard))
+        if resource.RLIM_INFINITY not in (soft, hard):
+            limits.append(f'"{name}={soft}:{hard}"')
+    return f"[containers]\ndefault_ulimits = [{', '.join(limits)}]\n" if limits else ""
+
+
+def _pid_max() -> int:
+    """kernel.pid_max; 0 where there is none to read (macOS)."""
+    try:
+        return int(Path("/proc/sys/kernel/pid_max").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+
+
 @pytest.fixture(scope="session")
 def podman_storage(registries: Registries) -> Iterator[dict[str, str]]:
     """Private podman storage and config; yields the variables that select them."""
@@ -252,8 +277,9 @@ def private_podman(registries: Registries) -> Iterator[dict[str, str]]:
     )
     (root / "registries.conf").write_text(_registries_conf(registries), encoding="utf-8")
     # tmp_dir defaults to /run/libpod and image_copy_tmp_dir to /var/tmp: both machine-wide.
+    ulimits = _own_ulimits()
     (root / "containers.conf").write_text(
-        f'[engine]\ntmp_dir = "{root}/libpod"\nimage_copy_tmp_dir = "{root}/tmp"\n'
+        f'{ulimits}[engine]\ntmp_dir = "{root}/libpod"\nimage_copy_tmp_dir = "{root}/tmp"\n'
         'events_logger = "none"\ncgroup_manager = "cgroupfs"\n',
         encoding="utf-8",
     )
