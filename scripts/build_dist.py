@@ -48,10 +48,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 # --- releasekit/rules/actions.py (assembled; edit the source) ---------------------------------
@@ -134,6 +137,10 @@ def fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
+def info(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, with a bad command line said in one line (exit 2), not the usage block."""
 
@@ -176,6 +183,195 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
 # --- end of releasekit/rules/cli.py -----------------------------------------------------
 
 
+# --- releasekit/rules/retries.py (assembled; edit the source) ---------------------------------
+
+
+T = TypeVar("T")
+
+MAX_ATTEMPTS = 5
+
+FIRST_BACKOFF = 0.5  # seconds; doubles after each failed attempt
+
+
+class FatalError(Exception):
+    """A failure to report in one line; exit status 1 (or 2 for bad input)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TransientError(Exception):
+    """A failure worth retrying: 5xx, a dropped connection, a rate limit.
+
+    It keeps what retry_delay() decides the wait from; `status` None: no answer."""
+
+    def __init__(
+        self,
+        reason: str,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        message: str = "",
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.headers: Mapping[str, str] = headers or {}
+        self.message = message
+
+
+def retry_delay(
+    status: int | None,
+    headers: Mapping[str, str],
+    message: str,
+    attempt: int,
+    now: float,
+    secondary_wait: float = 60.0,
+) -> float | None:
+    """Seconds to wait before retrying a failed request, or None when a retry cannot cure it.
+
+    `status` None: no answer (a dropped connection, a time-out); `attempt`: 0 after the first
+    failure; `now`: epoch seconds, as x-ratelimit-reset is. GitHub's advice for a 403 or 429:
+    wait what retry-after says, else until x-ratelimit-reset when x-ratelimit-remaining is 0,
+    else, when the message names a rate limit, at least a minute (`secondary_wait`)."""
+    if status is None or status >= 500:
+        return FIRST_BACKOFF * 2.0**attempt
+    if status not in (403, 429):
+        return None
+    seen = {name.lower(): value.strip() for name, value in headers.items()}
+    if seen.get("retry-after", "").isdigit():
+        return float(seen["retry-after"])
+    if seen.get("x-ratelimit-remaining") == "0":
+        reset = seen.get("x-ratelimit-reset", "")
+        return max(float(reset) - now, 1.0) if reset.isdigit() else secondary_wait
+    if "rate limit" in message.lower():
+        return secondary_wait
+    return None
+
+
+class Deadline:
+    """--max-wait: one budget for every request, time-out and wait of a run, and the bound
+    on attempts. A wait that would pass it is not taken: the run stops with one line."""
+
+    def __init__(
+        self,
+        seconds: float,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        secondary_wait: float = 60.0,
+    ) -> None:
+        self.seconds = seconds
+        self.sleep = sleep
+        self.clock = clock
+        self.secondary_wait = secondary_wait  # a secondary limit that says no retry-after
+        self.end = clock() + seconds
+
+    def left(self) -> float:
+        return max(self.end - self.clock(), 0.0)
+
+    def timeout(self, wanted: float, what: str) -> float:
+        """The time-out of the request `what`: `wanted`, cut to what is left of the budget."""
+        left = self.left()
+        if left <= 0:
+            raise FatalError(f"{what}: --max-wait {self.seconds:g} s spent, try again later")
+        return min(wanted, left)
+
+    def wait(self, problem: TransientError, attempt: int) -> None:
+        """Sleep before attempt `attempt + 2` as retry_delay() says, printing one line; or
+        stop (FatalError: what was last seen, then why) when attempts or time are spent."""
+        if attempt + 1 >= MAX_ATTEMPTS:
+            raise FatalError(f"{problem.reason}; gave up after {MAX_ATTEMPTS} attempts")
+        wait = retry_delay(
+            problem.status,
+            problem.headers,
+            problem.message,
+            attempt,
+            time.time(),
+            self.secondary_wait,
+        )
+        assert wait is not None, problem  # a TransientError is one retry_delay() retries
+        left = self.left()
+        if wait >= left:
+            raise FatalError(
+                f"{problem.reason}; waiting {wait:.1f} s more would pass --max-wait "
+                f"{self.seconds:g} s ({left:.1f} s left), try again later"
+            )
+        info(
+            f"{problem.reason}; waiting {wait:.1f} s before attempt "
+            f"{attempt + 2} of {MAX_ATTEMPTS} ({left:.1f} s of --max-wait left)"
+        )
+        self.sleep(wait)
+
+    def retried(self, attempt: Callable[[int], T]) -> T:
+        """`attempt(n)` for n = 0, 1, ... until it returns; each TransientError waits first."""
+        for n in range(MAX_ATTEMPTS):
+            try:
+                return attempt(n)
+            except TransientError as problem:
+                self.wait(problem, n)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds in (low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not low < value <= high:  # also refuses nan and inf
+            raise argparse.ArgumentTypeError(
+                f"want seconds above {low:g} and at most {high:g}, got {text!r}"
+            )
+        return value
+
+    parse.__name__ = "seconds"
+    return parse
+
+
+# --- end of releasekit/rules/retries.py -------------------------------------------------
+
+
+# --- releasekit/rules/children.py (assembled; edit the source) --------------------------------
+
+
+ANNOUNCE_AFTER = 10.0  # seconds of waiting before the first line; then one per ANNOUNCE_EVERY
+
+ANNOUNCE_EVERY = 30.0
+
+
+def _first_line_after(deadline: Deadline) -> float:
+    """The first line comes after ANNOUNCE_AFTER s, sooner under a short --max-wait."""
+    return min(ANNOUNCE_AFTER, deadline.seconds / 3)
+
+
+@contextmanager
+def announced(what: str, deadline: Deadline) -> Iterator[None]:
+    """While the block runs, one line once it has waited a while on `what`, then one more
+    each ANNOUNCE_EVERY s: a long wait is never silent."""
+    done = threading.Event()
+    start = deadline.clock()
+
+    def speak() -> None:
+        pause = _first_line_after(deadline)
+        while not done.wait(pause):
+            spent, left = deadline.clock() - start, deadline.left()
+            info(f"waiting for {what}: {spent:.0f} s so far ({left:.0f} s of --max-wait left)")
+            pause = ANNOUNCE_EVERY
+
+    thread = threading.Thread(target=speak, name="announce", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+# --- end of releasekit/rules/children.py ------------------------------------------------
+
+
 # --- releasekit/rules/endpoints.py (assembled; edit the source) -------------------------------
 
 
@@ -214,6 +410,9 @@ def pypi_index(upload_url: str) -> Index | None:
 # --- releasekit/rules/index.py (assembled; edit the source) -----------------------------------
 
 
+INDEX_TIMEOUT = 30.0  # seconds for one answer of the index
+
+
 def simple_url_for(repository_url: str) -> str:
     """The simple index that serves what `repository_url` receives."""
     known = pypi_index(repository_url)
@@ -245,10 +444,37 @@ def _stay_on_index(response: Any, *args: object, **kwargs: object) -> Any:
 
 
 def index_digests(
-    simple_url: str, project: str, auth: tuple[str, str] | None = None
+    simple_url: str,
+    project: str,
+    auth: tuple[str, str] | None = None,
+    deadline: Deadline | None = None,
+    timeout: float = INDEX_TIMEOUT,
 ) -> dict[str, tuple[str | None, str]]:
     """{file name: (sha256 or None, url)} of what the index holds for `project` (PEP 503 HTML
-    or PEP 691 JSON); empty when it holds nothing. IndexReadError when it cannot be read."""
+    or PEP 691 JSON); empty when it holds nothing. IndexReadError when it cannot be read:
+    at once without a `deadline`; with one, after the retries and waits it allows."""
+    if deadline is None:
+        try:
+            return _read(simple_url, project, auth, timeout)
+        except TransientError as error:
+            raise IndexReadError(error.reason) from None
+    where = f"{simple_url}{project}/"
+
+    def attempt(n: int) -> dict[str, tuple[str | None, str]]:
+        wait = deadline.timeout(timeout, f"reading {where}")
+        with announced(where, deadline):
+            return _read(simple_url, project, auth, wait)
+
+    try:
+        return deadline.retried(attempt)
+    except FatalError as error:
+        raise IndexReadError(str(error)) from None
+
+
+def _read(
+    simple_url: str, project: str, auth: tuple[str, str] | None, timeout: float
+) -> dict[str, tuple[str | None, str]]:
+    """One read of the project page; TransientError for a 5xx or no answer in `timeout`."""
     import requests
     from pypi_simple import NoSuchProjectError, PyPISimple
 
@@ -257,18 +483,19 @@ def index_digests(
     session.hooks["response"].append(_stay_on_index)
     if auth:
         session.auth = auth  # a private index's reads
+    where = f"cannot read {simple_url}{project}/"
     try:
         with PyPISimple(simple_url, session=session) as client:
-            page = client.get_project_page(project, timeout=30)
+            page = client.get_project_page(project, timeout=timeout)
     except (NoSuchProjectError, _ElsewhereError):
         return {}
     except requests.HTTPError as error:
-        status = error.response.status_code if error.response is not None else "?"
-        raise IndexReadError(f"cannot read {simple_url}{project}/: HTTP {status}") from None
+        status = error.response.status_code if error.response is not None else 0
+        if status >= 500:
+            raise TransientError(f"{where}: HTTP {status}", status) from None
+        raise IndexReadError(f"{where}: HTTP {status or '?'}") from None
     except requests.RequestException as error:
-        raise IndexReadError(
-            f"cannot read {simple_url}{project}/: {type(error).__name__}"
-        ) from None
+        raise TransientError(f"{where}: {type(error).__name__}") from None
     return {pkg.filename: (pkg.digests.get("sha256"), pkg.url) for pkg in page.packages}
 
 

@@ -36,14 +36,16 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 # --- releasekit/rules/cli.py (assembled; edit the source) -------------------------------------
 
@@ -58,6 +60,10 @@ def fail(message: str, status: int) -> NoReturn:
     """One line on stderr, `PROG: error: message`, then exit with `status` (2: bad input)."""
     print(f"{PROG}: error: {message}", file=sys.stderr)
     sys.exit(status)
+
+
+def info(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
 
 
 class Parser(argparse.ArgumentParser):
@@ -95,6 +101,288 @@ def unwind_on_sigterm() -> None:
 
 
 # --- end of releasekit/rules/cli.py -----------------------------------------------------
+
+
+# --- releasekit/rules/retries.py (assembled; edit the source) ---------------------------------
+
+
+T = TypeVar("T")
+
+MAX_ATTEMPTS = 5
+
+FIRST_BACKOFF = 0.5  # seconds; doubles after each failed attempt
+
+
+class FatalError(Exception):
+    """A failure to report in one line; exit status 1 (or 2 for bad input)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TransientError(Exception):
+    """A failure worth retrying: 5xx, a dropped connection, a rate limit.
+
+    It keeps what retry_delay() decides the wait from; `status` None: no answer."""
+
+    def __init__(
+        self,
+        reason: str,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        message: str = "",
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.headers: Mapping[str, str] = headers or {}
+        self.message = message
+
+
+def retry_delay(
+    status: int | None,
+    headers: Mapping[str, str],
+    message: str,
+    attempt: int,
+    now: float,
+    secondary_wait: float = 60.0,
+) -> float | None:
+    """Seconds to wait before retrying a failed request, or None when a retry cannot cure it.
+
+    `status` None: no answer (a dropped connection, a time-out); `attempt`: 0 after the first
+    failure; `now`: epoch seconds, as x-ratelimit-reset is. GitHub's advice for a 403 or 429:
+    wait what retry-after says, else until x-ratelimit-reset when x-ratelimit-remaining is 0,
+    else, when the message names a rate limit, at least a minute (`secondary_wait`)."""
+    if status is None or status >= 500:
+        return FIRST_BACKOFF * 2.0**attempt
+    if status not in (403, 429):
+        return None
+    seen = {name.lower(): value.strip() for name, value in headers.items()}
+    if seen.get("retry-after", "").isdigit():
+        return float(seen["retry-after"])
+    if seen.get("x-ratelimit-remaining") == "0":
+        reset = seen.get("x-ratelimit-reset", "")
+        return max(float(reset) - now, 1.0) if reset.isdigit() else secondary_wait
+    if "rate limit" in message.lower():
+        return secondary_wait
+    return None
+
+
+class Deadline:
+    """--max-wait: one budget for every request, time-out and wait of a run, and the bound
+    on attempts. A wait that would pass it is not taken: the run stops with one line."""
+
+    def __init__(
+        self,
+        seconds: float,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        secondary_wait: float = 60.0,
+    ) -> None:
+        self.seconds = seconds
+        self.sleep = sleep
+        self.clock = clock
+        self.secondary_wait = secondary_wait  # a secondary limit that says no retry-after
+        self.end = clock() + seconds
+
+    def left(self) -> float:
+        return max(self.end - self.clock(), 0.0)
+
+    def timeout(self, wanted: float, what: str) -> float:
+        """The time-out of the request `what`: `wanted`, cut to what is left of the budget."""
+        left = self.left()
+        if left <= 0:
+            raise FatalError(f"{what}: --max-wait {self.seconds:g} s spent, try again later")
+        return min(wanted, left)
+
+    def wait(self, problem: TransientError, attempt: int) -> None:
+        """Sleep before attempt `attempt + 2` as retry_delay() says, printing one line; or
+        stop (FatalError: what was last seen, then why) when attempts or time are spent."""
+        if attempt + 1 >= MAX_ATTEMPTS:
+            raise FatalError(f"{problem.reason}; gave up after {MAX_ATTEMPTS} attempts")
+        wait = retry_delay(
+            problem.status,
+            problem.headers,
+            problem.message,
+            attempt,
+            time.time(),
+            self.secondary_wait,
+        )
+        assert wait is not None, problem  # a TransientError is one retry_delay() retries
+        left = self.left()
+        if wait >= left:
+            raise FatalError(
+                f"{problem.reason}; waiting {wait:.1f} s more would pass --max-wait "
+                f"{self.seconds:g} s ({left:.1f} s left), try again later"
+            )
+        info(
+            f"{problem.reason}; waiting {wait:.1f} s before attempt "
+            f"{attempt + 2} of {MAX_ATTEMPTS} ({left:.1f} s of --max-wait left)"
+        )
+        self.sleep(wait)
+
+    def retried(self, attempt: Callable[[int], T]) -> T:
+        """`attempt(n)` for n = 0, 1, ... until it returns; each TransientError waits first."""
+        for n in range(MAX_ATTEMPTS):
+            try:
+                return attempt(n)
+            except TransientError as problem:
+                self.wait(problem, n)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds in (low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not low < value <= high:  # also refuses nan and inf
+            raise argparse.ArgumentTypeError(
+                f"want seconds above {low:g} and at most {high:g}, got {text!r}"
+            )
+        return value
+
+    parse.__name__ = "seconds"
+    return parse
+
+
+def add_deadline_options(
+    parser: argparse.ArgumentParser,
+    env: Mapping[str, str],
+    timeout: float,
+    max_wait: float,
+    spent_on: str = "requests, time-outs, retries and rate-limit waits",
+) -> None:
+    """--timeout (one response) and --max-wait (the whole run: what `spent_on` names)."""
+    parser.add_argument(
+        "--timeout",
+        type=seconds(0, 600),
+        default=timeout,
+        help="seconds to wait for one HTTP response, at most what is left of --max-wait "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-wait",
+        type=seconds(0, 3600),
+        default=env.get("MAX_WAIT") or f"{max_wait:g}",
+        help=f"most seconds the whole command may take: {spent_on} together "
+        f"(default: $MAX_WAIT or {max_wait:g})",
+    )
+
+
+# --- end of releasekit/rules/retries.py -------------------------------------------------
+
+
+# --- releasekit/rules/children.py (assembled; edit the source) --------------------------------
+
+
+ANNOUNCE_AFTER = 10.0  # seconds of waiting before the first line; then one per ANNOUNCE_EVERY
+
+ANNOUNCE_EVERY = 30.0
+
+GRACE = 5.0  # seconds a signalled child has to end before it is killed
+
+PARENT_POLL = 0.5  # seconds between two looks at the parent
+
+
+def watch_parent(interval: float = PARENT_POLL) -> None:
+    """SIGTERM this process when its parent goes away. SIGKILL of make cannot be trapped and
+    Linux's PR_SET_PDEATHSIG has no macOS twin, so a thread polls os.getppid() (POSIX, both
+    systems): an orphan is re-parented (to 1 or a subreaper), and then unwinds as on SIGTERM."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(interval)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def _first_line_after(deadline: Deadline) -> float:
+    """The first line comes after ANNOUNCE_AFTER s, sooner under a short --max-wait."""
+    return min(ANNOUNCE_AFTER, deadline.seconds / 3)
+
+
+@contextmanager
+def announced(what: str, deadline: Deadline) -> Iterator[None]:
+    """While the block runs, one line once it has waited a while on `what`, then one more
+    each ANNOUNCE_EVERY s: a long wait is never silent."""
+    done = threading.Event()
+    start = deadline.clock()
+
+    def speak() -> None:
+        pause = _first_line_after(deadline)
+        while not done.wait(pause):
+            spent, left = deadline.clock() - start, deadline.left()
+            info(f"waiting for {what}: {spent:.0f} s so far ({left:.0f} s of --max-wait left)")
+            pause = ANNOUNCE_EVERY
+
+    thread = threading.Thread(target=speak, name="announce", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def stop(child: subprocess.Popen[str], sig: int, grace: float = GRACE) -> None:
+    """Pass `sig` on to the child, give it `grace` seconds to clean up, then kill it."""
+    if child.poll() is not None:
+        return
+    child.send_signal(sig)
+    try:
+        child.wait(grace)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def run_child(
+    command: Sequence[str],
+    what: str,
+    deadline: Deadline,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `command` to its end within what is left of --max-wait, its output captured; the
+    step's SIGINT/SIGTERM is passed on to it, and a child still running at the bound is
+    stopped (FatalError). OSError when it cannot start."""
+    left = deadline.timeout(deadline.seconds, what)
+    child = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=None if env is None else dict(env),
+    )
+    try:
+        with announced(what, deadline):
+            out, err = child.communicate(stdin, timeout=left)
+    except subprocess.TimeoutExpired:
+        stop(child, signal.SIGTERM)
+        raise FatalError(
+            f"{what}: still running at --max-wait {deadline.seconds:g} s; stopped it, run it again"
+        ) from None
+    except KeyboardInterrupt:
+        stop(child, signal.SIGINT)
+        raise
+    except TerminatedError:
+        stop(child, signal.SIGTERM)
+        raise
+    finally:
+        if child.poll() is None:  # any other way out: never leave it behind
+            stop(child, signal.SIGTERM)
+    return subprocess.CompletedProcess(list(command), child.returncode, out, err)
+
+
+# --- end of releasekit/rules/children.py ------------------------------------------------
 
 
 # --- releasekit/rules/endpoints.py (assembled; edit the source) -------------------------------
@@ -215,7 +503,7 @@ KINDS = ("image", "list", "per-platform", "oci-archive")
 DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
 BUILD_IMAGE = Path(__file__).resolve().with_name("build_image.py")
 TIMEOUT = 30.0  # seconds per registry request
-COMMAND_TIMEOUT = 600.0  # seconds per engine or skopeo command
+MAX_WAIT = 1800.0  # seconds for the whole command: registry reads, pushes, copies, retries
 
 
 class BadInputError(Exception):
@@ -273,6 +561,10 @@ class Settings:
     credentials: dict[str, Credentials]  # target -> credentials
     dry_run: bool
     insecure: tuple[str, ...] = ()  # INSECURE_REGISTRIES: plain HTTP beside loopback
+    timeout: float = TIMEOUT
+    deadline: Deadline = field(
+        repr=False, compare=False, default_factory=lambda: Deadline(MAX_WAIT)
+    )
 
 
 def load_plan(path: Path) -> TagPlan:
@@ -352,6 +644,8 @@ class Registry:
     credentials: Credentials | None
     plain: bool = False  # loopback or INSECURE_REGISTRIES: plain HTTP
     tokens: dict[str, str] = field(default_factory=dict)
+    deadline: Deadline = field(default_factory=lambda: Deadline(MAX_WAIT))
+    timeout: float = TIMEOUT
 
     @property
     def base(self) -> str:
@@ -364,24 +658,40 @@ class Registry:
         return "Basic " + base64.b64encode(pair).decode()
 
     def _request(self, method: str, url: str, scope: str) -> tuple[int, dict[str, str], bytes]:
+        """One answer, its 5xx and silences retried within --max-wait, each wait said."""
+        try:
+            return self.deadline.retried(lambda n: self._answer(method, url, scope))
+        except FatalError as error:
+            raise FailedError(str(error)) from None
+
+    def _answer(self, method: str, url: str, scope: str) -> tuple[int, dict[str, str], bytes]:
         for attempt in range(2):
             request = urllib.request.Request(url, method=method)  # noqa: S310 (http[s] only)
             request.add_header("Accept", MANIFEST_TYPES)
             authorization = self.tokens.get(scope) or self._basic()
             if authorization:
                 request.add_header("Authorization", authorization)
+            what = f"registry {self.host} ({method} {urllib.parse.urlsplit(url).path})"
+            timeout = self.deadline.timeout(self.timeout, what)
             try:
-                with urllib.request.urlopen(request, timeout=TIMEOUT) as reply:  # noqa: S310
+                with (
+                    announced(what, self.deadline),
+                    urllib.request.urlopen(  # noqa: S310
+                        request, timeout=timeout
+                    ) as reply,
+                ):
                     return reply.status, dict(reply.headers), reply.read()
             except urllib.error.HTTPError as error:
                 challenge = error.headers.get("WWW-Authenticate", "")
                 if error.code == 401 and attempt == 0 and challenge.lower().startswith("bearer"):
                     self.tokens[scope] = self._token(challenge, scope)
                     continue
+                if error.code >= 500:
+                    raise TransientError(f"{what} answered {error.code}", error.code) from None
                 return error.code, dict(error.headers), b""
             except (urllib.error.URLError, OSError) as error:
                 reason = getattr(error, "reason", error)
-                raise FailedError(f"registry {self.host} unreachable: {reason}") from None
+                raise TransientError(f"{what}: no answer ({reason})") from None
         return 401, {}, b""
 
     def _token(self, challenge: str, scope: str) -> str:
@@ -394,8 +704,15 @@ class Registry:
         basic = self._basic()
         if basic:
             request.add_header("Authorization", basic)
+        what = f"the token service of {self.host}"
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as reply:  # noqa: S310
+            timeout = self.deadline.timeout(self.timeout, what)
+            with (
+                announced(what, self.deadline),
+                urllib.request.urlopen(  # noqa: S310
+                    request, timeout=timeout
+                ) as reply,
+            ):
                 body = json.load(reply)
         except urllib.error.HTTPError as error:
             if error.code in (401, 403):
@@ -403,6 +720,8 @@ class Registry:
             raise FailedError(f"token service of {self.host} answered {error.code}") from None
         except (urllib.error.URLError, OSError, ValueError) as error:
             raise FailedError(f"token service of {self.host} failed: {error}") from None
+        except FatalError as error:
+            raise FailedError(str(error)) from None
         token = body.get("token") or body.get("access_token") or ""
         return f"Bearer {token}" if token else ""
 
@@ -477,17 +796,13 @@ def run(settings: Settings, command: list[str], secret: str | None = None) -> st
     if settings.dry_run:
         print(f"DRY_RUN: would run: {shown}", file=sys.stderr)
         return ""
+    what = f"{command[0]} {command[1]} {command[-1]}"  # never the username in between
     try:
-        result = subprocess.run(
-            command,
-            input=secret,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=COMMAND_TIMEOUT,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        result = run_child(command, what, settings.deadline, stdin=secret)
+    except OSError as exc:
         raise FailedError(f"{command[0]}: {exc}") from None
+    except FatalError as exc:
+        raise FailedError(str(exc)) from None
     if result.returncode != 0:
         reason = scrub(last_line(result.stderr or result.stdout), settings)
         raise FailedError(f"{command[0]} {command[1]} failed: {reason}")
@@ -610,7 +925,10 @@ def credentials_for(host: str, settings: Settings) -> Credentials | None:
 def registry_for(host: str, settings: Settings, cache: dict[str, Registry]) -> Registry:
     if host not in cache:
         plain = plain_http(host, settings.insecure)
-        cache[host] = Registry(host, credentials_for(host, settings), plain)
+        credentials = credentials_for(host, settings)
+        cache[host] = Registry(
+            host, credentials, plain, deadline=settings.deadline, timeout=settings.timeout
+        )
     return cache[host]
 
 
@@ -842,6 +1160,8 @@ def build_parser(env: dict[str, str]) -> argparse.ArgumentParser:
         default=env.get("DOCKER") or "docker",
         help="docker or podman (default: $DOCKER, else docker)",
     )
+    spent_on = "registry reads, engine logins and pushes, copies and retries"
+    add_deadline_options(parser, env, TIMEOUT, MAX_WAIT, spent_on)
     return parser
 
 
@@ -865,6 +1185,8 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
         credentials=credentials_from(env),
         dry_run=dry_run,
         insecure=insecure_registries(env.get("INSECURE_REGISTRIES")),
+        timeout=float(args.timeout),
+        deadline=Deadline(float(args.max_wait)),
     )
 
 
@@ -872,7 +1194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = dict(os.environ)
     args = build_parser(env).parse_args(argv)
     settings: Settings | None = None
-    unwind_on_sigterm()
+    unwind_on_sigterm()  # the engine or skopeo gets the signal too (run_child)
+    watch_parent()  # make gone, even by SIGKILL: the same unwinding
     try:
         settings = settings_from(args, env)
         if settings.mode == "plan":

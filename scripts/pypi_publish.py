@@ -17,10 +17,13 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 # --- releasekit/rules/actions.py (assembled; edit the source) ---------------------------------
@@ -103,6 +106,10 @@ def fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
+def info(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
 def yes_no(name: str, value: str | None) -> bool:
     """A yes/no setting: 1/true/yes/on or 0/false/no/off, any case, spaces around ignored;
     unset or empty is no. Anything else is a ValueError naming it: a typo never decides."""
@@ -150,6 +157,288 @@ def unwind_on_sigterm() -> None:
 
 
 # --- end of releasekit/rules/cli.py -----------------------------------------------------
+
+
+# --- releasekit/rules/retries.py (assembled; edit the source) ---------------------------------
+
+
+T = TypeVar("T")
+
+MAX_ATTEMPTS = 5
+
+FIRST_BACKOFF = 0.5  # seconds; doubles after each failed attempt
+
+
+class FatalError(Exception):
+    """A failure to report in one line; exit status 1 (or 2 for bad input)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TransientError(Exception):
+    """A failure worth retrying: 5xx, a dropped connection, a rate limit.
+
+    It keeps what retry_delay() decides the wait from; `status` None: no answer."""
+
+    def __init__(
+        self,
+        reason: str,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        message: str = "",
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.headers: Mapping[str, str] = headers or {}
+        self.message = message
+
+
+def retry_delay(
+    status: int | None,
+    headers: Mapping[str, str],
+    message: str,
+    attempt: int,
+    now: float,
+    secondary_wait: float = 60.0,
+) -> float | None:
+    """Seconds to wait before retrying a failed request, or None when a retry cannot cure it.
+
+    `status` None: no answer (a dropped connection, a time-out); `attempt`: 0 after the first
+    failure; `now`: epoch seconds, as x-ratelimit-reset is. GitHub's advice for a 403 or 429:
+    wait what retry-after says, else until x-ratelimit-reset when x-ratelimit-remaining is 0,
+    else, when the message names a rate limit, at least a minute (`secondary_wait`)."""
+    if status is None or status >= 500:
+        return FIRST_BACKOFF * 2.0**attempt
+    if status not in (403, 429):
+        return None
+    seen = {name.lower(): value.strip() for name, value in headers.items()}
+    if seen.get("retry-after", "").isdigit():
+        return float(seen["retry-after"])
+    if seen.get("x-ratelimit-remaining") == "0":
+        reset = seen.get("x-ratelimit-reset", "")
+        return max(float(reset) - now, 1.0) if reset.isdigit() else secondary_wait
+    if "rate limit" in message.lower():
+        return secondary_wait
+    return None
+
+
+class Deadline:
+    """--max-wait: one budget for every request, time-out and wait of a run, and the bound
+    on attempts. A wait that would pass it is not taken: the run stops with one line."""
+
+    def __init__(
+        self,
+        seconds: float,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        secondary_wait: float = 60.0,
+    ) -> None:
+        self.seconds = seconds
+        self.sleep = sleep
+        self.clock = clock
+        self.secondary_wait = secondary_wait  # a secondary limit that says no retry-after
+        self.end = clock() + seconds
+
+    def left(self) -> float:
+        return max(self.end - self.clock(), 0.0)
+
+    def timeout(self, wanted: float, what: str) -> float:
+        """The time-out of the request `what`: `wanted`, cut to what is left of the budget."""
+        left = self.left()
+        if left <= 0:
+            raise FatalError(f"{what}: --max-wait {self.seconds:g} s spent, try again later")
+        return min(wanted, left)
+
+    def wait(self, problem: TransientError, attempt: int) -> None:
+        """Sleep before attempt `attempt + 2` as retry_delay() says, printing one line; or
+        stop (FatalError: what was last seen, then why) when attempts or time are spent."""
+        if attempt + 1 >= MAX_ATTEMPTS:
+            raise FatalError(f"{problem.reason}; gave up after {MAX_ATTEMPTS} attempts")
+        wait = retry_delay(
+            problem.status,
+            problem.headers,
+            problem.message,
+            attempt,
+            time.time(),
+            self.secondary_wait,
+        )
+        assert wait is not None, problem  # a TransientError is one retry_delay() retries
+        left = self.left()
+        if wait >= left:
+            raise FatalError(
+                f"{problem.reason}; waiting {wait:.1f} s more would pass --max-wait "
+                f"{self.seconds:g} s ({left:.1f} s left), try again later"
+            )
+        info(
+            f"{problem.reason}; waiting {wait:.1f} s before attempt "
+            f"{attempt + 2} of {MAX_ATTEMPTS} ({left:.1f} s of --max-wait left)"
+        )
+        self.sleep(wait)
+
+    def retried(self, attempt: Callable[[int], T]) -> T:
+        """`attempt(n)` for n = 0, 1, ... until it returns; each TransientError waits first."""
+        for n in range(MAX_ATTEMPTS):
+            try:
+                return attempt(n)
+            except TransientError as problem:
+                self.wait(problem, n)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds in (low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not low < value <= high:  # also refuses nan and inf
+            raise argparse.ArgumentTypeError(
+                f"want seconds above {low:g} and at most {high:g}, got {text!r}"
+            )
+        return value
+
+    parse.__name__ = "seconds"
+    return parse
+
+
+def add_deadline_options(
+    parser: argparse.ArgumentParser,
+    env: Mapping[str, str],
+    timeout: float,
+    max_wait: float,
+    spent_on: str = "requests, time-outs, retries and rate-limit waits",
+) -> None:
+    """--timeout (one response) and --max-wait (the whole run: what `spent_on` names)."""
+    parser.add_argument(
+        "--timeout",
+        type=seconds(0, 600),
+        default=timeout,
+        help="seconds to wait for one HTTP response, at most what is left of --max-wait "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-wait",
+        type=seconds(0, 3600),
+        default=env.get("MAX_WAIT") or f"{max_wait:g}",
+        help=f"most seconds the whole command may take: {spent_on} together "
+        f"(default: $MAX_WAIT or {max_wait:g})",
+    )
+
+
+# --- end of releasekit/rules/retries.py -------------------------------------------------
+
+
+# --- releasekit/rules/children.py (assembled; edit the source) --------------------------------
+
+
+ANNOUNCE_AFTER = 10.0  # seconds of waiting before the first line; then one per ANNOUNCE_EVERY
+
+ANNOUNCE_EVERY = 30.0
+
+GRACE = 5.0  # seconds a signalled child has to end before it is killed
+
+PARENT_POLL = 0.5  # seconds between two looks at the parent
+
+
+def watch_parent(interval: float = PARENT_POLL) -> None:
+    """SIGTERM this process when its parent goes away. SIGKILL of make cannot be trapped and
+    Linux's PR_SET_PDEATHSIG has no macOS twin, so a thread polls os.getppid() (POSIX, both
+    systems): an orphan is re-parented (to 1 or a subreaper), and then unwinds as on SIGTERM."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(interval)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def _first_line_after(deadline: Deadline) -> float:
+    """The first line comes after ANNOUNCE_AFTER s, sooner under a short --max-wait."""
+    return min(ANNOUNCE_AFTER, deadline.seconds / 3)
+
+
+@contextmanager
+def announced(what: str, deadline: Deadline) -> Iterator[None]:
+    """While the block runs, one line once it has waited a while on `what`, then one more
+    each ANNOUNCE_EVERY s: a long wait is never silent."""
+    done = threading.Event()
+    start = deadline.clock()
+
+    def speak() -> None:
+        pause = _first_line_after(deadline)
+        while not done.wait(pause):
+            spent, left = deadline.clock() - start, deadline.left()
+            info(f"waiting for {what}: {spent:.0f} s so far ({left:.0f} s of --max-wait left)")
+            pause = ANNOUNCE_EVERY
+
+    thread = threading.Thread(target=speak, name="announce", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def stop(child: subprocess.Popen[str], sig: int, grace: float = GRACE) -> None:
+    """Pass `sig` on to the child, give it `grace` seconds to clean up, then kill it."""
+    if child.poll() is not None:
+        return
+    child.send_signal(sig)
+    try:
+        child.wait(grace)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def run_child(
+    command: Sequence[str],
+    what: str,
+    deadline: Deadline,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `command` to its end within what is left of --max-wait, its output captured; the
+    step's SIGINT/SIGTERM is passed on to it, and a child still running at the bound is
+    stopped (FatalError). OSError when it cannot start."""
+    left = deadline.timeout(deadline.seconds, what)
+    child = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=None if env is None else dict(env),
+    )
+    try:
+        with announced(what, deadline):
+            out, err = child.communicate(stdin, timeout=left)
+    except subprocess.TimeoutExpired:
+        stop(child, signal.SIGTERM)
+        raise FatalError(
+            f"{what}: still running at --max-wait {deadline.seconds:g} s; stopped it, run it again"
+        ) from None
+    except KeyboardInterrupt:
+        stop(child, signal.SIGINT)
+        raise
+    except TerminatedError:
+        stop(child, signal.SIGTERM)
+        raise
+    finally:
+        if child.poll() is None:  # any other way out: never leave it behind
+            stop(child, signal.SIGTERM)
+    return subprocess.CompletedProcess(list(command), child.returncode, out, err)
+
+
+# --- end of releasekit/rules/children.py ------------------------------------------------
 
 
 # --- releasekit/rules/endpoints.py (assembled; edit the source) -------------------------------
@@ -205,6 +494,9 @@ def pypi_index(upload_url: str) -> Index | None:
 # --- releasekit/rules/index.py (assembled; edit the source) -----------------------------------
 
 
+INDEX_TIMEOUT = 30.0  # seconds for one answer of the index
+
+
 def simple_url_for(repository_url: str) -> str:
     """The simple index that serves what `repository_url` receives."""
     known = pypi_index(repository_url)
@@ -236,10 +528,37 @@ def _stay_on_index(response: Any, *args: object, **kwargs: object) -> Any:
 
 
 def index_digests(
-    simple_url: str, project: str, auth: tuple[str, str] | None = None
+    simple_url: str,
+    project: str,
+    auth: tuple[str, str] | None = None,
+    deadline: Deadline | None = None,
+    timeout: float = INDEX_TIMEOUT,
 ) -> dict[str, tuple[str | None, str]]:
     """{file name: (sha256 or None, url)} of what the index holds for `project` (PEP 503 HTML
-    or PEP 691 JSON); empty when it holds nothing. IndexReadError when it cannot be read."""
+    or PEP 691 JSON); empty when it holds nothing. IndexReadError when it cannot be read:
+    at once without a `deadline`; with one, after the retries and waits it allows."""
+    if deadline is None:
+        try:
+            return _read(simple_url, project, auth, timeout)
+        except TransientError as error:
+            raise IndexReadError(error.reason) from None
+    where = f"{simple_url}{project}/"
+
+    def attempt(n: int) -> dict[str, tuple[str | None, str]]:
+        wait = deadline.timeout(timeout, f"reading {where}")
+        with announced(where, deadline):
+            return _read(simple_url, project, auth, wait)
+
+    try:
+        return deadline.retried(attempt)
+    except FatalError as error:
+        raise IndexReadError(str(error)) from None
+
+
+def _read(
+    simple_url: str, project: str, auth: tuple[str, str] | None, timeout: float
+) -> dict[str, tuple[str | None, str]]:
+    """One read of the project page; TransientError for a 5xx or no answer in `timeout`."""
     import requests
     from pypi_simple import NoSuchProjectError, PyPISimple
 
@@ -248,18 +567,19 @@ def index_digests(
     session.hooks["response"].append(_stay_on_index)
     if auth:
         session.auth = auth  # a private index's reads
+    where = f"cannot read {simple_url}{project}/"
     try:
         with PyPISimple(simple_url, session=session) as client:
-            page = client.get_project_page(project, timeout=30)
+            page = client.get_project_page(project, timeout=timeout)
     except (NoSuchProjectError, _ElsewhereError):
         return {}
     except requests.HTTPError as error:
-        status = error.response.status_code if error.response is not None else "?"
-        raise IndexReadError(f"cannot read {simple_url}{project}/: HTTP {status}") from None
+        status = error.response.status_code if error.response is not None else 0
+        if status >= 500:
+            raise TransientError(f"{where}: HTTP {status}", status) from None
+        raise IndexReadError(f"{where}: HTTP {status or '?'}") from None
     except requests.RequestException as error:
-        raise IndexReadError(
-            f"cannot read {simple_url}{project}/: {type(error).__name__}"
-        ) from None
+        raise TransientError(f"{where}: {type(error).__name__}") from None
     return {pkg.filename: (pkg.digests.get("sha256"), pkg.url) for pkg in page.packages}
 
 
@@ -650,6 +970,8 @@ def work_tree_problem(top: Path, path: Path) -> str | None:
 
 
 ATTESTATION_SUFFIX = ".publish.attestation"
+TIMEOUT = 30.0  # seconds for one answer of the index or of Actions' token service
+MAX_WAIT = 900.0  # seconds for the whole command: index reads, token exchange, uploads
 
 EXAMPLES = """\
 examples:
@@ -692,6 +1014,10 @@ class Settings:
     username: str = field(repr=False, default="")  # empty: not set
     password: str = field(repr=False, default="")
     secrets: tuple[str, ...] = field(repr=False, default=())
+    timeout: float = TIMEOUT
+    deadline: Deadline = field(
+        repr=False, compare=False, default_factory=lambda: Deadline(MAX_WAIT)
+    )
 
     @property
     def index(self) -> Index | None:
@@ -786,7 +1112,9 @@ def index_files(settings: Settings, project: str) -> dict[str, IndexFile]:
     if settings.username and settings.password and settings.index is None:
         auth = (settings.username, settings.password)  # a private index's reads
     try:
-        held = index_digests(settings.simple_url, project, auth)
+        held = index_digests(
+            settings.simple_url, project, auth, settings.deadline, settings.timeout
+        )
     except IndexReadError as error:
         raise RefusalError(without_userinfo(str(error))) from None
     return {name: IndexFile(name, sha256, url) for name, (sha256, url) in held.items()}
@@ -875,19 +1203,24 @@ def trusted_token(settings: Settings, index: Index) -> str:
     import requests
 
     base = f"https://{index.upload_host}/_/oidc"
+    what = "trusted publishing's token exchange"
+
+    def timeout() -> float:
+        return settings.deadline.timeout(settings.timeout, what)
+
     try:
-        audience = requests.get(f"{base}/audience", timeout=30)
+        audience = requests.get(f"{base}/audience", timeout=timeout())
         audience.raise_for_status()
         wanted = str(audience.json()["audience"])
         oidc = requests.get(
             os.environ["ACTIONS_ID_TOKEN_REQUEST_URL"],
             params={"audience": wanted},
             headers={"Authorization": f"bearer {os.environ['ACTIONS_ID_TOKEN_REQUEST_TOKEN']}"},
-            timeout=30,
+            timeout=timeout(),
         )
         oidc.raise_for_status()
         identity = str(oidc.json()["value"])
-        minted = requests.post(f"{base}/mint-token", json={"token": identity}, timeout=30)
+        minted = requests.post(f"{base}/mint-token", json={"token": identity}, timeout=timeout())
     except (requests.RequestException, ValueError, KeyError, TypeError) as error:
         raise RefusalError(
             f"trusted publishing failed: {type(error).__name__} asking {index.name} or "
@@ -967,10 +1300,14 @@ def attest(settings: Settings, files: list[Path], trusted: bool) -> bool:
 
 
 def run_tool(
-    command: list[str], settings: Settings, env: Mapping[str, str] | None = None
+    command: list[str], settings: Settings, what: str, env: Mapping[str, str] | None = None
 ) -> tuple[int, str]:
-    """Run a tool: its status and its output with every secret masked."""
-    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    """Run a tool within --max-wait (a line while it takes long): its status and its output
+    with every secret masked."""
+    try:
+        done = run_child(command, what, settings.deadline, env=env)
+    except OSError as error:
+        raise RefusalError(f"{what} failed: {command[0]}: {error.strerror}") from None
     return done.returncode, redact(done.stdout + done.stderr, settings.secrets)
 
 
@@ -987,7 +1324,7 @@ def run_quiet(
     command: list[str], settings: Settings, what: str, env: Mapping[str, str] | None = None
 ) -> str:
     """Run a tool; pass its output on with every secret masked; one line when it fails."""
-    status, output = run_tool(command, settings, env)
+    status, output = run_tool(command, settings, what, env)
     if status != 0:
         raise tool_failed(what, status, output)
     return output
@@ -1003,7 +1340,9 @@ def upload_missing(
     again. A failure after which the index holds nothing more is twine's own, said as such."""
     todo = plan.upload
     while todo:
-        status, output = run_tool([*twine, *upload_arguments(todo, twine)], settings, env)
+        status, output = run_tool(
+            [*twine, *upload_arguments(todo, twine)], settings, "twine upload", env
+        )
         if status == 0:
             sys.stdout.write(output)
             return todo
@@ -1233,6 +1572,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the version tag to publish (default: from $REF, else $GITHUB_REF, else the "
         "version tag at HEAD)",
     )
+    add_deadline_options(
+        parser, env, TIMEOUT, MAX_WAIT, "index reads, token exchange, uploads and retries"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     publisher = sub.add_parser("publish", help="upload the files the index does not have")
     publisher.add_argument(
@@ -1312,6 +1654,8 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
         username=username,
         password=password,
         secrets=secrets,
+        timeout=float(args.timeout),
+        deadline=Deadline(float(args.max_wait)),
     )
 
 
@@ -1321,13 +1665,14 @@ def _bad_usage(message: str) -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> int:
     secrets = [os.environ.get("TWINE_PASSWORD", "")]
-    unwind_on_sigterm()  # twine is killed with this process (subprocess.run's cleanup)
+    unwind_on_sigterm()  # twine gets the signal too (run_child), then the one line
+    watch_parent()  # make gone, even by SIGKILL: the same unwinding
     try:
         settings = settings_from(argv)
         secrets = list(settings.secrets)
         core = {"publish": publish, "verify": verify, "plan": plan}[settings.command]
         return core(settings)
-    except RefusalError as refusal:
+    except (RefusalError, FatalError) as refusal:
         fail(redact(str(refusal), secrets), refusal.status)
     except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
         fail(missing_dependency(missing), 1)

@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shlex
-import subprocess
 import sys
 import tempfile
 import urllib.error
@@ -39,8 +38,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from releasekit.rules.children import announced, run_child, watch_parent
 from releasekit.rules.cli import PROG, Parser, TerminatedError, fail, unwind_on_sigterm, yes_no
 from releasekit.rules.registries import api_host, api_path, insecure_registries, plain_http
+from releasekit.rules.retries import Deadline, FatalError, TransientError, add_deadline_options
 from releasekit.rules.secrets import bad_secret
 
 EXAMPLE = """\
@@ -74,7 +75,7 @@ KINDS = ("image", "list", "per-platform", "oci-archive")
 DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
 BUILD_IMAGE = Path(__file__).resolve().with_name("build_image.py")
 TIMEOUT = 30.0  # seconds per registry request
-COMMAND_TIMEOUT = 600.0  # seconds per engine or skopeo command
+MAX_WAIT = 1800.0  # seconds for the whole command: registry reads, pushes, copies, retries
 
 
 class BadInputError(Exception):
@@ -132,6 +133,10 @@ class Settings:
     credentials: dict[str, Credentials]  # target -> credentials
     dry_run: bool
     insecure: tuple[str, ...] = ()  # INSECURE_REGISTRIES: plain HTTP beside loopback
+    timeout: float = TIMEOUT
+    deadline: Deadline = field(
+        repr=False, compare=False, default_factory=lambda: Deadline(MAX_WAIT)
+    )
 
 
 def load_plan(path: Path) -> TagPlan:
@@ -211,6 +216,8 @@ class Registry:
     credentials: Credentials | None
     plain: bool = False  # loopback or INSECURE_REGISTRIES: plain HTTP
     tokens: dict[str, str] = field(default_factory=dict)
+    deadline: Deadline = field(default_factory=lambda: Deadline(MAX_WAIT))
+    timeout: float = TIMEOUT
 
     @property
     def base(self) -> str:
@@ -223,24 +230,40 @@ class Registry:
         return "Basic " + base64.b64encode(pair).decode()
 
     def _request(self, method: str, url: str, scope: str) -> tuple[int, dict[str, str], bytes]:
+        """One answer, its 5xx and silences retried within --max-wait, each wait said."""
+        try:
+            return self.deadline.retried(lambda n: self._answer(method, url, scope))
+        except FatalError as error:
+            raise FailedError(str(error)) from None
+
+    def _answer(self, method: str, url: str, scope: str) -> tuple[int, dict[str, str], bytes]:
         for attempt in range(2):
             request = urllib.request.Request(url, method=method)  # noqa: S310 (http[s] only)
             request.add_header("Accept", MANIFEST_TYPES)
             authorization = self.tokens.get(scope) or self._basic()
             if authorization:
                 request.add_header("Authorization", authorization)
+            what = f"registry {self.host} ({method} {urllib.parse.urlsplit(url).path})"
+            timeout = self.deadline.timeout(self.timeout, what)
             try:
-                with urllib.request.urlopen(request, timeout=TIMEOUT) as reply:  # noqa: S310
+                with (
+                    announced(what, self.deadline),
+                    urllib.request.urlopen(  # noqa: S310
+                        request, timeout=timeout
+                    ) as reply,
+                ):
                     return reply.status, dict(reply.headers), reply.read()
             except urllib.error.HTTPError as error:
                 challenge = error.headers.get("WWW-Authenticate", "")
                 if error.code == 401 and attempt == 0 and challenge.lower().startswith("bearer"):
                     self.tokens[scope] = self._token(challenge, scope)
                     continue
+                if error.code >= 500:
+                    raise TransientError(f"{what} answered {error.code}", error.code) from None
                 return error.code, dict(error.headers), b""
             except (urllib.error.URLError, OSError) as error:
                 reason = getattr(error, "reason", error)
-                raise FailedError(f"registry {self.host} unreachable: {reason}") from None
+                raise TransientError(f"{what}: no answer ({reason})") from None
         return 401, {}, b""
 
     def _token(self, challenge: str, scope: str) -> str:
@@ -253,8 +276,15 @@ class Registry:
         basic = self._basic()
         if basic:
             request.add_header("Authorization", basic)
+        what = f"the token service of {self.host}"
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as reply:  # noqa: S310
+            timeout = self.deadline.timeout(self.timeout, what)
+            with (
+                announced(what, self.deadline),
+                urllib.request.urlopen(  # noqa: S310
+                    request, timeout=timeout
+                ) as reply,
+            ):
                 body = json.load(reply)
         except urllib.error.HTTPError as error:
             if error.code in (401, 403):
@@ -262,6 +292,8 @@ class Registry:
             raise FailedError(f"token service of {self.host} answered {error.code}") from None
         except (urllib.error.URLError, OSError, ValueError) as error:
             raise FailedError(f"token service of {self.host} failed: {error}") from None
+        except FatalError as error:
+            raise FailedError(str(error)) from None
         token = body.get("token") or body.get("access_token") or ""
         return f"Bearer {token}" if token else ""
 
@@ -336,17 +368,13 @@ def run(settings: Settings, command: list[str], secret: str | None = None) -> st
     if settings.dry_run:
         print(f"DRY_RUN: would run: {shown}", file=sys.stderr)
         return ""
+    what = f"{command[0]} {command[1]} {command[-1]}"  # never the username in between
     try:
-        result = subprocess.run(
-            command,
-            input=secret,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=COMMAND_TIMEOUT,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        result = run_child(command, what, settings.deadline, stdin=secret)
+    except OSError as exc:
         raise FailedError(f"{command[0]}: {exc}") from None
+    except FatalError as exc:
+        raise FailedError(str(exc)) from None
     if result.returncode != 0:
         reason = scrub(last_line(result.stderr or result.stdout), settings)
         raise FailedError(f"{command[0]} {command[1]} failed: {reason}")
@@ -469,7 +497,10 @@ def credentials_for(host: str, settings: Settings) -> Credentials | None:
 def registry_for(host: str, settings: Settings, cache: dict[str, Registry]) -> Registry:
     if host not in cache:
         plain = plain_http(host, settings.insecure)
-        cache[host] = Registry(host, credentials_for(host, settings), plain)
+        credentials = credentials_for(host, settings)
+        cache[host] = Registry(
+            host, credentials, plain, deadline=settings.deadline, timeout=settings.timeout
+        )
     return cache[host]
 
 
@@ -701,6 +732,8 @@ def build_parser(env: dict[str, str]) -> argparse.ArgumentParser:
         default=env.get("DOCKER") or "docker",
         help="docker or podman (default: $DOCKER, else docker)",
     )
+    spent_on = "registry reads, engine logins and pushes, copies and retries"
+    add_deadline_options(parser, env, TIMEOUT, MAX_WAIT, spent_on)
     return parser
 
 
@@ -724,6 +757,8 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
         credentials=credentials_from(env),
         dry_run=dry_run,
         insecure=insecure_registries(env.get("INSECURE_REGISTRIES")),
+        timeout=float(args.timeout),
+        deadline=Deadline(float(args.max_wait)),
     )
 
 
@@ -731,7 +766,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = dict(os.environ)
     args = build_parser(env).parse_args(argv)
     settings: Settings | None = None
-    unwind_on_sigterm()
+    unwind_on_sigterm()  # the engine or skopeo gets the signal too (run_child)
+    watch_parent()  # make gone, even by SIGKILL: the same unwinding
     try:
         settings = settings_from(args, env)
         if settings.mode == "plan":

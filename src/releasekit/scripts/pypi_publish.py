@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +20,7 @@ from releasekit.rules.actions import (
     write_outputs,
     write_summary,
 )
+from releasekit.rules.children import run_child, watch_parent
 from releasekit.rules.cli import (
     PROG,
     TerminatedError,
@@ -39,6 +39,7 @@ from releasekit.rules.refs import (
     unmade_tag,
     version_of_tag,
 )
+from releasekit.rules.retries import Deadline, FatalError, add_deadline_options
 from releasekit.rules.secrets import (
     MIN_SECRET,
     bad_secret,
@@ -50,6 +51,8 @@ from releasekit.rules.versions import Version
 from releasekit.rules.worktree import work_tree_problem
 
 ATTESTATION_SUFFIX = ".publish.attestation"
+TIMEOUT = 30.0  # seconds for one answer of the index or of Actions' token service
+MAX_WAIT = 900.0  # seconds for the whole command: index reads, token exchange, uploads
 
 EXAMPLES = """\
 examples:
@@ -92,6 +95,10 @@ class Settings:
     username: str = field(repr=False, default="")  # empty: not set
     password: str = field(repr=False, default="")
     secrets: tuple[str, ...] = field(repr=False, default=())
+    timeout: float = TIMEOUT
+    deadline: Deadline = field(
+        repr=False, compare=False, default_factory=lambda: Deadline(MAX_WAIT)
+    )
 
     @property
     def index(self) -> Index | None:
@@ -186,7 +193,9 @@ def index_files(settings: Settings, project: str) -> dict[str, IndexFile]:
     if settings.username and settings.password and settings.index is None:
         auth = (settings.username, settings.password)  # a private index's reads
     try:
-        held = index_digests(settings.simple_url, project, auth)
+        held = index_digests(
+            settings.simple_url, project, auth, settings.deadline, settings.timeout
+        )
     except IndexReadError as error:
         raise RefusalError(without_userinfo(str(error))) from None
     return {name: IndexFile(name, sha256, url) for name, (sha256, url) in held.items()}
@@ -275,19 +284,24 @@ def trusted_token(settings: Settings, index: Index) -> str:
     import requests
 
     base = f"https://{index.upload_host}/_/oidc"
+    what = "trusted publishing's token exchange"
+
+    def timeout() -> float:
+        return settings.deadline.timeout(settings.timeout, what)
+
     try:
-        audience = requests.get(f"{base}/audience", timeout=30)
+        audience = requests.get(f"{base}/audience", timeout=timeout())
         audience.raise_for_status()
         wanted = str(audience.json()["audience"])
         oidc = requests.get(
             os.environ["ACTIONS_ID_TOKEN_REQUEST_URL"],
             params={"audience": wanted},
             headers={"Authorization": f"bearer {os.environ['ACTIONS_ID_TOKEN_REQUEST_TOKEN']}"},
-            timeout=30,
+            timeout=timeout(),
         )
         oidc.raise_for_status()
         identity = str(oidc.json()["value"])
-        minted = requests.post(f"{base}/mint-token", json={"token": identity}, timeout=30)
+        minted = requests.post(f"{base}/mint-token", json={"token": identity}, timeout=timeout())
     except (requests.RequestException, ValueError, KeyError, TypeError) as error:
         raise RefusalError(
             f"trusted publishing failed: {type(error).__name__} asking {index.name} or "
@@ -367,10 +381,14 @@ def attest(settings: Settings, files: list[Path], trusted: bool) -> bool:
 
 
 def run_tool(
-    command: list[str], settings: Settings, env: Mapping[str, str] | None = None
+    command: list[str], settings: Settings, what: str, env: Mapping[str, str] | None = None
 ) -> tuple[int, str]:
-    """Run a tool: its status and its output with every secret masked."""
-    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    """Run a tool within --max-wait (a line while it takes long): its status and its output
+    with every secret masked."""
+    try:
+        done = run_child(command, what, settings.deadline, env=env)
+    except OSError as error:
+        raise RefusalError(f"{what} failed: {command[0]}: {error.strerror}") from None
     return done.returncode, redact(done.stdout + done.stderr, settings.secrets)
 
 
@@ -387,7 +405,7 @@ def run_quiet(
     command: list[str], settings: Settings, what: str, env: Mapping[str, str] | None = None
 ) -> str:
     """Run a tool; pass its output on with every secret masked; one line when it fails."""
-    status, output = run_tool(command, settings, env)
+    status, output = run_tool(command, settings, what, env)
     if status != 0:
         raise tool_failed(what, status, output)
     return output
@@ -403,7 +421,9 @@ def upload_missing(
     again. A failure after which the index holds nothing more is twine's own, said as such."""
     todo = plan.upload
     while todo:
-        status, output = run_tool([*twine, *upload_arguments(todo, twine)], settings, env)
+        status, output = run_tool(
+            [*twine, *upload_arguments(todo, twine)], settings, "twine upload", env
+        )
         if status == 0:
             sys.stdout.write(output)
             return todo
@@ -633,6 +653,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the version tag to publish (default: from $REF, else $GITHUB_REF, else the "
         "version tag at HEAD)",
     )
+    add_deadline_options(
+        parser, env, TIMEOUT, MAX_WAIT, "index reads, token exchange, uploads and retries"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     publisher = sub.add_parser("publish", help="upload the files the index does not have")
     publisher.add_argument(
@@ -712,6 +735,8 @@ def settings_from(argv: Sequence[str] | None) -> Settings:
         username=username,
         password=password,
         secrets=secrets,
+        timeout=float(args.timeout),
+        deadline=Deadline(float(args.max_wait)),
     )
 
 
@@ -721,13 +746,14 @@ def _bad_usage(message: str) -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> int:
     secrets = [os.environ.get("TWINE_PASSWORD", "")]
-    unwind_on_sigterm()  # twine is killed with this process (subprocess.run's cleanup)
+    unwind_on_sigterm()  # twine gets the signal too (run_child), then the one line
+    watch_parent()  # make gone, even by SIGKILL: the same unwinding
     try:
         settings = settings_from(argv)
         secrets = list(settings.secrets)
         core = {"publish": publish, "verify": verify, "plan": plan}[settings.command]
         return core(settings)
-    except RefusalError as refusal:
+    except (RefusalError, FatalError) as refusal:
         fail(redact(str(refusal), secrets), refusal.status)
     except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
         fail(missing_dependency(missing), 1)
