@@ -1236,8 +1236,10 @@ def pull_requests(commits: Iterable[Commit], head: str) -> dict[str, str]:
     on_chain = set(chain)
     owner: dict[str, str] = {}
     for merge in reversed(chain):  # oldest first
+        if not by_sha[merge].is_merge:  # most of a linear history: no subject to match
+            continue
         match = pr_merge(by_sha[merge].subject)
-        if not by_sha[merge].is_merge or not match:
+        if not match:
             continue
         owner[merge] = match["number"]
         stack = list(by_sha[merge].parents[1:])
