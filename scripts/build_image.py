@@ -38,13 +38,17 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 import zipfile
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 # --- releasekit/rules/actions.py (assembled; edit the source) ---------------------------------
 
@@ -118,6 +122,10 @@ def fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
+def info(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, with a bad command line said in one line (exit 2), not the usage block."""
 
@@ -157,7 +165,281 @@ def missing_dependency(error: ModuleNotFoundError) -> str:
     )
 
 
+class TerminatedError(Exception):
+    """SIGTERM arrived: unwind (each `finally` cleans up; subprocess.run kills its child),
+    then exit 143 with one line."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise TerminatedError
+
+
+def unwind_on_sigterm() -> None:
+    """Turn SIGTERM into TerminatedError, as Python turns SIGINT into KeyboardInterrupt."""
+    signal.signal(signal.SIGTERM, _terminated)
+
+
 # --- end of releasekit/rules/cli.py -----------------------------------------------------
+
+
+# --- releasekit/rules/retries.py (assembled; edit the source) ---------------------------------
+
+
+T = TypeVar("T")
+
+MAX_ATTEMPTS = 5
+
+FIRST_BACKOFF = 0.5  # seconds; doubles after each failed attempt
+
+
+class FatalError(Exception):
+    """A failure to report in one line; exit status 1 (or 2 for bad input)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TransientError(Exception):
+    """A failure worth retrying: 5xx, a dropped connection, a rate limit.
+
+    It keeps what retry_delay() decides the wait from; `status` None: no answer."""
+
+    def __init__(
+        self,
+        reason: str,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        message: str = "",
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.headers: Mapping[str, str] = headers or {}
+        self.message = message
+
+
+def retry_delay(
+    status: int | None,
+    headers: Mapping[str, str],
+    message: str,
+    attempt: int,
+    now: float,
+    secondary_wait: float = 60.0,
+) -> float | None:
+    """Seconds to wait before retrying a failed request, or None when a retry cannot cure it.
+
+    `status` None: no answer (a dropped connection, a time-out); `attempt`: 0 after the first
+    failure; `now`: epoch seconds, as x-ratelimit-reset is. GitHub's advice for a 403 or 429:
+    wait what retry-after says, else until x-ratelimit-reset when x-ratelimit-remaining is 0,
+    else, when the message names a rate limit, at least a minute (`secondary_wait`)."""
+    if status is None or status >= 500:
+        return FIRST_BACKOFF * 2.0**attempt
+    if status not in (403, 429):
+        return None
+    seen = {name.lower(): value.strip() for name, value in headers.items()}
+    if seen.get("retry-after", "").isdigit():
+        return float(seen["retry-after"])
+    if seen.get("x-ratelimit-remaining") == "0":
+        reset = seen.get("x-ratelimit-reset", "")
+        return max(float(reset) - now, 1.0) if reset.isdigit() else secondary_wait
+    if "rate limit" in message.lower():
+        return secondary_wait
+    return None
+
+
+class Deadline:
+    """--max-wait: one budget for every request, time-out and wait of a run, and the bound
+    on attempts. A wait that would pass it is not taken: the run stops with one line."""
+
+    def __init__(
+        self,
+        seconds: float,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        secondary_wait: float = 60.0,
+    ) -> None:
+        self.seconds = seconds
+        self.sleep = sleep
+        self.clock = clock
+        self.secondary_wait = secondary_wait  # a secondary limit that says no retry-after
+        self.end = clock() + seconds
+
+    def left(self) -> float:
+        return max(self.end - self.clock(), 0.0)
+
+    def timeout(self, wanted: float, what: str) -> float:
+        """The time-out of the request `what`: `wanted`, cut to what is left of the budget."""
+        left = self.left()
+        if left <= 0:
+            raise FatalError(f"{what}: --max-wait {self.seconds:g} s spent, try again later")
+        return min(wanted, left)
+
+    def wait(self, problem: TransientError, attempt: int) -> None:
+        """Sleep before attempt `attempt + 2` as retry_delay() says, printing one line; or
+        stop (FatalError: what was last seen, then why) when attempts or time are spent."""
+        if attempt + 1 >= MAX_ATTEMPTS:
+            raise FatalError(f"{problem.reason}; gave up after {MAX_ATTEMPTS} attempts")
+        wait = retry_delay(
+            problem.status,
+            problem.headers,
+            problem.message,
+            attempt,
+            time.time(),
+            self.secondary_wait,
+        )
+        assert wait is not None, problem  # a TransientError is one retry_delay() retries
+        left = self.left()
+        if wait >= left:
+            raise FatalError(
+                f"{problem.reason}; waiting {wait:.1f} s more would pass --max-wait "
+                f"{self.seconds:g} s ({left:.1f} s left), try again later"
+            )
+        info(
+            f"{problem.reason}; waiting {wait:.1f} s before attempt "
+            f"{attempt + 2} of {MAX_ATTEMPTS} ({left:.1f} s of --max-wait left)"
+        )
+        self.sleep(wait)
+
+    def retried(self, attempt: Callable[[int], T]) -> T:
+        """`attempt(n)` for n = 0, 1, ... until it returns; each TransientError waits first."""
+        for n in range(MAX_ATTEMPTS):
+            try:
+                return attempt(n)
+            except TransientError as problem:
+                self.wait(problem, n)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds in (low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not low < value <= high:  # also refuses nan and inf
+            raise argparse.ArgumentTypeError(
+                f"want seconds above {low:g} and at most {high:g}, got {text!r}"
+            )
+        return value
+
+    parse.__name__ = "seconds"
+    return parse
+
+
+# --- end of releasekit/rules/retries.py -------------------------------------------------
+
+
+# --- releasekit/rules/children.py (assembled; edit the source) --------------------------------
+
+
+ANNOUNCE_AFTER = 10.0  # seconds of waiting before the first line; then one per ANNOUNCE_EVERY
+
+ANNOUNCE_EVERY = 30.0
+
+GRACE = 5.0  # seconds a signalled child has to end before it is killed
+
+PARENT_POLL = 0.5  # seconds between two looks at the parent
+
+
+def watch_parent(interval: float = PARENT_POLL) -> None:
+    """SIGTERM this process when its parent goes away. SIGKILL of make cannot be trapped and
+    Linux's PR_SET_PDEATHSIG has no macOS twin, so a thread polls os.getppid() (POSIX, both
+    systems): an orphan is re-parented (to 1 or a subreaper), and then unwinds as on SIGTERM."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(interval)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def _first_line_after(deadline: Deadline) -> float:
+    """The first line comes after ANNOUNCE_AFTER s, sooner under a short --max-wait."""
+    return min(ANNOUNCE_AFTER, deadline.seconds / 3)
+
+
+@contextmanager
+def announced(what: str, deadline: Deadline) -> Iterator[None]:
+    """While the block runs, one line once it has waited a while on `what`, then one more
+    each ANNOUNCE_EVERY s: a long wait is never silent."""
+    done = threading.Event()
+    start = deadline.clock()
+
+    def speak() -> None:
+        pause = _first_line_after(deadline)
+        while not done.wait(pause):
+            spent, left = deadline.clock() - start, deadline.left()
+            info(f"waiting for {what}: {spent:.0f} s so far ({left:.0f} s of --max-wait left)")
+            pause = ANNOUNCE_EVERY
+
+    thread = threading.Thread(target=speak, name="announce", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def stop(child: subprocess.Popen[str], sig: int, grace: float = GRACE) -> None:
+    """Pass `sig` on to the child, give it `grace` seconds to clean up, then kill it."""
+    if child.poll() is not None:
+        return
+    child.send_signal(sig)
+    try:
+        child.wait(grace)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def run_child(
+    command: Sequence[str],
+    what: str,
+    deadline: Deadline | None = None,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `command` to its end within what is left of --max-wait, its output captured; the
+    step's SIGINT/SIGTERM is passed on to it, and a child still running at the bound is
+    stopped (FatalError). Without a deadline (a build, as long as it takes) it runs to its end
+    unannounced. OSError when it cannot start."""
+    left = None if deadline is None else deadline.timeout(deadline.seconds, what)
+    child = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=None if env is None else dict(env),
+    )
+    try:
+        with announced(what, deadline) if deadline else nullcontext():
+            out, err = child.communicate(stdin, timeout=left)
+    except subprocess.TimeoutExpired:  # only with a deadline
+        stop(child, signal.SIGTERM)
+        assert deadline is not None
+        raise FatalError(
+            f"{what}: still running at --max-wait {deadline.seconds:g} s; stopped it, run it again"
+        ) from None
+    except KeyboardInterrupt:
+        stop(child, signal.SIGINT)
+        raise
+    except TerminatedError:
+        stop(child, signal.SIGTERM)
+        raise
+    finally:
+        if child.poll() is None:  # any other way out: never leave it behind
+            stop(child, signal.SIGTERM)
+    return subprocess.CompletedProcess(list(command), child.returncode, out, err)
+
+
+# --- end of releasekit/rules/children.py ------------------------------------------------
 
 
 # --- releasekit/rules/commands.py (assembled; edit the source) --------------------------------
@@ -173,9 +455,10 @@ class FailedError(Exception):
 
 def run(command: Sequence[str], what: str) -> str:
     """`command`'s stdout, stripped. When it fails: the end of its output on stderr, then a
-    one-line FailedError; a program that is missing is one too, never a traceback."""
+    one-line FailedError; a program that is missing is one too, never a traceback. The
+    step's SIGINT/SIGTERM reaches the command too (rules/children.py)."""
     try:
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        result = run_child(command, what)
     except OSError as error:  # not found, not executable
         raise FailedError(f"{what} failed: {command[0]}: {error.strerror}") from None
     if result.returncode != 0:
@@ -775,6 +1058,8 @@ def make_build_settings(args: argparse.Namespace, env: Mapping[str, str]) -> Bui
 def main(argv: Sequence[str] | None = None) -> int:
     env = dict(os.environ)
     args = parse_args(argv, env)
+    unwind_on_sigterm()  # the engine or mmdebstrap gets the signal too (rules/children.py)
+    watch_parent()  # make gone, even by SIGKILL: the same unwinding
     try:
         if args.command == "push":
             digest = push(PushSettings(Path.cwd().resolve(), args.dest, args.dry_run, env))
@@ -791,7 +1076,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
         fail(missing_dependency(missing), 1)
     except KeyboardInterrupt:
-        fail("interrupted", 1)
+        fail("interrupted; run it again", 130)
+    except TerminatedError:
+        fail("terminated; run it again", 143)
     write_outputs(
         {
             "local": record["local"],

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -402,14 +402,15 @@ def stop(child: subprocess.Popen[str], sig: int, grace: float = GRACE) -> None:
 def run_child(
     command: Sequence[str],
     what: str,
-    deadline: Deadline,
+    deadline: Deadline | None = None,
     stdin: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `command` to its end within what is left of --max-wait, its output captured; the
     step's SIGINT/SIGTERM is passed on to it, and a child still running at the bound is
-    stopped (FatalError). OSError when it cannot start."""
-    left = deadline.timeout(deadline.seconds, what)
+    stopped (FatalError). Without a deadline (a build, as long as it takes) it runs to its end
+    unannounced. OSError when it cannot start."""
+    left = None if deadline is None else deadline.timeout(deadline.seconds, what)
     child = subprocess.Popen(
         command,
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
@@ -419,10 +420,11 @@ def run_child(
         env=None if env is None else dict(env),
     )
     try:
-        with announced(what, deadline):
+        with announced(what, deadline) if deadline else nullcontext():
             out, err = child.communicate(stdin, timeout=left)
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired:  # only with a deadline
         stop(child, signal.SIGTERM)
+        assert deadline is not None
         raise FatalError(
             f"{what}: still running at --max-wait {deadline.seconds:g} s; stopped it, run it again"
         ) from None

@@ -28,7 +28,7 @@ from tests.peers.git_repos import GitRepo
 from tests.peers.latency import Hold, SlowProxy
 from tests.peers.pypi import PypiServer, make_sdist, make_wheel, serve_pypi
 from tests.peers.registry import Registry
-from tests.test_deploy_images import RELEASE_TAGS, Project, build_image, tag_release
+from tests.test_deploy_images import BUILDS, RELEASE_TAGS, Project, tag_release
 
 WHEEL, SDIST = "rk_demo-1.2.0-py3-none-any.whl", "rk_demo-1.2.0.tar.gz"
 GONE_WITHIN = 15.0  # seconds for the step and its children to end after make did
@@ -134,12 +134,18 @@ def pypi_deploy(pypi: PypiServer, root: Path, proxy: SlowProxy) -> Deploy:
 
 
 def image_deploy(
-    engine: Engine, hub: Registry, repo: GitRepo, root: Path, proxy: SlowProxy
+    engine: Engine,
+    hub: Registry,
+    repo: GitRepo,
+    root: Path,
+    proxy: SlowProxy,
+    build: str = "one platform",
 ) -> Deploy:
-    """A release tag with a built image, pushed by make deploy-dockerhub via `proxy`."""
+    """A release tag with a built image (a BUILDS shape: two platforms are a podman list,
+    pushed through build_image.py push), pushed by make deploy-dockerhub via `proxy`."""
     name = f"acme/rk-{uuid.uuid4().hex[:10]}"
     project = Project(repo, hub, hub, name, {})
-    build_image(engine, project, record=True)
+    BUILDS[build](engine, project)
     tag_release(repo, "v1.0.0", "v1.1.0")
     basic = base64.b64encode(f"{hub.username}:{hub.password}".encode()).decode()
     env = {
@@ -186,13 +192,32 @@ class Cut:
     step: str  # the script whose one line is expected
     hold: tuple[str, str]  # the request held until the signal: method, path part
     sig: int
+    build: str = "one platform"  # for the image rows: a BUILDS shape
 
 
+MANIFEST_PUT = ("PUT", "/manifests/")
 CUTS = [
     Cut("upload-term", "deploy-pypi", "pypi_publish.py", ("POST", "/"), signal.SIGTERM),
     Cut("upload-kill", "deploy-pypi", "pypi_publish.py", ("POST", "/"), signal.SIGKILL),
-    Cut("push-term", "deploy-dockerhub", "push_image.py", ("PUT", "/manifests/"), signal.SIGTERM),
-    Cut("push-kill", "deploy-dockerhub", "push_image.py", ("PUT", "/manifests/"), signal.SIGKILL),
+    Cut("push-term", "deploy-dockerhub", "push_image.py", MANIFEST_PUT, signal.SIGTERM),
+    Cut("push-kill", "deploy-dockerhub", "push_image.py", MANIFEST_PUT, signal.SIGKILL),
+    # build_image.py push (a podman list) is a child of push_image.py with a child of its own
+    Cut(
+        "list-push-term",
+        "deploy-dockerhub",
+        "push_image.py",
+        MANIFEST_PUT,
+        signal.SIGTERM,
+        "two platforms",
+    ),
+    Cut(
+        "list-push-kill",
+        "deploy-dockerhub",
+        "push_image.py",
+        MANIFEST_PUT,
+        signal.SIGKILL,
+        "two platforms",
+    ),
 ]
 
 
@@ -232,6 +257,7 @@ def test_make_interrupted_mid_publish_leaves_nothing_and_a_rerun_finishes(
             request.getfixturevalue("repo"),
             tmp_path,
             slow[0],
+            cut.build,
         )
 
     running = deploy.start(cut.target)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Sequence
+
+from releasekit.rules.children import run_child
 
 
 class FailedError(Exception):
@@ -17,9 +18,10 @@ class FailedError(Exception):
 
 def run(command: Sequence[str], what: str) -> str:
     """`command`'s stdout, stripped. When it fails: the end of its output on stderr, then a
-    one-line FailedError; a program that is missing is one too, never a traceback."""
+    one-line FailedError; a program that is missing is one too, never a traceback. The
+    step's SIGINT/SIGTERM reaches the command too (rules/children.py)."""
     try:
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        result = run_child(command, what)
     except OSError as error:  # not found, not executable
         raise FailedError(f"{what} failed: {command[0]}: {error.strerror}") from None
     if result.returncode != 0:

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.rules.actions import actions_files_problem, write_outputs
-from releasekit.rules.cli import PROG, Parser, fail
+from releasekit.rules.children import watch_parent
+from releasekit.rules.cli import PROG, Parser, TerminatedError, fail, unwind_on_sigterm
 from releasekit.rules.commands import FailedError, run
 
 KEY_LABEL = "org.releasekit.base-image.key"
@@ -219,6 +220,8 @@ def make_settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     env = dict(os.environ)
     args = parse_args(argv, env)
+    unwind_on_sigterm()  # the engine or mmdebstrap gets the signal too (rules/children.py)
+    watch_parent()  # make gone, even by SIGKILL: the same unwinding
     try:
         settings = make_settings(args, env)
         problem = actions_files_problem(env)
@@ -228,7 +231,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FailedError as failure:
         fail(str(failure), failure.status)
     except KeyboardInterrupt:
-        fail("interrupted", 1)
+        fail("interrupted; run it again", 130)
+    except TerminatedError:
+        fail("terminated; run it again", 143)
     write_outputs({"image": name})
     print(name)
     return 0

@@ -43,7 +43,16 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.rules.actions import actions_files_problem, write_outputs
-from releasekit.rules.cli import PROG, Parser, fail, missing_dependency, yes_no
+from releasekit.rules.children import watch_parent
+from releasekit.rules.cli import (
+    PROG,
+    Parser,
+    TerminatedError,
+    fail,
+    missing_dependency,
+    unwind_on_sigterm,
+    yes_no,
+)
 from releasekit.rules.commands import FailedError, run
 from releasekit.rules.registries import insecure_registries, plain_http
 from releasekit.rules.worktree import work_tree_problem
@@ -579,6 +588,8 @@ def make_build_settings(args: argparse.Namespace, env: Mapping[str, str]) -> Bui
 def main(argv: Sequence[str] | None = None) -> int:
     env = dict(os.environ)
     args = parse_args(argv, env)
+    unwind_on_sigterm()  # the engine or mmdebstrap gets the signal too (rules/children.py)
+    watch_parent()  # make gone, even by SIGKILL: the same unwinding
     try:
         if args.command == "push":
             digest = push(PushSettings(Path.cwd().resolve(), args.dest, args.dry_run, env))
@@ -595,7 +606,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModuleNotFoundError as missing:  # run without its PEP 723 dependencies
         fail(missing_dependency(missing), 1)
     except KeyboardInterrupt:
-        fail("interrupted", 1)
+        fail("interrupted; run it again", 130)
+    except TerminatedError:
+        fail("terminated; run it again", 143)
     write_outputs(
         {
             "local": record["local"],
