@@ -182,6 +182,26 @@ def hub_tags(hub: Registry, deploy: Deploy) -> list[str]:
     return hub.tags(deploy.env["IMAGES_EVERY_BUILD"].split("/", 1)[1])
 
 
+def behind_proxy(
+    target: str,
+    hold: Hold,
+    request: pytest.FixtureRequest,
+    root: Path,
+    slow: list[SlowProxy],
+    build: str = "one platform",
+) -> tuple[Deploy, PypiServer | Registry]:
+    """The target's deploy with its peer (the test's own pypiserver, or the Docker Hub
+    registry) behind a latency proxy that holds `hold`."""
+    if target == "deploy-pypi":
+        pypi: PypiServer = request.getfixturevalue("own_pypi")
+        slow.append(SlowProxy(port_of(pypi.url), [hold]))
+        return pypi_deploy(pypi, root, slow[0]), pypi
+    hub: Registry = request.getfixturevalue("registries").dockerhub
+    slow.append(SlowProxy(port_of(hub.url), [hold]))
+    engine = podman(request, root, slow[0])
+    return image_deploy(engine, hub, request.getfixturevalue("repo"), root, slow[0], build), hub
+
+
 # ---- the interruption table -------------------------------------------------------------------
 
 
@@ -244,21 +264,7 @@ def test_make_interrupted_mid_publish_leaves_nothing_and_a_rerun_finishes(
     slow: list[SlowProxy],
 ) -> None:
     hold = Hold(*cut.hold, seconds=120, times=1)
-    if cut.target == "deploy-pypi":
-        pypi: PypiServer = request.getfixturevalue("own_pypi")
-        slow.append(SlowProxy(port_of(pypi.url), [hold]))
-        deploy = pypi_deploy(pypi, tmp_path, slow[0])
-    else:
-        hub = request.getfixturevalue("registries").dockerhub
-        slow.append(SlowProxy(port_of(hub.url), [hold]))
-        deploy = image_deploy(
-            podman(request, tmp_path, slow[0]),
-            hub,
-            request.getfixturevalue("repo"),
-            tmp_path,
-            slow[0],
-            cut.build,
-        )
+    deploy, peer = behind_proxy(cut.target, hold, request, tmp_path, slow, cut.build)
 
     running = deploy.start(cut.target)
     assert hold.reached.wait(120), "the run never reached the held request"
@@ -281,10 +287,10 @@ def test_make_interrupted_mid_publish_leaves_nothing_and_a_rerun_finishes(
 
     again = deploy.run(cut.target)
     assert again.returncode == 0, again.stdout + again.stderr
-    if cut.target == "deploy-pypi":
-        assert sorted(p.name for p in pypi.packages_dir.iterdir()) == [WHEEL, SDIST]
+    if isinstance(peer, PypiServer):
+        assert sorted(p.name for p in peer.packages_dir.iterdir()) == [WHEEL, SDIST]
     else:
-        assert hub_tags(hub, deploy) == RELEASE_TAGS
+        assert hub_tags(peer, deploy) == RELEASE_TAGS
         assert "already right" in again.stdout
     assert deploy.credential_files() == []
 
@@ -344,20 +350,7 @@ def test_a_slow_peer_is_announced_and_max_wait_bounds_it(
     case: Slow, request: pytest.FixtureRequest, tmp_path: Path, slow: list[SlowProxy]
 ) -> None:
     hold = Hold(*case.hold, seconds=120)
-    if case.target == "deploy-pypi":
-        pypi: PypiServer = request.getfixturevalue("own_pypi")
-        slow.append(SlowProxy(port_of(pypi.url), [hold]))
-        deploy = pypi_deploy(pypi, tmp_path, slow[0])
-    else:
-        hub = request.getfixturevalue("registries").dockerhub
-        slow.append(SlowProxy(port_of(hub.url), [hold]))
-        deploy = image_deploy(
-            podman(request, tmp_path, slow[0]),
-            hub,
-            request.getfixturevalue("repo"),
-            tmp_path,
-            slow[0],
-        )
+    deploy, peer = behind_proxy(case.target, hold, request, tmp_path, slow)
     deploy.env["MAX_WAIT"] = case.max_wait
 
     done = deploy.run(case.target)
@@ -369,8 +362,8 @@ def test_a_slow_peer_is_announced_and_max_wait_bounds_it(
     assert steps[0].startswith(case.announce), done.stderr
     assert case.bound in steps[-1] and "error" in steps[-1], done.stderr
     assert all("waiting for" in line for line in steps[:-1]), done.stderr
-    if case.target == "deploy-pypi":
-        assert list(pypi.packages_dir.iterdir()) == []
+    if isinstance(peer, PypiServer):
+        assert list(peer.packages_dir.iterdir()) == []
     else:
-        assert hub_tags(hub, deploy) == []
+        assert hub_tags(peer, deploy) == []
     assert deploy.credential_files() == []
