@@ -45,7 +45,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 # --- releasekit/rules/cli.py (assembled; edit the source) -------------------------------------
 
@@ -659,6 +659,16 @@ class Registry:
         pair = f"{self.credentials.username}:{self.credentials.token}".encode()
         return "Basic " + base64.b64encode(pair).decode()
 
+    @contextmanager
+    def _open(self, request: urllib.request.Request, what: str) -> Iterator[Any]:
+        """The answer to `request` within what is left of --max-wait, a line while it waits."""
+        timeout = self.deadline.timeout(self.timeout, what)
+        with (
+            announced(what, self.deadline),
+            urllib.request.urlopen(request, timeout=timeout) as reply,  # noqa: S310
+        ):
+            yield reply
+
     def _request(self, method: str, url: str, scope: str) -> tuple[int, dict[str, str], bytes]:
         """One answer, its 5xx and silences retried within --max-wait, each wait said."""
         try:
@@ -674,14 +684,8 @@ class Registry:
             if authorization:
                 request.add_header("Authorization", authorization)
             what = f"registry {self.host} ({method} {urllib.parse.urlsplit(url).path})"
-            timeout = self.deadline.timeout(self.timeout, what)
             try:
-                with (
-                    announced(what, self.deadline),
-                    urllib.request.urlopen(  # noqa: S310
-                        request, timeout=timeout
-                    ) as reply,
-                ):
+                with self._open(request, what) as reply:
                     return reply.status, dict(reply.headers), reply.read()
             except urllib.error.HTTPError as error:
                 challenge = error.headers.get("WWW-Authenticate", "")
@@ -708,13 +712,7 @@ class Registry:
             request.add_header("Authorization", basic)
         what = f"the token service of {self.host}"
         try:
-            timeout = self.deadline.timeout(self.timeout, what)
-            with (
-                announced(what, self.deadline),
-                urllib.request.urlopen(  # noqa: S310
-                    request, timeout=timeout
-                ) as reply,
-            ):
+            with self._open(request, what) as reply:
                 body = json.load(reply)
         except urllib.error.HTTPError as error:
             if error.code in (401, 403):
