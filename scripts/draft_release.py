@@ -1066,8 +1066,12 @@ def one_release(
         if not extra.get("draft") or not untouched:
             warn(f"release {extra['id']} of {tag} was edited by a person: left alone")
             continue
-        for asset in list_assets(client, extra):
-            delete_asset(client, asset)  # the kept release gets every file below
+        try:
+            for asset in list_assets(client, extra):
+                delete_asset(client, asset)  # the kept release gets every file below
+        except FatalError as failure:
+            if not gone(failure):
+                raise
         with contextlib.suppress(FatalError):  # a run beside this one deleted it already
             client.call("DELETE", client.url(f"/releases/{extra['id']}"))
         report.say(f"deleted the second draft of {tag} (id {extra['id']}); kept id {keep['id']}")
@@ -1139,12 +1143,18 @@ def upload(client: Client[Settings], release: JSON, path: Path, data: bytes) -> 
     raise FatalError(f"upload of {path.name} kept failing; gave up after {MAX_ATTEMPTS} attempts")
 
 
+def gone(failure: FatalError) -> bool:
+    """The API said 404: what was asked for is gone already (a retried DELETE that had
+    landed, or a draft a run beside this one deleted)."""
+    return ": 404 " in str(failure)
+
+
 def delete_asset(client: Client[Settings], asset: JSON) -> None:
-    """DELETE an asset; gone already (a retried DELETE that had landed) is fine too."""
+    """DELETE an asset; gone already is fine too."""
     try:
         client.call("DELETE", client.url(f"/releases/assets/{asset['id']}"))
     except FatalError as failure:
-        if ": 404 " not in str(failure):
+        if not gone(failure):
             raise
 
 
